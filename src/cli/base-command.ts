@@ -1,0 +1,67 @@
+/**
+ * The base of every `chain` command: the shared `--datadir` flag, `--json`, and the one place
+ * where errors become a one-line message and an exit code (a stack trace only with `DEBUG`).
+ */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
+import { ChainError, errorMessage } from '../errors.js'
+import { ExitCode } from './exit-codes.js'
+
+/** Where `chain` keeps its data unless `--datadir` or `CHAIN_DATADIR` says otherwise. */
+export const DEFAULT_DATADIR = join(homedir(), '.chain')
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof ChainCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** A typed error a command raises itself, with the exit code it means. */
+export class CommandError extends ChainError<'COMMAND_ERROR', { exit: ExitCode }> {
+  constructor(message: string, exit: ExitCode = ExitCode.Failure) {
+    super('COMMAND_ERROR', { exit }, message)
+  }
+}
+
+export abstract class ChainCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    datadir: Flags.directory({
+      summary: 'Data directory (keystore, chain database, node files).',
+      env: 'CHAIN_DATADIR',
+      default: DEFAULT_DATADIR,
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const { flags, args } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof ChainCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    if (error instanceof Errors.CLIError || error instanceof Errors.ExitError) return super.catch(error)
+    if (process.env.DEBUG) this.logToStderr(error.stack ?? String(error))
+    const exit = error instanceof ChainError ? exitCodeOf(error) : ExitCode.Failure
+    return super.catch(new Errors.CLIError(errorMessage(error), { exit }))
+  }
+}
+
+/** The exit code of a typed error: its own when it carries one, else by the kind of error. */
+function exitCodeOf(error: ChainError): ExitCode {
+  const data = error.data as { exit?: unknown }
+  if (typeof data.exit === 'number') return data.exit as ExitCode
+  if (/_NOT_FOUND$/.test(error.code)) return ExitCode.NotFound
+  if (/_(CORRUPT|INCOMPATIBLE)$/.test(error.code)) return ExitCode.BadData
+  return ExitCode.Failure
+}

@@ -1,0 +1,13 @@
+/** Exit codes of `chain`, below 256 as POSIX requires; scripts may rely on them (docs/cli.md). */
+export enum ExitCode {
+  /** Anything else that went wrong, a wrong password included. */
+  Failure = 1,
+  /** Bad flags or arguments (oclif's own parse errors use 2 as well). */
+  Usage = 2,
+  /** The block, transaction, account or contract asked for does not exist. */
+  NotFound = 3,
+  /** The command needs a running node and none answers on this data dir. */
+  NodeUnavailable = 4,
+  /** A file or database is corrupt or of an incompatible version; nothing was changed. */
+  BadData = 5,
+}

@@ -1,0 +1,50 @@
+/** Small byte-string helpers shared by every layer. */
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')
+}
+
+/** Parses lowercase or uppercase hex, optionally `0x`-prefixed; `undefined` when it is not hex. */
+export function fromHex(text: string): Uint8Array | undefined {
+  const hex = text.startsWith('0x') ? text.slice(2) : text
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined
+  return asBytes(Buffer.from(hex, 'hex'))
+}
+
+/** A plain `Uint8Array` view of a Buffer (CBOR and equality treat both alike, tests don't). */
+export function asBytes(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return asBytes(Buffer.concat(parts))
+}
+
+/** Big-endian unsigned 64-bit, for LevelDB keys that must sort by number. */
+export function uint64BE(value: number | bigint): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, BigInt(value))
+  return out
+}
+
+export function readUint64BE(bytes: Uint8Array): bigint {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getBigUint64(0)
+}
+
+const UTF8 = new TextEncoder()
+const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true })
+
+export function utf8(text: string): Uint8Array {
+  return UTF8.encode(text)
+}
+
+/** Decodes UTF-8, throwing a `TypeError` on invalid sequences instead of replacing them. */
+export function fromUtf8(bytes: Uint8Array): string {
+  return UTF8_STRICT.decode(bytes)
+}

@@ -1,0 +1,84 @@
+/**
+ * The one canonical encoding of `chain`: deterministic CBOR (RFC 8949 §4.2.1, "core
+ * deterministic encoding") through `cborg`.
+ *
+ * Everything that is hashed, signed, stored or sent is encoded here. Decoding is strict
+ * because bytes come from hostile peers: the input length is bounded before parsing, then
+ * `cborg` rejects non-minimal integers, indefinite lengths, undefined, NaN, infinities, tags
+ * and duplicate map keys, and finally the value is re-encoded and compared byte for byte, so
+ * exactly one byte string decodes to each value. Two encodings of one transaction would give
+ * it two hashes: a node could be made to store it twice, or to miss that it is a replay.
+ */
+import { decode as cborDecode, encode as cborEncode } from 'cborg'
+import { ChainError } from '../errors.js'
+import { bytesEqual } from './bytes.js'
+
+/** Why a byte string was refused as an encoding. */
+export type EncodingErrorCode =
+  | 'ENCODING_ERROR_TOO_LARGE' // longer than the caller's bound, checked before parsing
+  | 'ENCODING_ERROR_MALFORMED' // not well-formed CBOR, or a feature this encoding forbids
+  | 'ENCODING_ERROR_NON_CANONICAL' // well-formed but not the one deterministic encoding
+  | 'ENCODING_ERROR_BAD_SHAPE' // well-formed, canonical, but not the expected structure
+
+export class EncodingError extends ChainError<EncodingErrorCode, { what: string; detail: string }> {
+  constructor(code: EncodingErrorCode, what: string, detail: string) {
+    super(code, { what, detail }, `${what}: ${detail}`)
+  }
+}
+
+/** A value this encoding can carry. Floats are never used by `chain` structures. */
+export type CborValue =
+  | number
+  | bigint
+  | string
+  | boolean
+  | null
+  | Uint8Array
+  | readonly CborValue[]
+  | { readonly [key: string]: CborValue }
+
+const DECODE_OPTIONS = {
+  strict: true,
+  allowIndefinite: false,
+  allowUndefined: false,
+  allowInfinity: false,
+  allowNaN: false,
+  allowBigInt: true,
+  rejectDuplicateMapKeys: true,
+  useMaps: false,
+} as const
+
+/** Encodes a value deterministically (map keys sorted, shortest forms). */
+export function encode(value: CborValue): Uint8Array {
+  return cborEncode(value)
+}
+
+/**
+ * Decodes one value from `bytes`, refusing anything but its canonical encoding.
+ * `what` names the structure in error messages ("transaction", "block header").
+ */
+export function decode(bytes: Uint8Array, what: string, maxBytes: number): unknown {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new EncodingError('ENCODING_ERROR_MALFORMED', what, `expected bytes, got ${typeof bytes}`)
+  }
+  if (bytes.length > maxBytes) {
+    throw new EncodingError('ENCODING_ERROR_TOO_LARGE', what, `${bytes.length} bytes is over the limit of ${maxBytes}`)
+  }
+  let value: unknown
+  try {
+    value = cborDecode(bytes, DECODE_OPTIONS)
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.replace(/^CBOR decode error: /, '') : String(error)
+    throw new EncodingError('ENCODING_ERROR_MALFORMED', what, detail)
+  }
+  let again: Uint8Array
+  try {
+    again = cborEncode(value)
+  } catch {
+    throw new EncodingError('ENCODING_ERROR_MALFORMED', what, 'decodes to a value that cannot be encoded')
+  }
+  if (!bytesEqual(again, bytes)) {
+    throw new EncodingError('ENCODING_ERROR_NON_CANONICAL', what, 'not in canonical (deterministic) CBOR form')
+  }
+  return value
+}

@@ -1,0 +1,34 @@
+/**
+ * Limits of the ledger's structures. They bound what a peer can make a node decode, hash,
+ * store or execute, so each is checked before the work it bounds.
+ */
+
+const KIB = 1024
+
+/** A whole encoded transaction; the largest is a deploy of the largest contract. */
+export const MAX_TX_BYTES = 96 * KIB
+/** Contract source: big enough for a real token or registry, small enough to gossip freely. */
+export const MAX_CODE_BYTES = 64 * KIB
+/** JSON arguments of a deploy or call. */
+export const MAX_ARGS_BYTES = 16 * KIB
+/** Method names are JavaScript identifiers; longer ones serve no purpose. */
+export const MAX_METHOD_BYTES = 64
+/** Optional display name of a participant. */
+export const MAX_NAME_BYTES = 64
+/**
+ * An encoded block header is about 200 bytes; the bound leaves room for future fields
+ * while keeping a header-only download from a hostile peer cheap.
+ */
+export const MAX_HEADER_BYTES = 512
+/** Hard ceiling on any block, whatever a genesis file asks for (networks choose less). */
+export const MAX_BLOCK_BYTES_CEILING = 8 * KIB * KIB
+/** Sanity ceiling on the number of transactions a block may list (bounds the Merkle tree). */
+export const MAX_BLOCK_TXS = 20_000
+
+/** Gas every transaction pays before any contract code runs: it pays for the signature check. */
+export const TX_BASE_GAS = 1_000
+/** Gas per byte of a transaction's payload (code, arguments, name): it pays for storage and relay. */
+export const TX_GAS_PER_PAYLOAD_BYTE = 4
+
+/** Upper bound on any gas limit: keeps gas arithmetic far inside exact JavaScript integers. */
+export const MAX_GAS = 2 ** 40
