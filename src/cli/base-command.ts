@@ -21,6 +21,21 @@ export class CommandError extends ChainError<'COMMAND_ERROR', { exit: ExitCode }
   }
 }
 
+/** `--network` and `--genesis`, for commands that work on one network's data. */
+export const networkFlags = {
+  network: Flags.string({
+    summary: 'Network to use: a built-in one (main, dev) or one this data dir has.',
+    description: 'Defaults to the only network in the data dir.',
+    env: 'CHAIN_NETWORK',
+    helpGroup: 'NETWORK',
+  }),
+  genesis: Flags.file({
+    summary: 'Genesis file of a custom network (docs/genesis.md).',
+    exists: true,
+    helpGroup: 'NETWORK',
+  }),
+}
+
 export abstract class ChainCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 

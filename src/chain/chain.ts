@@ -1,0 +1,287 @@
+/**
+ * The chain: block import, fork choice and reorganisation over the chain database.
+ *
+ * A block is checked in order of cost: known or not, parent known, its own contents (size,
+ * transactions root, every signature), its header against its parent (consensus), and last,
+ * only if it would make the heaviest chain, its execution. Blocks of lighter branches are stored
+ * without execution (as Bitcoin Core does) and executed if their branch ever becomes the
+ * heaviest. Moving the head, by one block or by a reorganisation of many, is one atomic batch:
+ * the flat state is taken back to the fork point with the undo logs of the abandoned blocks, the
+ * new branch is executed on top, and indexes, state, receipts and head are written together.
+ *
+ * Imports are serialised: one at a time, so execution always sees a state nobody else changes.
+ */
+import { EventEmitter } from 'node:events'
+import { ChainError } from '../errors.js'
+import { bytesEqual, toHex } from '../encoding/bytes.js'
+import { blockHash, transactionHashes, validateBlockBody, type Block, type BlockHeader, type ChainParams } from '../ledger/block.js'
+import type { GenesisConfig } from '../ledger/genesis.js'
+import type { Consensus } from '../consensus/consensus.js'
+import { BlockExecutor, ExecutionError } from '../state/executor.js'
+import { StateOverlay, type StateReader } from '../state/overlay.js'
+import { StateTrie } from '../state/trie.js'
+import type { ContractVm } from '../vm/vm.js'
+import { ChainStore, StoreBatch, StoreError, type BlockMeta } from '../store/chain-store.js'
+import { buildGenesisBlock } from './genesis-block.js'
+
+export type ChainErrorCode =
+  | 'CHAIN_ERROR_UNKNOWN_PARENT' // the parent is not stored (yet): fetch it, or queue the block
+  | 'CHAIN_ERROR_INVALID_PARENT' // the parent (or an ancestor) was found invalid
+  | 'CHAIN_ERROR_KNOWN_INVALID' // this very block was found invalid before
+  | 'CHAIN_ERROR_NOT_FOUND' // a block, height or transaction that is not in the chain
+
+export class ChainOperationError extends ChainError<ChainErrorCode, { detail: string }> {
+  constructor(code: ChainErrorCode, detail: string) {
+    super(code, { detail }, detail)
+  }
+}
+
+export interface ChainHead {
+  readonly hash: Uint8Array
+  readonly header: BlockHeader
+  readonly totalWork: bigint
+}
+
+/** What an import did: `known` (had it), `side` (stored on a lighter branch), `head` (new head). */
+export type ImportResult =
+  | { readonly status: 'known' | 'side'; readonly hash: Uint8Array }
+  | { readonly status: 'head'; readonly hash: Uint8Array; readonly reverted: readonly Block[]; readonly applied: readonly Block[] }
+
+export interface HeadChange {
+  readonly head: ChainHead
+  /** Blocks that left the canonical chain (newest first) and joined it (oldest first). */
+  readonly reverted: readonly Block[]
+  readonly applied: readonly Block[]
+}
+
+export interface ChainInit {
+  /** Directory of this network's LevelDB. */
+  readonly path: string
+  readonly genesis: GenesisConfig
+  readonly consensus: Consensus
+  readonly vm: ContractVm
+  /** Create the database (with its genesis block) when there is none. */
+  readonly create?: boolean
+  /** The clock that bounds timestamps from the future; a parameter so tests can move it. */
+  readonly now?: () => number
+}
+
+export class Chain extends EventEmitter<{ head: [HeadChange] }> {
+  readonly params: ChainParams
+  readonly executor: BlockExecutor
+  readonly trie: StateTrie
+  private current: ChainHead
+  private queue: Promise<unknown> = Promise.resolve()
+  private readonly now: () => number
+
+  private constructor(
+    readonly store: ChainStore,
+    readonly genesis: GenesisConfig,
+    readonly networkId: Uint8Array,
+    readonly consensus: Consensus,
+    vm: ContractVm,
+    now: () => number,
+  ) {
+    super()
+    this.params = genesis.params
+    this.executor = new BlockExecutor(vm, genesis.params)
+    this.trie = new StateTrie(store.trieNodes)
+    this.now = now
+    this.current = this.loadHead()
+  }
+
+  static async open(init: ChainInit): Promise<Chain> {
+    const genesis = await buildGenesisBlock(init.genesis)
+    const store = await ChainStore.open(init.path, genesis.hash, { create: init.create ?? false })
+    try {
+      if (store.head() === undefined) {
+        const batch = new StoreBatch()
+          .putBlock(genesis.hash, genesis.block)
+          .putMeta(genesis.hash, { height: 0, totalWork: init.consensus.work(genesis.block.header), status: 'valid' })
+          .setCanonical(0, genesis.hash)
+          .putReceipts(genesis.hash, [])
+          .putUndo(genesis.hash, [])
+          .applyState(genesis.state)
+          .putTrieNodes(genesis.trieNodes)
+          .setHead(genesis.hash)
+        await store.write(batch)
+      } else if (!bytesEqual(store.canonicalHash(0) ?? new Uint8Array(), genesis.hash)) {
+        throw new StoreError('STORE_ERROR_CORRUPT', init.path, 'the stored genesis block is not this network’s')
+      }
+      return new Chain(store, init.genesis, genesis.hash, init.consensus, init.vm, init.now ?? Date.now)
+    } catch (error) {
+      await store.close()
+      throw error
+    }
+  }
+
+  /** Reads the head and checks that its records agree; a database that contradicts itself is refused. */
+  private loadHead(): ChainHead {
+    const corrupt = (detail: string): StoreError => new StoreError('STORE_ERROR_CORRUPT', this.store.path, detail)
+    const hash = this.store.head()
+    if (hash === undefined) throw corrupt('no head block')
+    const header = this.store.header(hash)
+    const meta = this.store.meta(hash)
+    if (header === undefined || meta === undefined) throw corrupt(`head ${toHex(hash)} is missing`)
+    if (meta.height !== header.height || meta.status !== 'valid') throw corrupt(`head ${toHex(hash)} has inconsistent records`)
+    if (!bytesEqual(this.store.canonicalHash(meta.height) ?? new Uint8Array(), hash)) {
+      throw corrupt(`head ${toHex(hash)} is not canonical at height ${meta.height}`)
+    }
+    return { hash, header, totalWork: meta.totalWork }
+  }
+
+  get head(): ChainHead {
+    return this.current
+  }
+
+  /** Runs `task` after every earlier import or query has finished. */
+  exclusive<T>(task: () => Promise<T> | T): Promise<T> {
+    const run = this.queue.then(task, task)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  /**
+   * Imports a block: validates it, stores it, and moves the head when its branch is the
+   * heaviest. Throws the typed error of the first check it fails (`BlockError`,
+   * `ConsensusError`, `ExecutionError`, `ChainOperationError`); a refused block changes nothing
+   * but being remembered as invalid.
+   */
+  importBlock(block: Block): Promise<ImportResult> {
+    return this.exclusive(() => this.importNow(block))
+  }
+
+  private async importNow(block: Block): Promise<ImportResult> {
+    const hash = blockHash(block.header)
+    const known = this.store.meta(hash)
+    if (known !== undefined && this.store.block(hash) !== undefined) {
+      if (known.status === 'invalid') throw new ChainOperationError('CHAIN_ERROR_KNOWN_INVALID', `block ${toHex(hash)} is known to be invalid`)
+      return { status: 'known', hash }
+    }
+    const parentMeta = this.store.meta(block.header.parentHash)
+    const parent = this.store.header(block.header.parentHash)
+    if (parentMeta === undefined || parent === undefined) {
+      throw new ChainOperationError('CHAIN_ERROR_UNKNOWN_PARENT', `parent ${toHex(block.header.parentHash)} of block ${block.header.height} is unknown`)
+    }
+    if (parentMeta.status === 'invalid') {
+      await this.store.write(new StoreBatch().putMeta(hash, { height: block.header.height, totalWork: 0n, status: 'invalid' }))
+      throw new ChainOperationError('CHAIN_ERROR_INVALID_PARENT', `parent ${toHex(block.header.parentHash)} is invalid`)
+    }
+    validateBlockBody(block, this.params, this.networkId)
+    this.consensus.validateHeader(block.header, parent, this.now())
+    const meta: BlockMeta = { height: block.header.height, totalWork: parentMeta.totalWork + this.consensus.work(block.header), status: 'stored' }
+    if (meta.totalWork <= this.current.totalWork) {
+      await this.store.write(new StoreBatch().putBlock(hash, block).putMeta(hash, meta))
+      return { status: 'side', hash }
+    }
+    return this.moveHead(hash, block, meta)
+  }
+
+  /** Makes `block` (heavier than the head) the head: reverts to the fork point, executes the branch. */
+  private async moveHead(hash: Uint8Array, block: Block, meta: BlockMeta): Promise<ImportResult> {
+    const branch = this.branchTo(hash, block)
+    const forkHeight = block.header.height - branch.length
+    const state = new StateOverlay(this.store.state)
+    const batch = new StoreBatch()
+    const reverted: Block[] = []
+    for (let height = this.current.header.height; height > forkHeight; height--) {
+      const oldHash = this.store.canonicalHash(height)!
+      const oldBlock = this.requireBlock(oldHash)
+      for (const { key, value } of this.requireUndo(oldHash)) {
+        if (value === null) state.delete(key)
+        else state.set(key, value)
+      }
+      for (const txHash of transactionHashes(oldBlock.transactions)) batch.clearTxLocation(txHash)
+      if (height > block.header.height) batch.clearCanonical(height)
+      reverted.push(oldBlock)
+    }
+    let parent = this.store.header(branch[0]!.block.header.parentHash)!
+    let parentWork = this.store.meta(branch[0]!.block.header.parentHash)!.totalWork
+    for (const [position, step] of branch.entries()) {
+      let execution
+      try {
+        execution = await this.executor.execute(step.block, parent, state, this.trie)
+      } catch (error) {
+        this.trie.discardPending()
+        if (error instanceof ExecutionError) await this.markInvalid(branch.slice(position), hash, block, meta)
+        throw error
+      }
+      for (const { key, value } of execution.changes) {
+        if (value === null) state.delete(key)
+        else state.set(key, value)
+      }
+      parentWork += this.consensus.work(step.block.header)
+      batch
+        .putMeta(step.hash, { height: step.block.header.height, totalWork: parentWork, status: 'valid' })
+        .setCanonical(step.block.header.height, step.hash)
+        .putReceipts(step.hash, execution.receipts)
+        .putUndo(step.hash, execution.undo)
+      transactionHashes(step.block.transactions).forEach((txHash, index) => batch.putTxLocation(txHash, { blockHash: step.hash, index }))
+      parent = step.block.header
+    }
+    batch.putBlock(hash, block).applyState(state.changed()).putTrieNodes(this.trie.takeNodeWrites()).setHead(hash)
+    await this.store.write(batch)
+    this.current = { hash, header: block.header, totalWork: meta.totalWork }
+    const applied = branch.map((step) => step.block)
+    this.emit('head', { head: this.current, reverted, applied })
+    return { status: 'head', hash, reverted, applied }
+  }
+
+  /** The blocks from just above the fork point with the canonical chain up to `block`, oldest first. */
+  private branchTo(hash: Uint8Array, block: Block): { hash: Uint8Array; block: Block }[] {
+    const branch = [{ hash, block }]
+    let cursor = block.header
+    while (!this.isCanonical(cursor.parentHash, cursor.height - 1)) {
+      const parentHash = cursor.parentHash
+      const parent = this.requireBlock(parentHash)
+      branch.unshift({ hash: parentHash, block: parent })
+      cursor = parent.header
+    }
+    return branch
+  }
+
+  private isCanonical(hash: Uint8Array, height: number): boolean {
+    const canonical = this.store.canonicalHash(height)
+    return canonical !== undefined && bytesEqual(canonical, hash)
+  }
+
+  private requireBlock(hash: Uint8Array): Block {
+    const block = this.store.block(hash)
+    if (block === undefined) throw new StoreError('STORE_ERROR_CORRUPT', this.store.path, `block ${toHex(hash)} is missing`)
+    return block
+  }
+
+  private requireUndo(hash: Uint8Array): ReturnType<ChainStore['undo']> & object {
+    const undo = this.store.undo(hash)
+    if (undo === undefined) throw new StoreError('STORE_ERROR_CORRUPT', this.store.path, `undo log of ${toHex(hash)} is missing`)
+    return undo
+  }
+
+  /** Remembers a branch that failed execution as invalid, so it is never executed again. */
+  private async markInvalid(steps: { hash: Uint8Array; block: Block }[], hash: Uint8Array, block: Block, meta: BlockMeta): Promise<void> {
+    const batch = new StoreBatch().putBlock(hash, block)
+    for (const step of steps) batch.putMeta(step.hash, { height: step.block.header.height, totalWork: meta.totalWork, status: 'invalid' })
+    await this.store.write(batch)
+  }
+
+  /** The state after the canonical block at `height` (the head's when omitted). */
+  stateAt(height?: number): StateReader {
+    const head = this.current.header.height
+    if (height === undefined || height === head) return this.store.state
+    if (!Number.isSafeInteger(height) || height < 0 || height > head) {
+      throw new ChainOperationError('CHAIN_ERROR_NOT_FOUND', `no block at height ${height} (head is at ${head})`)
+    }
+    const state = new StateOverlay(this.store.state)
+    for (let h = head; h > height; h--) {
+      for (const { key, value } of this.requireUndo(this.store.canonicalHash(h)!)) {
+        if (value === null) state.delete(key)
+        else state.set(key, value)
+      }
+    }
+    return state
+  }
+
+  async close(): Promise<void> {
+    await this.exclusive(() => this.store.close())
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The mempool: valid transactions waiting for a block, per sender in nonce order.
+ *
+ * Rules (docs/architecture.md, "Mempool"):
+ * - A transaction is admitted only if its nonce is not in the past (at least the sender's
+ *   next nonce on chain) and at most MEMPOOL_MAX_PER_SENDER ahead of it, and its sender is
+ *   registered on chain, or its registration is the transaction itself or waits in the pool.
+ * - Same sender and nonce as a pooled transaction: it replaces that one only with a higher
+ *   gas limit (there are no fees; a higher limit is the one thing a sender can offer more of),
+ *   otherwise it is refused. This stops a sender from churning the pool for free.
+ * - Over the total caps the oldest transaction leaves first, with its sender's later nonces
+ *   (they could never be included without it).
+ * - Included transactions leave; transactions of blocks that a reorganisation abandons
+ *   come back, if they are still valid on the new head.
+ */
+import { ChainError } from '../errors.js'
+import { toHex } from '../encoding/bytes.js'
+import { formatParticipantId } from '../crypto/identity.js'
+import { encodeTransaction, senderOf, transactionHash, type Transaction } from '../ledger/transaction.js'
+import { MEMPOOL_MAX_BYTES, MEMPOOL_MAX_PER_SENDER, MEMPOOL_MAX_TXS } from './constants.js'
+
+export type MempoolErrorCode =
+  | 'MEMPOOL_ERROR_KNOWN' // the same transaction is already in the pool
+  | 'MEMPOOL_ERROR_NONCE_TOO_LOW' // the nonce was used on chain already
+  | 'MEMPOOL_ERROR_NONCE_TOO_HIGH' // further ahead of the chain than the pool queues
+  | 'MEMPOOL_ERROR_NOT_REGISTERED' // the sender is not registered and its registration is not pending
+  | 'MEMPOOL_ERROR_ALREADY_REGISTERED' // a registration of a registered id
+  | 'MEMPOOL_ERROR_REPLACEMENT_TOO_LOW' // same nonce as a pooled transaction, gas limit not higher
+
+export class MempoolError extends ChainError<MempoolErrorCode, { detail: string }> {
+  constructor(code: MempoolErrorCode, detail: string) {
+    super(code, { detail }, detail)
+  }
+}
+
+/** What the pool needs to know of the head state: a sender's next nonce, `undefined` if unregistered. */
+export type NonceLookup = (sender: Uint8Array) => number | undefined
+
+interface Entry {
+  readonly tx: Transaction
+  readonly hash: string
+  readonly sender: string
+  readonly bytes: number
+  /** Arrival order, for eviction and for fairness between senders. */
+  readonly sequence: number
+}
+
+export interface MempoolLimits {
+  readonly maxTxs: number
+  readonly maxBytes: number
+  readonly maxPerSender: number
+}
+
+export class Mempool {
+  private readonly byHash = new Map<string, Entry>()
+  /** sender → nonce → entry */
+  private readonly bySender = new Map<string, Map<number, Entry>>()
+  private bytes = 0
+  private sequence = 0
+  private readonly limits: MempoolLimits
+
+  constructor(
+    private readonly nonceOf: NonceLookup,
+    limits: Partial<MempoolLimits> = {},
+  ) {
+    this.limits = { maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, maxPerSender: MEMPOOL_MAX_PER_SENDER, ...limits }
+  }
+
+  get size(): number {
+    return this.byHash.size
+  }
+
+  get sizeBytes(): number {
+    return this.bytes
+  }
+
+  has(hash: Uint8Array): boolean {
+    return this.byHash.has(toHex(hash))
+  }
+
+  get(hash: Uint8Array): Transaction | undefined {
+    return this.byHash.get(toHex(hash))?.tx
+  }
+
+  /**
+   * Admits a transaction that passed its stateless checks (signature included). Returns its
+   * hash and the transaction it replaced, if any. Throws `MempoolError`.
+   */
+  add(tx: Transaction): { hash: Uint8Array; replaced: Transaction | undefined; evicted: Transaction[] } {
+    const encoded = encodeTransaction(tx)
+    const hash = transactionHash(encoded)
+    const hashHex = toHex(hash)
+    if (this.byHash.has(hashHex)) throw new MempoolError('MEMPOOL_ERROR_KNOWN', `transaction ${hashHex} is already pending`)
+    const senderId = senderOf(tx)
+    const sender = toHex(senderId)
+    const chainNonce = this.nonceOf(senderId)
+    const pending = this.bySender.get(sender)
+    if (tx.kind === 'participant') {
+      if (chainNonce !== undefined) throw new MempoolError('MEMPOOL_ERROR_ALREADY_REGISTERED', `${formatParticipantId(senderId)} is already registered`)
+    } else if (chainNonce === undefined && pending?.get(0)?.tx.kind !== 'participant') {
+      throw new MempoolError('MEMPOOL_ERROR_NOT_REGISTERED', `${formatParticipantId(senderId)} is not registered (send its participant transaction first)`)
+    }
+    const next = chainNonce ?? 0
+    if (tx.nonce < next) throw new MempoolError('MEMPOOL_ERROR_NONCE_TOO_LOW', `nonce ${tx.nonce} is used; the next is ${next}`)
+    if (tx.nonce >= next + this.limits.maxPerSender) {
+      throw new MempoolError('MEMPOOL_ERROR_NONCE_TOO_HIGH', `nonce ${tx.nonce} is more than ${this.limits.maxPerSender} ahead of ${next}`)
+    }
+    const existing = pending?.get(tx.nonce)
+    if (existing !== undefined && tx.gasLimit <= existing.tx.gasLimit) {
+      throw new MempoolError('MEMPOOL_ERROR_REPLACEMENT_TOO_LOW', `a transaction with nonce ${tx.nonce} is pending; a replacement needs a gas limit above ${existing.tx.gasLimit}`)
+    }
+    if (existing !== undefined) this.remove(existing)
+    const entry: Entry = { tx, hash: hashHex, sender, bytes: encoded.length, sequence: this.sequence++ }
+    this.insert(entry)
+    return { hash, replaced: existing?.tx, evicted: this.evictOverflow() }
+  }
+
+  private insert(entry: Entry): void {
+    let nonces = this.bySender.get(entry.sender)
+    if (nonces === undefined) this.bySender.set(entry.sender, (nonces = new Map()))
+    nonces.set(entry.tx.nonce, entry)
+    this.byHash.set(entry.hash, entry)
+    this.bytes += entry.bytes
+  }
+
+  private remove(entry: Entry): void {
+    this.byHash.delete(entry.hash)
+    this.bytes -= entry.bytes
+    const nonces = this.bySender.get(entry.sender)
+    nonces?.delete(entry.tx.nonce)
+    if (nonces?.size === 0) this.bySender.delete(entry.sender)
+  }
+
+  /** Removes an entry and its sender's later nonces, which could never be included without it. */
+  private removeWithSuccessors(entry: Entry): Transaction[] {
+    const removed: Transaction[] = []
+    for (const other of [...(this.bySender.get(entry.sender)?.values() ?? [])]) {
+      if (other.tx.nonce >= entry.tx.nonce) {
+        this.remove(other)
+        removed.push(other.tx)
+      }
+    }
+    return removed
+  }
+
+  /** Map order is insertion order: the first entry is the oldest. */
+  private evictOverflow(): Transaction[] {
+    const evicted: Transaction[] = []
+    while (this.byHash.size > this.limits.maxTxs || this.bytes > this.limits.maxBytes) {
+      evicted.push(...this.removeWithSuccessors(this.byHash.values().next().value!))
+    }
+    return evicted
+  }
+
+  /**
+   * Transactions ready for a block, in an order a block can include them: each sender's
+   * in nonce order from its chain nonce without gaps, senders interleaved by arrival.
+   */
+  *pending(): Generator<Transaction> {
+    const queues: Entry[][] = []
+    for (const nonces of this.bySender.values()) {
+      const first = nonces.values().next().value!
+      let nonce = this.nonceOf(senderOf(first.tx)) ?? 0
+      const queue: Entry[] = []
+      for (let entry = nonces.get(nonce); entry !== undefined; entry = nonces.get(++nonce)) queue.push(entry)
+      if (queue.length > 0) queues.push(queue)
+    }
+    // merge the queues by arrival of each queue's next transaction
+    const positions = queues.map(() => 0)
+    for (;;) {
+      let best = -1
+      for (let i = 0; i < queues.length; i++) {
+        const next = queues[i]![positions[i]!]
+        if (next !== undefined && (best === -1 || next.sequence < queues[best]![positions[best]!]!.sequence)) best = i
+      }
+      if (best === -1) return
+      yield queues[best]![positions[best]!++]!.tx
+    }
+  }
+
+  /** The nonce a new transaction of `sender` should carry: chain nonce plus its contiguous pending ones. */
+  nextNonce(sender: Uint8Array): number {
+    let nonce = this.nonceOf(sender) ?? 0
+    const nonces = this.bySender.get(toHex(sender))
+    while (nonces?.has(nonce)) nonce++
+    return nonce
+  }
+
+  /**
+   * Brings the pool up to a new head: drops what was included or became stale, and offers
+   * back the transactions of abandoned blocks. Returns those re-admitted.
+   */
+  update(applied: readonly Transaction[], reverted: readonly Transaction[]): Transaction[] {
+    for (const tx of applied) {
+      const entry = this.byHash.get(toHex(transactionHash(encodeTransaction(tx))))
+      if (entry !== undefined) this.remove(entry)
+    }
+    for (const nonces of [...this.bySender.values()]) {
+      const first = nonces.values().next().value!
+      const next = this.nonceOf(senderOf(first.tx))
+      for (const entry of [...nonces.values()]) {
+        const stale = entry.tx.kind === 'participant' ? next !== undefined : entry.tx.nonce < (next ?? 0)
+        if (stale) this.remove(entry)
+      }
+    }
+    const readmitted: Transaction[] = []
+    // oldest nonce first, so that a registration is back before the transactions that need it
+    for (const tx of [...reverted].sort((a, b) => a.nonce - b.nonce)) {
+      try {
+        this.add(tx)
+        readmitted.push(tx)
+      } catch (error) {
+        if (!(error instanceof MempoolError)) throw error
+      }
+    }
+    return readmitted
+  }
+}

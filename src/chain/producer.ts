@@ -1,0 +1,88 @@
+/**
+ * Block production: picks transactions for a new block on the head, executes them, and fills
+ * in the header (everything but the seal, which the consensus finds).
+ *
+ * Transactions that break a rule of the state (a stale nonce, a sender not registered) or that
+ * this node cannot execute are left out and reported, so the caller can drop them from its pool.
+ */
+import { ADDRESS_BYTES } from '../crypto/identity.js'
+import { BLOCK_VERSION, encodeBlock, transactionsRoot, type Block } from '../ledger/block.js'
+import { MAX_BLOCK_TXS, MAX_HEADER_BYTES } from '../ledger/constants.js'
+import { encodeTransaction, intrinsicGas, type Transaction } from '../ledger/transaction.js'
+import { blockInfo, ExecutionError } from '../state/executor.js'
+import { StateOverlay } from '../state/overlay.js'
+import type { Receipt } from '../state/receipts.js'
+import { VmError } from '../vm/vm.js'
+import type { Chain } from './chain.js'
+
+/** Bytes the block's framing adds around its transactions (array headers, a byte-string header each). */
+const TX_FRAMING_BYTES = 8
+
+export interface ProducedBlock {
+  /** The block with its seal still empty. */
+  readonly block: Block
+  readonly receipts: readonly Receipt[]
+  /** Candidates left out, and why. */
+  readonly skipped: readonly { readonly tx: Transaction; readonly error: ExecutionError | VmError }[]
+}
+
+/**
+ * Builds a block on the current head from `candidates`, tried in order, made by `producer`
+ * at `timestamp` (moved past the parent's when the clock is behind it).
+ */
+export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, producer: Uint8Array, timestamp: number): Promise<ProducedBlock> {
+  if (producer.length !== ADDRESS_BYTES) throw new TypeError(`producer must be ${ADDRESS_BYTES} bytes`)
+  return chain.exclusive(async () => {
+    const parent = chain.head.header
+    const header = {
+      version: BLOCK_VERSION,
+      height: parent.height + 1,
+      parentHash: chain.head.hash,
+      timestamp: Math.max(timestamp, parent.timestamp + 1),
+      producer,
+    }
+    const state = new StateOverlay(chain.store.state)
+    const info = blockInfo(header)
+    const included: Transaction[] = []
+    const receipts: Receipt[] = []
+    const skipped: ProducedBlock['skipped'][number][] = []
+    let gasUsed = 0
+    let size = MAX_HEADER_BYTES
+    for (const tx of candidates) {
+      if (included.length >= MAX_BLOCK_TXS) break
+      const gasLeft = chain.params.blockGasLimit - gasUsed
+      if (gasLeft < intrinsicGas(tx)) break
+      const txSize = encodeTransaction(tx).length + TX_FRAMING_BYTES
+      if (size + txSize > chain.params.maxBlockBytes || tx.gasLimit > gasLeft) continue
+      state.checkpoint()
+      try {
+        const receipt = chain.executor.applyTransaction(state, tx, info, gasLeft)
+        state.commit()
+        included.push(tx)
+        receipts.push(receipt)
+        gasUsed += receipt.gasUsed
+        size += txSize
+      } catch (error) {
+        state.revert()
+        if (!(error instanceof ExecutionError || error instanceof VmError)) throw error
+        skipped.push({ tx, error })
+      }
+    }
+    const execution = await chain.executor.finish(state, parent.stateRoot, receipts, chain.trie)
+    chain.trie.discardPending()
+    const block: Block = {
+      header: {
+        ...header,
+        txRoot: transactionsRoot(included),
+        stateRoot: execution.stateRoot,
+        receiptsRoot: execution.receiptsRoot,
+        gasUsed: execution.gasUsed,
+        difficulty: chain.consensus.prepare(parent, header.timestamp).difficulty,
+        seal: new Uint8Array(8),
+      },
+      transactions: included,
+    }
+    if (encodeBlock(block).length > chain.params.maxBlockBytes) throw new Error('produced block exceeds maxBlockBytes')
+    return { block, receipts, skipped }
+  })
+}

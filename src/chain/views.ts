@@ -1,0 +1,115 @@
+/**
+ * Blocks, transactions and receipts as plain JSON objects: the one shape used by `--json`
+ * output and by the RPC (docs/cli.md, docs/rpc.md). Hashes and keys are lowercase hex, ids
+ * and addresses their checksummed text, big numbers decimal strings.
+ */
+import { toHex } from '../encoding/bytes.js'
+import { formatContractAddress, formatParticipantId } from '../crypto/identity.js'
+import { blockHash, transactionHashes, type Block, type BlockHeader } from '../ledger/block.js'
+import { senderOf, type Transaction } from '../ledger/transaction.js'
+import type { Receipt } from '../state/receipts.js'
+
+export interface HeaderView {
+  readonly hash: string
+  readonly height: number
+  readonly version: number
+  readonly parentHash: string
+  readonly timestamp: number
+  readonly time: string
+  readonly txRoot: string
+  readonly stateRoot: string
+  readonly receiptsRoot: string
+  readonly gasUsed: number
+  readonly producer: string
+  readonly difficulty: string
+  readonly seal: string
+}
+
+export function headerView(header: BlockHeader): HeaderView {
+  return {
+    hash: toHex(blockHash(header)),
+    height: header.height,
+    version: header.version,
+    parentHash: toHex(header.parentHash),
+    timestamp: header.timestamp,
+    time: new Date(header.timestamp).toISOString(),
+    txRoot: toHex(header.txRoot),
+    stateRoot: toHex(header.stateRoot),
+    receiptsRoot: toHex(header.receiptsRoot),
+    gasUsed: header.gasUsed,
+    producer: formatParticipantId(header.producer),
+    difficulty: header.difficulty.toString(),
+    seal: toHex(header.seal),
+  }
+}
+
+export interface BlockView extends HeaderView {
+  readonly totalWork: string
+  readonly transactions: readonly string[]
+}
+
+export function blockView(block: Block, totalWork: bigint): BlockView {
+  return { ...headerView(block.header), totalWork: totalWork.toString(), transactions: transactionHashes(block.transactions).map(toHex) }
+}
+
+type PayloadView =
+  | { readonly kind: 'participant'; readonly name: string | null }
+  | { readonly kind: 'contract-deploy'; readonly code: string; readonly args: string }
+  | { readonly kind: 'contract-call'; readonly contract: string; readonly method: string; readonly args: string }
+
+export type TransactionView = {
+  readonly hash: string
+  readonly sender: string
+  readonly publicKey: string
+  readonly nonce: number
+  readonly gasLimit: number
+  readonly signature: string
+} & PayloadView
+
+function payloadView(tx: Transaction): PayloadView {
+  switch (tx.kind) {
+    case 'participant':
+      return { kind: tx.kind, name: tx.name }
+    case 'contract-deploy':
+      return { kind: tx.kind, code: tx.code, args: tx.args }
+    case 'contract-call':
+      return { kind: tx.kind, contract: formatContractAddress(tx.contract), method: tx.method, args: tx.args }
+  }
+}
+
+export function transactionView(tx: Transaction, hash: Uint8Array): TransactionView {
+  return {
+    hash: toHex(hash),
+    sender: formatParticipantId(senderOf(tx)),
+    publicKey: toHex(tx.publicKey),
+    nonce: tx.nonce,
+    gasLimit: tx.gasLimit,
+    signature: toHex(tx.signature),
+    ...payloadView(tx),
+  }
+}
+
+export interface ReceiptView {
+  readonly status: Receipt['status']
+  readonly gasUsed: number
+  readonly result: unknown
+  readonly error: string | null
+  readonly events: readonly { readonly contract: string; readonly name: string; readonly data: unknown }[]
+  readonly touched: readonly string[]
+  readonly contract: string | null
+}
+
+/** JSON text stored by contracts, parsed back into values for display. */
+const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text))
+
+export function receiptView(receipt: Receipt): ReceiptView {
+  return {
+    status: receipt.status,
+    gasUsed: receipt.gasUsed,
+    result: parseJson(receipt.result),
+    error: receipt.error,
+    events: receipt.events.map((event) => ({ contract: formatContractAddress(event.contract), name: event.name, data: parseJson(event.data) })),
+    touched: receipt.touched.map(formatContractAddress),
+    contract: receipt.contract === null ? null : formatContractAddress(receipt.contract),
+  }
+}

@@ -1,0 +1,46 @@
+import { Args } from '@oclif/core'
+import { findTransaction, parseHash } from '../../chain/queries.js'
+import { receiptView, transactionView, type ReceiptView, type TransactionView } from '../../chain/views.js'
+import { ChainCommand, CommandError, networkFlags } from '../../cli/base-command.js'
+import { ExitCode } from '../../cli/exit-codes.js'
+import { toHex } from '../../encoding/bytes.js'
+import { withOfflineChain } from '../../node/offline.js'
+
+export type TxShowResult = TransactionView & {
+  readonly block: { readonly hash: string; readonly height: number; readonly index: number }
+  readonly receipt: ReceiptView | null
+}
+
+export default class TxShow extends ChainCommand<typeof TxShow> {
+  static override summary = 'Show a transaction included in the chain, with its receipt.'
+  static override description = 'Looks the transaction up in the canonical chain of the data dir.'
+  static override examples = ['<%= config.bin %> <%= command.id %> 9a0b…47', '<%= config.bin %> <%= command.id %> 9a0b…47 --json']
+  static override args = {
+    hash: Args.string({ description: 'transaction hash (64 hex digits)', required: true }),
+  }
+  static override flags = { ...networkFlags }
+
+  async run(): Promise<TxShowResult> {
+    const hash = parseHash(this.args.hash, 'transaction hash')
+    const result = await withOfflineChain(this.flags.datadir, this.flags, ({ store }) => {
+      const found = findTransaction(store, hash)
+      if (found === undefined) throw new CommandError(`no transaction ${toHex(hash)} in the chain`, ExitCode.NotFound)
+      return {
+        ...transactionView(found.tx, found.hash),
+        block: { hash: toHex(found.blockHash), height: found.height, index: found.index },
+        receipt: found.receipt === undefined ? null : receiptView(found.receipt),
+      }
+    })
+    if (!this.jsonEnabled()) {
+      this.log(`transaction ${result.hash}`)
+      this.log(`  kind     ${result.kind}`)
+      this.log(`  sender   ${result.sender}  nonce ${result.nonce}`)
+      this.log(`  block    ${result.block.height} (${result.block.hash}) #${result.block.index}`)
+      if (result.receipt !== null) {
+        this.log(`  status   ${result.receipt.status}${result.receipt.error === null ? '' : `: ${result.receipt.error}`}`)
+        this.log(`  gas used ${result.receipt.gasUsed} of ${result.gasLimit}`)
+      }
+    }
+    return result
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Block execution: the one place where transactions change the state.
+ *
+ * Executing a block yields the state root, receipts root and gas used that its header must
+ * carry: a block whose header says otherwise is invalid. A transaction that breaks a rule of the
+ * state (an unregistered sender, a wrong nonce, a registration of an id that exists, more gas
+ * than the block has left) makes the whole block invalid. A transaction that is valid but whose
+ * contract code fails is included all the same: its receipt says `reverted` or `out-of-gas`, its
+ * gas is spent, its nonce is used, and every change it made is rolled back.
+ */
+import { ChainError } from '../errors.js'
+import { bytesEqual, toHex } from '../encoding/bytes.js'
+import { contractAddressOf, formatContractAddress, formatParticipantId, parseContractAddress } from '../crypto/identity.js'
+import type { Block, BlockHeader, ChainParams } from '../ledger/block.js'
+import { intrinsicGas, senderOf, type Transaction } from '../ledger/transaction.js'
+import type { BlockInfo, ContractVm, ExecutionOutcome } from '../vm/vm.js'
+import { OverlayContractHost } from './contract-host.js'
+import { StateOverlay, type StateChange, type StateReader } from './overlay.js'
+import { decodeParticipant, encodeParticipant, participantKey, type ParticipantRecord } from './records.js'
+import { receiptsRoot, type Receipt } from './receipts.js'
+import type { StateTrie } from './trie.js'
+
+export type ExecutionErrorCode =
+  | 'EXECUTION_ERROR_NOT_REGISTERED' // the sender has no participant record (and this is not its registration)
+  | 'EXECUTION_ERROR_ALREADY_REGISTERED' // a registration for an id that is registered
+  | 'EXECUTION_ERROR_BAD_NONCE' // the nonce is not the sender's next one
+  | 'EXECUTION_ERROR_BLOCK_GAS_EXCEEDED' // the gas limit is above what the block has left
+  | 'EXECUTION_ERROR_STATE_ROOT_MISMATCH' // the header's state root is not the result
+  | 'EXECUTION_ERROR_RECEIPTS_ROOT_MISMATCH' // the header's receipts root is not the result
+  | 'EXECUTION_ERROR_GAS_USED_MISMATCH' // the header's gasUsed is not the sum of the receipts
+
+export class ExecutionError extends ChainError<ExecutionErrorCode, { detail: string; index?: number }> {
+  constructor(code: ExecutionErrorCode, detail: string, index?: number) {
+    super(code, index === undefined ? { detail } : { detail, index }, `${index === undefined ? '' : `transaction ${index}: `}${detail}`)
+  }
+}
+
+/** The outcome of executing a list of transactions on a parent state. */
+export interface BlockExecution {
+  readonly stateRoot: Uint8Array
+  readonly receiptsRoot: Uint8Array
+  readonly receipts: readonly Receipt[]
+  readonly gasUsed: number
+  /** The state writes, in the order first made. */
+  readonly changes: readonly StateChange[]
+  /** For each changed key, its value before the block (`null`: absent): how to undo the block. */
+  readonly undo: readonly StateChange[]
+}
+
+/** Reads the participant record of `id` in `state`, if registered. */
+export function readParticipant(state: StateReader, id: Uint8Array): ParticipantRecord | undefined {
+  const bytes = state.get(participantKey(id))
+  return bytes === undefined ? undefined : decodeParticipant(bytes)
+}
+
+/** The nonce the next transaction of `id` must carry in `state`. */
+export function nextNonce(state: StateReader, id: Uint8Array): number {
+  return readParticipant(state, id)?.nonce ?? 0
+}
+
+/**
+ * The rules of the state for one transaction, without running it: registered sender (or a
+ * first registration), next nonce. Throws `ExecutionError`.
+ */
+export function checkTransactionAgainstState(state: StateReader, tx: Transaction, index?: number): ParticipantRecord | undefined {
+  const sender = senderOf(tx)
+  const record = readParticipant(state, sender)
+  if (tx.kind === 'participant') {
+    if (record !== undefined) {
+      throw new ExecutionError('EXECUTION_ERROR_ALREADY_REGISTERED', `${formatParticipantId(sender)} is already registered`, index)
+    }
+  } else if (record === undefined) {
+    throw new ExecutionError('EXECUTION_ERROR_NOT_REGISTERED', `${formatParticipantId(sender)} is not registered`, index)
+  }
+  const expected = record?.nonce ?? 0
+  if (tx.nonce !== expected) {
+    throw new ExecutionError('EXECUTION_ERROR_BAD_NONCE', `nonce ${tx.nonce}, expected ${expected}`, index)
+  }
+  return record
+}
+
+export function blockInfo(header: Pick<BlockHeader, 'height' | 'timestamp' | 'parentHash'>): BlockInfo {
+  return { height: header.height, timestamp: header.timestamp, parentHash: toHex(header.parentHash) }
+}
+
+function receiptOf(outcome: ExecutionOutcome, intrinsic: number, contract: Uint8Array | null): Receipt {
+  return {
+    status: outcome.status,
+    gasUsed: intrinsic + outcome.gasUsed,
+    result: outcome.result,
+    error: outcome.error,
+    events: outcome.events.map((event) => ({ contract: parseContractAddress(event.contract), name: event.name, data: event.data })),
+    touched: outcome.touched.map(parseContractAddress),
+    contract: outcome.status === 'ok' ? contract : null,
+  }
+}
+
+export class BlockExecutor {
+  constructor(
+    private readonly vm: ContractVm,
+    private readonly params: ChainParams,
+  ) {}
+
+  /**
+   * Applies one transaction to `state` with `gasLeft` gas left in the block. Stateful rule
+   * violations throw `ExecutionError` and leave `state` unchanged; `VmError` (this node could not
+   * run the code) propagates, also leaving `state` unchanged.
+   */
+  applyTransaction(state: StateOverlay, tx: Transaction, block: BlockInfo, gasLeft: number, index?: number): Receipt {
+    if (tx.gasLimit > gasLeft) {
+      throw new ExecutionError('EXECUTION_ERROR_BLOCK_GAS_EXCEEDED', `gas limit ${tx.gasLimit} above the ${gasLeft} left in the block`, index)
+    }
+    const record = checkTransactionAgainstState(state, tx, index)
+    const sender = senderOf(tx)
+    const intrinsic = intrinsicGas(tx)
+    if (tx.kind === 'participant') {
+      state.set(participantKey(sender), encodeParticipant({ publicKey: tx.publicKey, name: tx.name, nonce: 1 }))
+      return { status: 'ok', gasUsed: intrinsic, result: null, error: null, events: [], touched: [], contract: null }
+    }
+    const host = new OverlayContractHost(state, sender)
+    const request = { host, block, sender: formatParticipantId(sender), gasLimit: tx.gasLimit - intrinsic }
+    let outcome: ExecutionOutcome
+    let created: Uint8Array | null = null
+    if (tx.kind === 'contract-deploy') {
+      created = contractAddressOf(sender, tx.nonce)
+      const contract = formatContractAddress(created)
+      outcome =
+        host.getCode(contract) === undefined
+          ? this.vm.deploy({ ...request, contract, code: tx.code, args: tx.args })
+          : { status: 'reverted', gasUsed: 0, result: null, error: 'a contract exists at this address', events: [], touched: [] }
+    } else {
+      outcome = this.vm.call({ ...request, contract: formatContractAddress(tx.contract), method: tx.method, args: tx.args })
+    }
+    state.set(participantKey(sender), encodeParticipant({ ...record!, nonce: record!.nonce + 1 }))
+    return receiptOf(outcome, intrinsic, created)
+  }
+
+  /** Roots and undo data once all of a block's transactions are applied to `state`. */
+  async finish(state: StateOverlay, parentStateRoot: Uint8Array, receipts: Receipt[], trie: StateTrie): Promise<BlockExecution> {
+    const changes = state.changed()
+    const undo = changes.map(({ key }) => ({ key, value: state.baseValue(key) ?? null }))
+    return {
+      stateRoot: await trie.apply(parentStateRoot, changes),
+      receiptsRoot: receiptsRoot(receipts),
+      receipts,
+      gasUsed: receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0),
+      changes,
+      undo,
+    }
+  }
+
+  /**
+   * Executes a received block on its parent's state (`base`) and checks that its header
+   * commits to the result. Throws `ExecutionError` when the block is invalid.
+   */
+  async execute(block: Block, parent: BlockHeader, base: StateReader, trie: StateTrie): Promise<BlockExecution> {
+    const state = new StateOverlay(base)
+    const info = blockInfo(block.header)
+    const receipts: Receipt[] = []
+    let gasUsed = 0
+    block.transactions.forEach((tx, index) => {
+      const receipt = this.applyTransaction(state, tx, info, this.params.blockGasLimit - gasUsed, index)
+      gasUsed += receipt.gasUsed
+      receipts.push(receipt)
+    })
+    const result = await this.finish(state, parent.stateRoot, receipts, trie)
+    const { header } = block
+    if (result.gasUsed !== header.gasUsed) {
+      throw new ExecutionError('EXECUTION_ERROR_GAS_USED_MISMATCH', `gasUsed ${header.gasUsed}, executed ${result.gasUsed}`)
+    }
+    if (!bytesEqual(result.receiptsRoot, header.receiptsRoot)) {
+      throw new ExecutionError('EXECUTION_ERROR_RECEIPTS_ROOT_MISMATCH', `receipts root ${toHex(header.receiptsRoot)}, executed ${toHex(result.receiptsRoot)}`)
+    }
+    if (!bytesEqual(result.stateRoot, header.stateRoot)) {
+      throw new ExecutionError('EXECUTION_ERROR_STATE_ROOT_MISMATCH', `state root ${toHex(header.stateRoot)}, executed ${toHex(result.stateRoot)}`)
+    }
+    return result
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * A journaled, synchronous view of the state: reads fall through to a base, writes stay in
+ * memory until the caller takes them.
+ *
+ * Contracts run synchronously inside QuickJS, so every state read must answer at once: the base
+ * is LevelDB's flat copy of the head state (read with `getSync`) or another overlay. Checkpoints
+ * nest like call frames: `revert` undoes exactly the writes made since the matching
+ * `checkpoint`, which is how a failed call, or a failed nested call, leaves no trace.
+ */
+
+/** Synchronous reads of state values by key. */
+export interface StateReader {
+  get(key: Uint8Array): Uint8Array | undefined
+}
+
+/** One changed key: its new value, or `null` when it was deleted. */
+export interface StateChange {
+  readonly key: Uint8Array
+  readonly value: Uint8Array | null
+}
+
+const keyId = (key: Uint8Array): string => Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')
+const keyOf = (id: string): Uint8Array => new Uint8Array(Buffer.from(id, 'latin1'))
+
+interface JournalEntry {
+  readonly id: string
+  /** The change this key had before the write; `undefined` when it had none (read the base). */
+  readonly previous: Uint8Array | null | undefined
+}
+
+export class StateOverlay implements StateReader {
+  private readonly changes = new Map<string, Uint8Array | null>()
+  private readonly journal: JournalEntry[] = []
+  private readonly checkpoints: number[] = []
+
+  constructor(private readonly base: StateReader) {}
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const change = this.changes.get(keyId(key))
+    if (change !== undefined) return change ?? undefined
+    return this.base.get(key)
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    this.write(keyId(key), value)
+  }
+
+  delete(key: Uint8Array): void {
+    this.write(keyId(key), null)
+  }
+
+  private write(id: string, value: Uint8Array | null): void {
+    if (this.checkpoints.length > 0) this.journal.push({ id, previous: this.changes.get(id) })
+    this.changes.set(id, value)
+  }
+
+  checkpoint(): void {
+    this.checkpoints.push(this.journal.length)
+  }
+
+  /** Keeps the writes since the last checkpoint (an enclosing checkpoint can still undo them). */
+  commit(): void {
+    const mark = this.checkpoints.pop()
+    if (mark === undefined) throw new Error('StateOverlay.commit without a checkpoint')
+    if (this.checkpoints.length === 0) this.journal.length = 0
+  }
+
+  /** Undoes every write since the last checkpoint. */
+  revert(): void {
+    const mark = this.checkpoints.pop()
+    if (mark === undefined) throw new Error('StateOverlay.revert without a checkpoint')
+    while (this.journal.length > mark) {
+      const { id, previous } = this.journal.pop()!
+      if (previous === undefined) this.changes.delete(id)
+      else this.changes.set(id, previous)
+    }
+  }
+
+  /** Every key written, in first-write order, with its final value. */
+  changed(): StateChange[] {
+    if (this.checkpoints.length > 0) throw new Error('StateOverlay.changed inside an open checkpoint')
+    return [...this.changes].map(([id, value]) => ({ key: keyOf(id), value }))
+  }
+
+  /** The value of `key` in the base, below this overlay's writes: what an undo log records. */
+  baseValue(key: Uint8Array): Uint8Array | undefined {
+    return this.base.get(key)
+  }
+}

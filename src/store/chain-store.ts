@@ -1,0 +1,289 @@
+/**
+ * The chain database: blocks, indexes, receipts, undo logs, the flat head state and the state
+ * trie's nodes, in one LevelDB (`classic-level`) per network.
+ *
+ * Every change that matters goes through one `StoreBatch`, written with one atomic LevelDB
+ * batch: a crash (even SIGKILL mid-write) leaves the database at the old head or the new one,
+ * never between. Reads are synchronous (`getSync`): LevelDB answers from its cache in
+ * microseconds, and contract execution needs synchronous state reads anyway.
+ */
+import { existsSync } from 'node:fs'
+import { ClassicLevel } from 'classic-level'
+import { ChainError } from '../errors.js'
+import { bytesEqual, toHex } from '../encoding/bytes.js'
+import { decode, encode } from '../encoding/cbor.js'
+import { readArray, readBytes, readList, readUint } from '../encoding/shape.js'
+import { HASH_BYTES } from '../crypto/hash.js'
+import { decodeHeader, encodeHeader, type Block, type BlockHeader } from '../ledger/block.js'
+import { MAX_BLOCK_BYTES_CEILING, MAX_BLOCK_TXS } from '../ledger/constants.js'
+import { decodeTransaction, encodeTransaction } from '../ledger/transaction.js'
+import type { StateChange, StateReader } from '../state/overlay.js'
+import { decodeReceipts, encodeReceipts, type Receipt } from '../state/receipts.js'
+import type { TrieNodeReader, TrieNodeWrite } from '../state/trie.js'
+import { keys } from './keys.js'
+
+/** Version of the key layout and record formats; a database of another version is refused. */
+export const SCHEMA_VERSION = 1
+
+export type StoreErrorCode =
+  | 'STORE_ERROR_NOT_FOUND' // no database at the path (and not asked to create one)
+  | 'STORE_ERROR_LOCKED' // another process (a running node?) has the database open
+  | 'STORE_ERROR_CORRUPT' // LevelDB reports corruption, or the records contradict each other
+  | 'STORE_ERROR_INCOMPATIBLE' // written by a version of chain with another schema
+  | 'STORE_ERROR_WRONG_NETWORK' // belongs to another network (another genesis)
+
+export class StoreError extends ChainError<StoreErrorCode, { path: string; detail: string }> {
+  constructor(code: StoreErrorCode, path: string, detail: string) {
+    super(code, { path, detail }, `${detail} (database at ${path})`)
+  }
+}
+
+/** `stored`: kept but not executed (a side branch); `valid`: executed; `invalid`: refused. */
+export type BlockStatus = 'stored' | 'valid' | 'invalid'
+const STATUS_CODES: Record<BlockStatus, number> = { stored: 0, valid: 1, invalid: 2 }
+const STATUSES: readonly BlockStatus[] = ['stored', 'valid', 'invalid']
+
+export interface BlockMeta {
+  readonly height: number
+  /** Sum of the work of this block and all its ancestors: the fork-choice weight. */
+  readonly totalWork: bigint
+  readonly status: BlockStatus
+}
+
+export interface TxLocation {
+  readonly blockHash: Uint8Array
+  readonly index: number
+}
+
+const MAX_RECORD_BYTES = 64 * 1024 * 1024
+
+function bigintBytes(value: bigint): Uint8Array {
+  const hex = value.toString(16)
+  return Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex')
+}
+
+function bytesBigint(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt(`0x${toHex(bytes)}`)
+}
+
+/** Collects writes for one atomic commit. */
+export class StoreBatch {
+  readonly operations: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[] = []
+
+  private put(key: Uint8Array, value: Uint8Array): this {
+    this.operations.push({ type: 'put', key, value })
+    return this
+  }
+
+  private del(key: Uint8Array): this {
+    this.operations.push({ type: 'del', key })
+    return this
+  }
+
+  putBlock(hash: Uint8Array, block: Block): this {
+    this.put(keys.header(hash), encodeHeader(block.header))
+    return this.put(keys.body(hash), encode(block.transactions.map(encodeTransaction)))
+  }
+
+  putMeta(hash: Uint8Array, meta: BlockMeta): this {
+    return this.put(keys.info(hash), encode([meta.height, bigintBytes(meta.totalWork), STATUS_CODES[meta.status]]))
+  }
+
+  setCanonical(height: number, hash: Uint8Array): this {
+    return this.put(keys.canonical(height), hash)
+  }
+
+  clearCanonical(height: number): this {
+    return this.del(keys.canonical(height))
+  }
+
+  putTxLocation(txHash: Uint8Array, location: TxLocation): this {
+    return this.put(keys.tx(txHash), encode([location.blockHash, location.index]))
+  }
+
+  clearTxLocation(txHash: Uint8Array): this {
+    return this.del(keys.tx(txHash))
+  }
+
+  putReceipts(hash: Uint8Array, receipts: readonly Receipt[]): this {
+    return this.put(keys.receipts(hash), encodeReceipts(receipts))
+  }
+
+  putUndo(hash: Uint8Array, undo: readonly StateChange[]): this {
+    return this.put(keys.undo(hash), encode(undo.map(({ key, value }) => [key, value])))
+  }
+
+  applyState(changes: readonly StateChange[]): this {
+    for (const { key, value } of changes) {
+      if (value === null) this.del(keys.state(key))
+      else this.put(keys.state(key), value)
+    }
+    return this
+  }
+
+  putTrieNodes(nodes: readonly TrieNodeWrite[]): this {
+    for (const { hash, node } of nodes) this.put(keys.trieNode(hash), node)
+    return this
+  }
+
+  setHead(hash: Uint8Array): this {
+    return this.put(keys.head(), hash)
+  }
+}
+
+type Level = ClassicLevel<Uint8Array, Uint8Array>
+
+export class ChainStore {
+  /** The head state, read synchronously by contract execution. */
+  readonly state: StateReader
+  /** Stored trie nodes, for the state trie. */
+  readonly trieNodes: TrieNodeReader
+
+  private constructor(
+    private readonly db: Level,
+    readonly path: string,
+  ) {
+    this.state = { get: (key) => this.read(keys.state(key)) }
+    this.trieNodes = { get: async (hash) => this.read(keys.trieNode(hash)) }
+  }
+
+  /**
+   * Opens the database of network `networkId` at `path`, creating it only when `create` is set.
+   * Refuses, changing nothing, a database of another schema or network, or a corrupt one.
+   */
+  static async open(path: string, networkId: Uint8Array, { create = false } = {}): Promise<ChainStore> {
+    if (!create && !existsSync(path)) throw new StoreError('STORE_ERROR_NOT_FOUND', path, 'no chain database here')
+    const db: Level = new ClassicLevel<Uint8Array, Uint8Array>(path, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+      createIfMissing: create,
+    })
+    try {
+      await db.open()
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED') {
+        throw new StoreError('STORE_ERROR_LOCKED', path, 'the chain database is in use by another process (a running node?)')
+      }
+      throw new StoreError('STORE_ERROR_CORRUPT', path, `cannot open the chain database: ${cause?.message ?? String(error)}`)
+    }
+    const store = new ChainStore(db, path)
+    try {
+      await store.checkSchema(networkId, create)
+    } catch (error) {
+      await db.close()
+      throw error
+    }
+    return store
+  }
+
+  private async checkSchema(networkId: Uint8Array, create: boolean): Promise<void> {
+    const bytes = this.read(keys.schema())
+    if (bytes === undefined) {
+      if (!create || this.head() !== undefined) throw new StoreError('STORE_ERROR_CORRUPT', this.path, 'the database has no schema record')
+      await this.db.put(keys.schema(), encode([SCHEMA_VERSION, networkId]), { sync: true })
+      return
+    }
+    let version: number
+    let network: Uint8Array
+    try {
+      const fields = readArray(decode(bytes, 'schema record', 256), 'schema record', 2)
+      version = readUint(fields[0], 'schema version')
+      network = readBytes(fields[1], 'network id', HASH_BYTES)
+    } catch {
+      throw new StoreError('STORE_ERROR_CORRUPT', this.path, 'the schema record is unreadable')
+    }
+    if (version !== SCHEMA_VERSION) {
+      throw new StoreError('STORE_ERROR_INCOMPATIBLE', this.path, `written with schema ${version}; this version of chain reads schema ${SCHEMA_VERSION}`)
+    }
+    if (!bytesEqual(network, networkId)) {
+      throw new StoreError('STORE_ERROR_WRONG_NETWORK', this.path, `it belongs to network ${toHex(network)}, not ${toHex(networkId)}`)
+    }
+  }
+
+  private read(key: Uint8Array): Uint8Array | undefined {
+    const value = this.db.getSync(key)
+    return value === undefined ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.length)
+  }
+
+  /** Reads and decodes a record; a record that exists but does not decode is corruption. */
+  private record<T>(key: Uint8Array, what: string, parse: (bytes: Uint8Array) => T): T | undefined {
+    const bytes = this.read(key)
+    if (bytes === undefined) return undefined
+    try {
+      return parse(bytes)
+    } catch (error) {
+      throw new StoreError('STORE_ERROR_CORRUPT', this.path, `unreadable ${what}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  head(): Uint8Array | undefined {
+    return this.read(keys.head())
+  }
+
+  header(hash: Uint8Array): BlockHeader | undefined {
+    return this.record(keys.header(hash), 'header', decodeHeader)
+  }
+
+  block(hash: Uint8Array): Block | undefined {
+    const header = this.header(hash)
+    if (header === undefined) return undefined
+    const transactions = this.record(keys.body(hash), 'body', (bytes) =>
+      readList(decode(bytes, 'body', MAX_BLOCK_BYTES_CEILING), 'body', MAX_BLOCK_TXS).map((tx) =>
+        decodeTransaction(readBytes(tx, 'transaction')),
+      ),
+    )
+    return transactions === undefined ? undefined : { header, transactions }
+  }
+
+  meta(hash: Uint8Array): BlockMeta | undefined {
+    return this.record(keys.info(hash), 'block info', (bytes) => {
+      const [height, work, status] = readArray(decode(bytes, 'block info', 256), 'block info', 3)
+      const statusName = STATUSES[readUint(status, 'status', 255)]
+      if (statusName === undefined) throw new TypeError(`unknown block status ${String(status)}`)
+      return { height: readUint(height, 'height'), totalWork: bytesBigint(readBytes(work, 'total work')), status: statusName }
+    })
+  }
+
+  canonicalHash(height: number): Uint8Array | undefined {
+    return this.read(keys.canonical(height))
+  }
+
+  txLocation(txHash: Uint8Array): TxLocation | undefined {
+    return this.record(keys.tx(txHash), 'transaction index', (bytes) => {
+      const [blockHash, index] = readArray(decode(bytes, 'transaction index', 256), 'transaction index', 2)
+      return { blockHash: readBytes(blockHash, 'block hash', HASH_BYTES), index: readUint(index, 'index') }
+    })
+  }
+
+  receipts(hash: Uint8Array): Receipt[] | undefined {
+    return this.record(keys.receipts(hash), 'receipts', decodeReceipts)
+  }
+
+  undo(hash: Uint8Array): StateChange[] | undefined {
+    return this.record(keys.undo(hash), 'undo log', (bytes) =>
+      readList(decode(bytes, 'undo log', MAX_RECORD_BYTES), 'undo log', Number.MAX_SAFE_INTEGER).map((entry) => {
+        const [key, value] = readArray(entry, 'undo entry', 2)
+        return { key: readBytes(key, 'key'), value: value === null ? null : readBytes(value, 'value') }
+      }),
+    )
+  }
+
+  /** Every key and value of the flat head state, in key order (for consistency checks). */
+  async *stateEntries(): AsyncGenerator<StateChange> {
+    const prefix = keys.state(new Uint8Array(0))
+    const end = Uint8Array.from(prefix)
+    end[end.length - 1]! += 1
+    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: end })) {
+      yield { key: key.subarray(prefix.length), value }
+    }
+  }
+
+  async write(batch: StoreBatch): Promise<void> {
+    if (batch.operations.length > 0) await this.db.batch(batch.operations)
+  }
+
+  async close(): Promise<void> {
+    await this.db.close()
+  }
+}

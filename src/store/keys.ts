@@ -1,0 +1,44 @@
+/**
+ * The LevelDB key layout: one ASCII letter of prefix per table (docs/data-formats.md, "Store").
+ *
+ *   m schema            → [schema version, network id]           (written once, at creation)
+ *   m head              → hash of the head block
+ *   h ‖ hash            → encoded header
+ *   b ‖ hash            → encoded body: [tx bytes, ...]
+ *   i ‖ hash            → block info: [height, total work, status]
+ *   n ‖ height (u64 BE) → hash of the canonical block at that height (big-endian sorts by height)
+ *   t ‖ tx hash         → [block hash, index] for transactions in canonical blocks
+ *   r ‖ hash            → receipts of an executed block
+ *   u ‖ hash            → undo log of an executed block: [[key, previous value | null], ...]
+ *   s ‖ state key       → the head state, flat (what contracts read, synchronously)
+ *   x ‖ node hash       → state trie node (never deleted: every old state stays readable)
+ */
+import { concatBytes, uint64BE, utf8 } from '../encoding/bytes.js'
+
+const prefix = (letter: string): Uint8Array => utf8(letter)
+
+const SCHEMA = utf8('mschema')
+const HEAD = utf8('mhead')
+const HEADER = prefix('h')
+const BODY = prefix('b')
+const INFO = prefix('i')
+const CANONICAL = prefix('n')
+const TX = prefix('t')
+const RECEIPTS = prefix('r')
+const UNDO = prefix('u')
+export const STATE_PREFIX = prefix('s')
+const TRIE_NODE = prefix('x')
+
+export const keys = {
+  schema: (): Uint8Array => SCHEMA,
+  head: (): Uint8Array => HEAD,
+  header: (hash: Uint8Array): Uint8Array => concatBytes(HEADER, hash),
+  body: (hash: Uint8Array): Uint8Array => concatBytes(BODY, hash),
+  info: (hash: Uint8Array): Uint8Array => concatBytes(INFO, hash),
+  canonical: (height: number): Uint8Array => concatBytes(CANONICAL, uint64BE(height)),
+  tx: (hash: Uint8Array): Uint8Array => concatBytes(TX, hash),
+  receipts: (hash: Uint8Array): Uint8Array => concatBytes(RECEIPTS, hash),
+  undo: (hash: Uint8Array): Uint8Array => concatBytes(UNDO, hash),
+  state: (key: Uint8Array): Uint8Array => concatBytes(STATE_PREFIX, key),
+  trieNode: (hash: Uint8Array): Uint8Array => concatBytes(TRIE_NODE, hash),
+}
