@@ -6,7 +6,7 @@ import { blockHash, type Block } from '../ledger/block.js'
 import { genesisHeader, type GenesisConfig } from '../ledger/genesis.js'
 import { genesisStateChanges } from '../state/genesis.js'
 import type { StateChange } from '../state/overlay.js'
-import { StateTrie, type TrieNodeWrite } from '../state/trie.js'
+import { NO_STORED_NODES, StateTrie, type TrieNodeWrite } from '../state/trie.js'
 
 export interface GenesisBlock {
   readonly block: Block
@@ -17,7 +17,7 @@ export interface GenesisBlock {
 }
 
 export async function buildGenesisBlock(config: GenesisConfig): Promise<GenesisBlock> {
-  const trie = new StateTrie({ get: async () => undefined })
+  const trie = new StateTrie(NO_STORED_NODES)
   const state = genesisStateChanges(config)
   const stateRoot = await trie.apply(trie.emptyRoot, state)
   const header = genesisHeader(config, stateRoot)

@@ -7,7 +7,7 @@
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { blockHash, transactionHashes } from '../ledger/block.js'
 import type { Consensus } from '../consensus/consensus.js'
-import { StateTrie } from '../state/trie.js'
+import { NO_STORED_NODES, StateTrie } from '../state/trie.js'
 import type { ChainStore } from '../store/chain-store.js'
 
 export interface VerifyReport {
@@ -65,7 +65,7 @@ export async function verifyChainStore(store: ChainStore, consensus: Consensus):
   }
   if (store.canonicalHash(headHeader.height + 1) !== undefined) problem('canonical index continues above the head')
 
-  const trie = new StateTrie({ get: async () => undefined })
+  const trie = new StateTrie(NO_STORED_NODES)
   const entries = []
   for await (const entry of store.stateEntries()) entries.push(entry)
   const root = await trie.apply(trie.emptyRoot, entries)

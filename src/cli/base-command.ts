@@ -75,7 +75,7 @@ export abstract class ChainCommand<T extends typeof Command> extends Command {
 /** The exit code of a typed error: its own when it carries one, else by the kind of error. */
 function exitCodeOf(error: ChainError): ExitCode {
   const data = error.data as { exit?: unknown }
-  if (typeof data.exit === 'number') return data.exit as ExitCode
+  if (typeof data.exit === 'number') return data.exit
   if (/_NOT_FOUND$/.test(error.code)) return ExitCode.NotFound
   if (/_(CORRUPT|INCOMPATIBLE)$/.test(error.code)) return ExitCode.BadData
   return ExitCode.Failure

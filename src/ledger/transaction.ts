@@ -124,7 +124,7 @@ export function signingHash(tx: UnsignedTransaction, networkId: Uint8Array): Uin
 export function signTransaction(tx: UnsignedTransaction, secretKey: Uint8Array, networkId: Uint8Array): Transaction {
   const publicKey = publicKeyOf(secretKey)
   const unsigned = { ...tx, publicKey }
-  return { ...unsigned, signature: sign(secretKey, signingHash(unsigned, networkId)) } as Transaction
+  return { ...unsigned, signature: sign(secretKey, signingHash(unsigned, networkId)) }
 }
 
 export function senderOf(tx: TxCommon): Uint8Array {
@@ -144,6 +144,11 @@ export function intrinsicGas(tx: TxPayload): number {
 const METHOD_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 /** Printable, no control or bidirectional-override characters that could fool a terminal. */
 const NAME_PATTERN = /^[^\p{Cc}\p{Cf}\s](?:[^\p{Cc}\p{Cf}]*[^\p{Cc}\p{Cf}\s])?$/u
+
+/** Whether `name` may be shown as a participant's name (the genesis file follows the same rule). */
+export function isValidParticipantName(name: string): boolean {
+  return NAME_PATTERN.test(name)
+}
 
 function readPayload(kind: TxKind, value: unknown): TxPayload {
   switch (kind) {
@@ -211,7 +216,7 @@ function checkJsonArray(args: string): void {
 export function validateTransaction(tx: Transaction, networkId: Uint8Array, blockGasLimit: number): void {
   switch (tx.kind) {
     case 'participant':
-      if (tx.name !== null && !NAME_PATTERN.test(tx.name)) {
+      if (tx.name !== null && !isValidParticipantName(tx.name)) {
         throw new TxError('TX_ERROR_BAD_NAME', 'name must be printable without leading or trailing space')
       }
       break

@@ -4,7 +4,7 @@
  */
 import type { ContractHost } from '../vm/host.js'
 import { parseContractAddress } from '../crypto/identity.js'
-import { StateOverlay } from './overlay.js'
+import type { StateOverlay } from './overlay.js'
 import { contractKey, decodeContract, decodeStorageValue, encodeContract, encodeStorageValue, storageKey } from './records.js'
 
 export class OverlayContractHost implements ContractHost {

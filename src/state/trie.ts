@@ -35,23 +35,32 @@ class PendingNodeDb implements DB<string, Uint8Array> {
     return this.pending.get(key) ?? (await this.stored.get(Buffer.from(key, 'hex')))
   }
 
-  async put(key: string, value: Uint8Array): Promise<void> {
+  put(key: string, value: Uint8Array): Promise<void> {
     this.pending.set(key, value)
+    return Promise.resolve()
   }
 
   /** Nodes are content-addressed and shared between states: never deleted. */
-  async del(): Promise<void> {}
+  del(): Promise<void> {
+    return Promise.resolve()
+  }
 
-  async batch(operations: BatchDBOp<string, Uint8Array>[]): Promise<void> {
+  batch(operations: BatchDBOp<string, Uint8Array>[]): Promise<void> {
     for (const operation of operations) if (operation.type === 'put') this.pending.set(operation.key, operation.value)
+    return Promise.resolve()
   }
 
   shallowCopy(): DB<string, Uint8Array> {
     return this
   }
 
-  async open(): Promise<void> {}
+  open(): Promise<void> {
+    return Promise.resolve()
+  }
 }
+
+/** A node reader over nothing: for tries built from scratch in memory (genesis, checks). */
+export const NO_STORED_NODES: TrieNodeReader = { get: () => Promise.resolve(undefined) }
 
 export interface TrieNodeWrite {
   readonly hash: Uint8Array

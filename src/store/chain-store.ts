@@ -144,7 +144,7 @@ export class ChainStore {
     readonly path: string,
   ) {
     this.state = { get: (key) => this.read(keys.state(key)) }
-    this.trieNodes = { get: async (hash) => this.read(keys.trieNode(hash)) }
+    this.trieNodes = { get: (hash) => Promise.resolve(this.read(keys.trieNode(hash))) }
   }
 
   /**
