@@ -174,7 +174,7 @@ export async function askLine(question: string, options: { readonly hidden?: boo
       typedAhead = ''
       const chars = [...text]
       for (let i = 0; i < chars.length; i++) {
-        const char = chars[i]
+        const char = chars[i]!
         if (escape !== 'none') {
           // ESC [ params final (CSI) or ESC O x (SS3): skip until the final byte.
           if (escape === 'start' && (char === '[' || char === 'O')) escape = 'sequence'

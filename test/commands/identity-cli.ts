@@ -1,0 +1,164 @@
+/**
+ * Runs the built `chain` CLI (bin/run.js on the project's Node) for the identity command
+ * tests: plainly with pipes, or in a real pseudo-terminal through test/commands/pty-driver.py.
+ * Every wait is bounded; a child that outlives its bound is killed.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+
+/** dist/test/commands/ → the repository root. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+export const CHAIN_BIN = join(REPO_ROOT, 'bin', 'run.js')
+const PTY_DRIVER = join(REPO_ROOT, 'test', 'commands', 'pty-driver.py')
+
+/** Generous for 2 shared cores: a run is a Node start (~0.5 s) and a light scrypt or two. */
+const RUN_TIMEOUT_MS = 60_000
+
+export const GOOD_PASSWORD = 'correct horse battery staple'
+
+export interface RunResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** The environment of a child: ours without anything that would change what `chain` does. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  for (const name of ['CHAIN_PASSWORD', 'CHAIN_NEW_PASSWORD', 'CHAIN_DATADIR', 'DEBUG']) delete env[name]
+  return { ...env, ...extra }
+}
+
+/** Runs `chain ARGS` with stdin a pipe (not a terminal), fed `input` when given. */
+export function runChain(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHAIN_BIN, ...args], { env: cleanEnv(options.env) })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** The one-line error oclif printed (` ›   Error: MESSAGE`), with its wrapping undone. */
+export function errorLine(stderr: string): string {
+  return stderr
+    .split('\n')
+    .map((line) => line.replace(/^\s*›\s*/, '').trim())
+    .join(' ')
+    .replace(/^Error: /, '')
+    .trim()
+}
+
+/** A fresh directory, removed by the returned function. */
+export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `chain-${prefix}-`))
+  return { path, remove: () => rm(path, { recursive: true, force: true }) }
+}
+
+/** Writes a secret file (password, phrase) into `dir` and returns its path. */
+export async function secretFile(dir: string, name: string, text: string): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, text, { mode: 0o600 })
+  return path
+}
+
+/** Whether python3 with its `pty` module can run here (the terminal tests need it). */
+export function havePython3Pty(): boolean {
+  const probe = spawnSync('python3', ['-c', 'import pty, termios, fcntl'], { timeout: 10_000 })
+  return probe.status === 0
+}
+
+interface DriverAnswer {
+  readonly ok: boolean
+  readonly output: string
+  readonly groups?: (string | null)[]
+  readonly status?: number | null
+  readonly error?: string
+}
+
+/** `chain ARGS` in a pseudo-terminal; `expect` a pattern, `send` keys, `wait` for the exit. */
+export class PtySession {
+  private readonly child: ChildProcessWithoutNullStreams
+  private readonly answers: DriverAnswer[] = []
+  private waiting: ((answer: DriverAnswer) => void) | undefined
+  private stderr = ''
+  private onDriverExit: () => void = () => undefined
+  /** Everything the terminal showed so far. */
+  output = ''
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn('python3', [PTY_DRIVER, process.execPath, CHAIN_BIN, ...args], {
+      env: cleanEnv({ ...env, TERM: 'xterm-256color' }),
+    })
+    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()))
+    this.child.on('exit', () => {
+      if (this.waiting !== undefined) this.onDriverExit()
+    })
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      const answer = JSON.parse(line) as DriverAnswer
+      this.output = answer.output
+      if (this.waiting !== undefined) {
+        const resolve = this.waiting
+        this.waiting = undefined
+        resolve(answer)
+      } else {
+        this.answers.push(answer)
+      }
+    })
+  }
+
+  /** Waits for `pattern` after the previous match; returns its groups, or fails the test. */
+  async expect(pattern: string, timeoutS = 30): Promise<(string | null)[]> {
+    const answer = await this.request({ op: 'expect', pattern, timeout: timeoutS }, timeoutS)
+    if (!answer.ok) throw new Error(`${answer.error ?? 'failed'}; the terminal showed:\n${answer.output}`)
+    return answer.groups ?? []
+  }
+
+  async send(text: string): Promise<void> {
+    await this.request({ op: 'send', text }, 10)
+  }
+
+  /** Waits for the command to exit and returns its exit status. */
+  async wait(timeoutS = 60): Promise<number | null> {
+    const answer = await this.request({ op: 'wait', timeout: timeoutS }, timeoutS)
+    return answer.status ?? null
+  }
+
+  close(): void {
+    this.child.stdin.end()
+    this.child.kill('SIGKILL')
+  }
+
+  private request(message: object, timeoutS: number): Promise<DriverAnswer> {
+    this.child.stdin.write(`${JSON.stringify(message)}\n`)
+    const queued = this.answers.shift()
+    if (queued !== undefined) return Promise.resolve(queued)
+    return new Promise((resolve, reject) => {
+      // The driver bounds each request itself; this catches a driver that died or hung.
+      const timer = setTimeout(() => {
+        this.waiting = undefined
+        reject(new Error(`pty driver silent for ${timeoutS + 10} s; stderr: ${this.stderr}\nterminal:\n${this.output}`))
+      }, (timeoutS + 10) * 1000)
+      this.waiting = (answer) => {
+        clearTimeout(timer)
+        resolve(answer)
+      }
+      this.onDriverExit = () => {
+        clearTimeout(timer)
+        reject(new Error(`pty driver exited; stderr: ${this.stderr}`))
+      }
+    })
+  }
+}
