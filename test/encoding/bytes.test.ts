@@ -1,5 +1,4 @@
 /** Byte helpers: hex, UTF-8, big-endian integers and equality. */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test runs describe/it itself; their promises are not for awaiting */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'

@@ -2,7 +2,6 @@
  * Canonical CBOR: every value round-trips, and every byte string that is not the one
  * deterministic encoding of its value is refused with a typed error, never decoded.
  */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test runs describe/it itself; their promises are not for awaiting */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'

@@ -1,5 +1,4 @@
 /** The field readers: each accepts exactly its shape and names the field and what it got otherwise. */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test runs describe/it itself; their promises are not for awaiting */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
