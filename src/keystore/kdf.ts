@@ -9,6 +9,7 @@
  */
 import { pbkdf2, scrypt, type ScryptOptions } from 'node:crypto'
 import { promisify } from 'node:util'
+import { scryptAsync as nobleScrypt } from '@noble/hashes/scrypt.js'
 import { asBytes } from '../encoding/bytes.js'
 import {
   DERIVED_KEY_BYTES,
@@ -96,9 +97,20 @@ export async function deriveKey(password: Uint8Array, params: KdfParams, path?: 
     return asBytes(await pbkdf2Async(password, params.salt, params.c, DERIVED_KEY_BYTES, 'sha256'))
   }
   const { n, r, p } = params
-  // maxmem must cover OpenSSL's own estimate (128·N·r plus 128·r·p for the p blocks, plus
-  // working space); the real bound on memory is checkKdfParams's, this only lets it run.
-  const maxmem = scryptMemoryBytes(n, r) + 128 * r * p + 1024 * 1024
-  const derived = await scryptAsync(password, params.salt, DERIVED_KEY_BYTES, { N: n, r, p, maxmem })
-  return asBytes(derived)
+  // maxmem must cover the implementation's own estimate (128·r·(N + p + 2) bytes); the real
+  // bound on memory is checkKdfParams's, this only lets it run.
+  const maxmem = scryptMemoryBytes(n, r) + 128 * r * (p + 2) + 1024 * 1024
+  if (isWithinRfc7914(n, r)) {
+    return asBytes(await scryptAsync(password, params.salt, DERIVED_KEY_BYTES, { N: n, r, p, maxmem }))
+  }
+  return nobleScrypt(password, params.salt, { N: n, r, p, dkLen: DERIVED_KEY_BYTES, maxmem })
+}
+
+/**
+ * RFC 7914 asks for N < 2^(128·r/8), and OpenSSL refuses other values. golang.org/x/crypto
+ * (geth's) does not check it, so files with r = 1 and N ≥ 2^16 exist, the Web3 Secret Storage
+ * page's own vector among them; those run in `@noble/hashes` instead, slower but identical.
+ */
+function isWithinRfc7914(n: number, r: number): boolean {
+  return 16 * r >= 53 || n < 2 ** (16 * r)
 }
