@@ -30,7 +30,8 @@ export interface RunResult {
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env }
   for (const name of ['CHAIN_PASSWORD', 'CHAIN_NEW_PASSWORD', 'CHAIN_DATADIR', 'DEBUG']) delete env[name]
-  return { ...env, ...extra }
+  // oclif wraps error messages at the terminal width, inside long paths too: not in tests.
+  return { ...env, OCLIF_COLUMNS: '1000', ...extra }
 }
 
 /** Runs `chain ARGS` with stdin a pipe (not a terminal), fed `input` when given. */

@@ -1,0 +1,99 @@
+/**
+ * Password input: files (first line, either line ending, bounded), the environment, and the
+ * strength rules for new passwords. The terminal prompt is tested for real in
+ * test/commands/init.test.ts (a pseudo-terminal).
+ */
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, afterEach, before, describe, it } from 'node:test'
+import { ExitCode } from '../../src/cli/exit-codes.js'
+import { passwordWeakness, PasswordError, readPassword, readSecretFile } from '../../src/cli/password.js'
+
+let root: string
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'chain-password-'))
+})
+after(async () => rm(root, { recursive: true, force: true }))
+afterEach(() => {
+  delete process.env.CHAIN_PASSWORD
+  delete process.env.CHAIN_NEW_PASSWORD
+})
+
+async function file(name: string, text: string): Promise<string> {
+  const path = join(root, name)
+  await writeFile(path, text)
+  return path
+}
+
+function passwordError(code: PasswordError['code'], exit: ExitCode, message: string, detail?: string): PasswordError {
+  const error = new PasswordError(code, message, detail)
+  assert.equal(error.data.exit, exit)
+  return error
+}
+
+describe('readPassword', () => {
+  it("takes a file's first line, without its line ending", async () => {
+    assert.equal(await readPassword({ passwordFile: await file('lf', 'first line pw\nsecond\n') }), 'first line pw')
+    assert.equal(await readPassword({ passwordFile: await file('crlf', 'windows pw\r\nsecond') }), 'windows pw')
+    assert.equal(await readPassword({ passwordFile: await file('bare', ' spaces kept ') }), ' spaces kept ')
+  })
+
+  it('prefers the file to the environment, and reads the variable it is told to', async () => {
+    process.env.CHAIN_PASSWORD = 'from the environment'
+    process.env.CHAIN_NEW_PASSWORD = 'the new one, from env'
+    assert.equal(await readPassword(), 'from the environment')
+    assert.equal(await readPassword({ passwordFile: await file('pref', 'from the file\n') }), 'from the file')
+    assert.equal(await readPassword({ env: 'CHAIN_NEW_PASSWORD' }), 'the new one, from env')
+  })
+
+  it('refuses a weak new password from a file or the environment, with the reason', async () => {
+    const weak = await file('weak', 'abc\n')
+    await assert.rejects(
+      readPassword({ passwordFile: weak, confirm: true }),
+      passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, `the password in ${weak} is too weak: 3 characters, at least 8 are needed`, '3 characters, at least 8 are needed'),
+    )
+    process.env.CHAIN_PASSWORD = 'qwertyuiop'
+    await assert.rejects(
+      readPassword({ confirm: true }),
+      passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, 'the password in CHAIN_PASSWORD is too weak: it is one of the most common passwords', 'it is one of the most common passwords'),
+    )
+    // Unlocking takes whatever the file was encrypted with.
+    assert.equal(await readPassword({ passwordFile: weak }), 'abc')
+  })
+
+  it('refuses missing, empty and oversized files, naming them', async () => {
+    const missing = join(root, 'missing')
+    await assert.rejects(readPassword({ passwordFile: missing }), passwordError('PASSWORD_ERROR_BAD_FILE', ExitCode.Failure, `${missing}: no such file`, 'no such file'))
+    const empty = await file('empty', '\nsecond line')
+    await assert.rejects(
+      readPassword({ passwordFile: empty }),
+      passwordError('PASSWORD_ERROR_BAD_FILE', ExitCode.Failure, `${empty}: the password file's first line is empty`),
+    )
+    const large = await file('large', 'x'.repeat(5000))
+    await assert.rejects(
+      readPassword({ passwordFile: large }),
+      passwordError('PASSWORD_ERROR_BAD_FILE', ExitCode.Failure, `${large}: larger than 4096 bytes, not a password file`),
+    )
+    await assert.rejects(readSecretFile('/dev/zero', 'recovery phrase'), { message: '/dev/zero: larger than 4096 bytes, not a recovery phrase' })
+  })
+})
+
+describe('passwordWeakness', () => {
+  const cases: [string, string | undefined][] = [
+    ['', '0 characters, at least 8 are needed'],
+    ['seven77', '7 characters, at least 8 are needed'],
+    ['ééééééé', '7 characters, at least 8 are needed'],
+    ['aaaaaaaaaaaa', 'only 1 different characters, at least 4 are needed'],
+    ['abcabcabcabc', 'only 3 different characters, at least 4 are needed'],
+    ['Password', 'it is one of the most common passwords'],
+    ['12345678', 'it is one of the most common passwords'],
+    ['correct horse battery staple', undefined],
+    ['8 chars!', undefined],
+    ['mot de passe très long', undefined],
+  ]
+  for (const [password, reason] of cases) {
+    it(`${JSON.stringify(password)}: ${reason ?? 'accepted'}`, () => assert.equal(passwordWeakness(password), reason))
+  }
+})
