@@ -8,17 +8,19 @@
  * Ed25519 implementations disagree at the edges (see "Taming the many EdDSAs", Chalkias et
  * al. 2020): which encodings of points they accept, whether they reject small-order keys,
  * whether the verification equation is multiplied by the cofactor. A consensus system must
- * not let two nodes disagree about a signature, so `chain` fixes one rule and applies the
- * same pre-checks in front of both verifiers:
+ * not let two nodes disagree about a signature, so `chain` fixes one rule (libsodium's) and
+ * applies the same pre-checks in front of both verifiers:
  *   - S is canonical (S < L), R and A are canonical point encodings (y < p);
- *   - A is a valid point, not of small order and without a torsion component;
- *   - the cofactorless equation [S]B = R + [k]A holds, which with a torsion-free A forces R
- *     into the prime-order subgroup too (OpenSSL's check; the JavaScript reference below adds
- *     the subgroup check on R to its cofactored equation to match).
+ *   - neither A nor R is one of the eight points of small order (checked by the y coordinate,
+ *     which costs nothing: -P has the same y as P and is small-order exactly when P is);
+ *   - the cofactorless equation [S]B = R + [k]A holds, k = SHA-512(R ‖ A ‖ M) mod L.
+ * OpenSSL computes exactly that equation; the JavaScript reference computes it with noble's
+ * point arithmetic (noble's own `verify` multiplies by the cofactor, which accepts more).
  * A differential property test holds both verifiers to exactly the same answers.
  */
 import { createPublicKey, verify as opensslVerify, type KeyObject } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha512 } from '@noble/hashes/sha2.js'
 import { ChainError } from '../errors.js'
 import { concatBytes } from '../encoding/bytes.js'
 
@@ -66,23 +68,27 @@ function littleEndian(bytes: Uint8Array): bigint {
 
 /** A point encoding is canonical when its y coordinate (the low 255 bits) is below p. */
 function isCanonicalPointEncoding(bytes: Uint8Array): boolean {
-  const y = littleEndian(bytes) & ((1n << 255n) - 1n)
-  return y < FIELD_PRIME
+  return yOf(bytes) < FIELD_PRIME
 }
 
 function isCanonicalScalar(bytes: Uint8Array): boolean {
   return littleEndian(bytes) < GROUP_ORDER
 }
 
-/** Whether a public key can ever verify anything: canonical, on the curve, prime order. */
-function isAcceptablePublicKey(publicKey: Uint8Array): boolean {
-  if (!isCanonicalPointEncoding(publicKey)) return false
-  try {
-    const point = ed25519.Point.fromBytes(publicKey, false)
-    return !point.isSmallOrder() && point.isTorsionFree()
-  } catch {
-    return false
-  }
+/**
+ * The y coordinates of the eight points of small order (the torsion subgroup), from a point
+ * of order 8: every multiple of it. A key among them verifies forged signatures; an R among
+ * them is refused too, as libsodium does.
+ */
+const SMALL_ORDER_Y: ReadonlySet<bigint> = (() => {
+  const order8 = ed25519.Point.fromHex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', false)
+  const ys = new Set<bigint>()
+  for (let k = 1n; k <= 8n; k++) ys.add(order8.multiplyUnsafe(k).toAffine().y)
+  return ys
+})()
+
+function yOf(encoding: Uint8Array): bigint {
+  return littleEndian(encoding) & ((1n << 255n) - 1n)
 }
 
 function passesPreChecks(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
@@ -93,7 +99,10 @@ function passesPreChecks(signature: Uint8Array, message: Uint8Array, publicKey: 
     signature.length === SIGNATURE_BYTES &&
     publicKey.length === PUBLIC_KEY_BYTES &&
     isCanonicalPointEncoding(signature.subarray(0, 32)) &&
-    isCanonicalScalar(signature.subarray(32))
+    isCanonicalScalar(signature.subarray(32)) &&
+    isCanonicalPointEncoding(publicKey) &&
+    !SMALL_ORDER_Y.has(yOf(publicKey)) &&
+    !SMALL_ORDER_Y.has(yOf(signature.subarray(0, 32)))
   )
 }
 
@@ -101,30 +110,27 @@ function passesPreChecks(signature: Uint8Array, message: Uint8Array, publicKey: 
 const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
 
 /**
- * Parsed keys, or `null` for keys that can never verify. Bounded so that a flood of
+ * Parsed keys: parsing costs about as much as a verification. Bounded so that a flood of
  * transactions from fresh keys cannot grow memory; Map order makes eviction oldest-first.
  */
 const KEY_CACHE_MAX_ENTRIES = 50_000
-const keyCache = new Map<string, KeyObject | null>()
+const keyCache = new Map<string, KeyObject>()
 
-function cachedKey(publicKey: Uint8Array): KeyObject | null {
+function cachedKey(publicKey: Uint8Array): KeyObject {
   const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('latin1')
-  const cached = keyCache.get(id)
-  if (cached !== undefined) return cached
-  const key = isAcceptablePublicKey(publicKey)
-    ? createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' })
-    : null
-  if (keyCache.size >= KEY_CACHE_MAX_ENTRIES) keyCache.delete(keyCache.keys().next().value!)
-  keyCache.set(id, key)
+  let key = keyCache.get(id)
+  if (key === undefined) {
+    key = createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' })
+    if (keyCache.size >= KEY_CACHE_MAX_ENTRIES) keyCache.delete(keyCache.keys().next().value!)
+    keyCache.set(id, key)
+  }
   return key
 }
 
 /** Verifies a signature with OpenSSL under the rules above. Never throws for bad input. */
 export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (!passesPreChecks(signature, message, publicKey)) return false
-  const key = cachedKey(publicKey)
-  if (key === null) return false
-  return opensslVerify(null, message, key, signature)
+  return opensslVerify(null, message, cachedKey(publicKey), signature)
 }
 
 /**
@@ -133,11 +139,15 @@ export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Ui
  */
 export function verifyReference(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (!passesPreChecks(signature, message, publicKey)) return false
-  if (!isAcceptablePublicKey(publicKey)) return false
+  const { Point } = ed25519
+  let A, R
   try {
-    if (!ed25519.Point.fromBytes(signature.subarray(0, 32), false).isTorsionFree()) return false
+    A = Point.fromBytes(publicKey, false)
+    R = Point.fromBytes(signature.subarray(0, 32), false)
   } catch {
     return false
   }
-  return ed25519.verify(signature, message, publicKey, { zip215: false })
+  const k = littleEndian(sha512(concatBytes(signature.subarray(0, 32), publicKey, message))) % GROUP_ORDER
+  const S = littleEndian(signature.subarray(32))
+  return Point.BASE.multiplyUnsafe(S).equals(R.add(A.multiplyUnsafe(k)))
 }

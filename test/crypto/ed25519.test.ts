@@ -85,12 +85,12 @@ describe('Ed25519 key and signature lengths', () => {
 
 describe('"Taming the many EdDSAs" vectors (Chalkias, Garillot, Nikolaenko 2020, Table 6)', () => {
   SPECCHECK_VECTORS.forEach((vector, index) => {
-    it(`vector ${index}: refused (${vector.breaks}), by both verifiers`, () => {
+    it(`vector ${index} (${vector.breaks}): ${vector.chain ? 'accepted' : 'refused'} by both verifiers`, () => {
       const [signature, message, publicKey] = [hex(vector.signature), hex(vector.message), hex(vector.publicKey)]
       // The transcription is right: a ZIP-215 verifier gives the published answer.
       assert.equal(ed25519.verify(signature, message, publicKey, { zip215: true }), vector.zip215)
-      assert.equal(verify(signature, message, publicKey), false)
-      assert.equal(verifyReference(signature, message, publicKey), false)
+      assert.equal(verify(signature, message, publicKey), vector.chain)
+      assert.equal(verifyReference(signature, message, publicKey), vector.chain)
     })
   })
 })
@@ -186,6 +186,10 @@ describe('differential: verify (OpenSSL) and verifyReference (noble) agree', () 
         assert.deepEqual(counts, { cases: RUNS_PER_KIND, accepted: RUNS_PER_KIND, permissive: RUNS_PER_KIND })
       } else if (kind.startsWith('mutated')) {
         assert.equal(counts.accepted, 0)
+      } else if (kind === 'mixed-order A') {
+        // A key with a torsion component T passes the cofactorless equation exactly when k·T = 0
+        // (as in libsodium): some of these are accepted, by both verifiers alike.
+        assert.equal(counts.permissive, RUNS_PER_KIND)
       } else {
         // Every edge case is a signature a permissive verifier accepts; the strict rule refuses them all.
         assert.deepEqual(counts, { cases: RUNS_PER_KIND, accepted: 0, permissive: RUNS_PER_KIND })
