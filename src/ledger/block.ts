@@ -66,7 +66,7 @@ export interface ChainParams {
 
 export type BlockErrorCode =
   | 'BLOCK_ERROR_MALFORMED' // not a canonical encoding of a block or header
-  | 'BLOCK_ERROR_TOO_LARGE' // over the network's maxBlockBytes
+  | 'BLOCK_ERROR_TOO_LARGE' // over the network's maxBlockBytes (a lone header: over MAX_HEADER_BYTES)
   | 'BLOCK_ERROR_BAD_VERSION' // a header version this code does not know
   | 'BLOCK_ERROR_TOO_MANY_TXS' // over MAX_BLOCK_TXS
   | 'BLOCK_ERROR_BAD_TX' // a transaction fails its stateless checks (data.index, data.txCode)
@@ -137,6 +137,9 @@ function malformed<T>(read: () => T): T {
 }
 
 export function decodeHeader(bytes: Uint8Array): BlockHeader {
+  if (bytes.length > MAX_HEADER_BYTES) {
+    throw new BlockError('BLOCK_ERROR_TOO_LARGE', `header of ${bytes.length} bytes, limit ${MAX_HEADER_BYTES}`)
+  }
   return malformed(() => readHeader(decode(bytes, 'block header', MAX_HEADER_BYTES)))
 }
 

@@ -9,13 +9,14 @@
  */
 import { ChainError } from '../errors.js'
 import { encode } from '../encoding/cbor.js'
-import { fromHex } from '../encoding/bytes.js'
+import { fromHex, toHex } from '../encoding/bytes.js'
 import { domainTag, sha256 } from '../crypto/hash.js'
 import { PUBLIC_KEY_BYTES } from '../crypto/ed25519.js'
 import { ADDRESS_BYTES } from '../crypto/identity.js'
 import { BLOCK_VERSION, type BlockHeader, type ChainParams } from './block.js'
 import { MAX_BLOCK_BYTES_CEILING, MAX_GAS, MAX_HEADER_BYTES, MAX_NAME_BYTES, MAX_TX_BYTES } from './constants.js'
 import { EMPTY_MERKLE_ROOT } from './merkle.js'
+import { isValidParticipantName } from './transaction.js'
 
 export interface ProofOfWorkConfig {
   readonly type: 'pow'
@@ -111,11 +112,18 @@ function parseParticipants(value: unknown): GenesisParticipant[] {
     if (publicKey?.length !== PUBLIC_KEY_BYTES) {
       throw new GenesisError('GENESIS_ERROR_BAD_FIELD', `${field}.publicKey`, `expected ${PUBLIC_KEY_BYTES} bytes of hex`)
     }
-    if (seen.has(json.publicKey as string)) throw new GenesisError('GENESIS_ERROR_BAD_FIELD', `${field}.publicKey`, 'listed twice')
-    seen.add(json.publicKey as string)
+    // Compared as bytes: the same key in upper case or with `0x` is still the same participant.
+    const key = toHex(publicKey)
+    if (seen.has(key)) throw new GenesisError('GENESIS_ERROR_BAD_FIELD', `${field}.publicKey`, 'listed twice')
+    seen.add(key)
     const name = json.name ?? null
-    if (name !== null && (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_NAME_BYTES)) {
-      throw new GenesisError('GENESIS_ERROR_BAD_FIELD', `${field}.name`, `expected text of 1 to ${MAX_NAME_BYTES} bytes`)
+    // The rule of participant transactions, so a genesis name cannot carry what they refuse.
+    if (name !== null && (typeof name !== 'string' || Buffer.byteLength(name) > MAX_NAME_BYTES || !isValidParticipantName(name))) {
+      throw new GenesisError(
+        'GENESIS_ERROR_BAD_FIELD',
+        `${field}.name`,
+        `expected printable text of 1 to ${MAX_NAME_BYTES} bytes without leading or trailing space`,
+      )
     }
     return { publicKey, name }
   })
