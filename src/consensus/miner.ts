@@ -38,6 +38,7 @@ export class PowMiner implements SealSearcher {
         signal.removeEventListener('abort', onAbort)
         worker.off('message', onMessage)
         worker.off('error', onError)
+        worker.off('exit', onExit)
       }
       const onMessage = (report: MiningReport): void => {
         if (report.id !== id) return
@@ -52,8 +53,15 @@ export class PowMiner implements SealSearcher {
         this.worker = undefined
         reject(error)
       }
+      // `close()` during a search ends the worker without a report: the search is over, unfound.
+      const onExit = (): void => {
+        finish()
+        if (this.worker === worker) this.worker = undefined
+        resolve(undefined)
+      }
       worker.on('message', onMessage)
       worker.on('error', onError)
+      worker.on('exit', onExit)
       const startNonce = randomBytes(8).readBigUInt64BE()
       worker.postMessage({ id, encodedHeader, target, startNonce, stop } satisfies MiningJob)
     })

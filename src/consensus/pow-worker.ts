@@ -29,7 +29,8 @@ function run(job: MiningJob): void {
   while (Atomics.load(job.stop, 0) === 0) {
     const found = searchNonce(job.encodedHeader, target, nonce, MINING_CHUNK_HASHES)
     if (found !== undefined) {
-      parentPort!.postMessage({ id: job.id, type: 'done', nonce: found, hashes: Number(found - nonce) + 1 } satisfies MiningReport)
+      const hashes = (chunks % CHUNKS_PER_PROGRESS_REPORT) * MINING_CHUNK_HASHES + Number((found - nonce) & 0xffff_ffff_ffff_ffffn) + 1
+      parentPort!.postMessage({ id: job.id, type: 'done', nonce: found, hashes } satisfies MiningReport)
       return
     }
     nonce = (nonce + BigInt(MINING_CHUNK_HASHES)) & 0xffff_ffff_ffff_ffffn

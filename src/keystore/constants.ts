@@ -7,13 +7,14 @@
 
 /**
  * scrypt parameters of a new keystore: geth's "standard" N = 2^18, r = 8, p = 1 (256 MiB of
- * memory, about a second on a laptop), so guessing one password costs an attacker as much.
+ * memory, about a second here: `npm run bench -- keystore`), so that each guess at a password
+ * costs an attacker as much.
  */
 export const SCRYPT_STANDARD = { n: 2 ** 18, r: 8, p: 1 } as const
 
 /**
- * `--light-kdf`: geth's light parameters N = 2^12, r = 8, p = 6 (4 MiB, a few milliseconds), for
- * tests and tiny devices. Much cheaper to attack: the password must be correspondingly strong.
+ * `--light-kdf`: geth's light parameters N = 2^12, r = 8, p = 6 (4 MiB, about a tenth of the
+ * standard time), for tests and small devices. Cheaper to attack in the same proportion.
  */
 export const SCRYPT_LIGHT = { n: 2 ** 12, r: 8, p: 6 } as const
 
