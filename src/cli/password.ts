@@ -165,6 +165,7 @@ export async function askLine(question: string, options: { readonly hidden?: boo
     let escape: 'none' | 'start' | 'sequence' = 'none'
     const finish = (): void => {
       input.off('data', onData)
+      input.off('end', onEnd)
       input.setRawMode(false)
       input.pause()
       output.write('\n')
@@ -210,7 +211,13 @@ export async function askLine(question: string, options: { readonly hidden?: boo
         }
       }
     }
+    // The terminal went away (hang-up): nobody is there to answer.
+    const onEnd = (): void => {
+      finish()
+      reject(new PasswordError('PASSWORD_ERROR_CANCELLED', 'cancelled'))
+    }
     input.on('data', onData)
+    input.on('end', onEnd)
     input.resume()
     if (typedAhead !== '') onData('')
   })

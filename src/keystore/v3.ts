@@ -32,6 +32,8 @@ import { checkKdfParams, deriveKey, type KdfParams } from './kdf.js'
 
 const CIPHER = 'aes-128-ctr'
 const AES_KEY_BYTES = 16
+/** The longest text field of a keystore is a salt in hex; anything longer is not a keystore. */
+const MAX_STRING_FIELD_CHARS = 2 * MAX_SALT_BYTES
 
 /** The JSON of a file `chain` writes, field for field (docs/identity.md describes each). */
 export interface KeystoreJson {
@@ -204,8 +206,7 @@ class Fields {
   }
 
   string(value: unknown, what: string): string {
-    // No field of a keystore is long; a bound keeps error messages and memory small.
-    if (typeof value !== 'string' || value.length > 2 * MAX_SALT_BYTES) throw this.bad(what, 'a string', value)
+    if (typeof value !== 'string' || value.length > MAX_STRING_FIELD_CHARS) throw this.bad(what, 'a string', value)
     return value
   }
 
