@@ -57,6 +57,8 @@ export class Mempool {
   private readonly bySender = new Map<string, Map<number, Entry>>()
   private bytes = 0
   private sequence = 0
+  /** Bumped on every admission: lets a miner tell whether its block template is stale. */
+  version = 0
   private readonly limits: MempoolLimits
 
   constructor(
@@ -112,6 +114,7 @@ export class Mempool {
     if (existing !== undefined) this.remove(existing)
     const entry: Entry = { tx, hash: hashHex, sender, bytes: encoded.length, sequence: this.sequence++ }
     this.insert(entry)
+    this.version++
     return { hash, replaced: existing?.tx, evicted: this.evictOverflow() }
   }
 
@@ -176,6 +179,12 @@ export class Mempool {
       if (best === -1) return
       yield queues[best]![positions[best]!++]!.tx
     }
+  }
+
+  /** Drops a transaction (a block could not include it) with its sender's later nonces. */
+  drop(tx: Transaction): Transaction[] {
+    const entry = this.byHash.get(toHex(transactionHash(encodeTransaction(tx))))
+    return entry === undefined ? [] : this.removeWithSuccessors(entry)
   }
 
   /** The nonce a new transaction of `sender` should carry: chain nonce plus its contiguous pending ones. */

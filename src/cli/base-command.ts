@@ -6,6 +6,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { ChainError, errorMessage } from '../errors.js'
+import { RpcErrorCode } from '../rpc/protocol.js'
 import { ExitCode } from './exit-codes.js'
 
 /** Where `chain` keeps its data unless `--datadir` or `CHAIN_DATADIR` says otherwise. */
@@ -68,14 +69,19 @@ export abstract class ChainCommand<T extends typeof Command> extends Command {
     if (error instanceof Errors.CLIError || error instanceof Errors.ExitError) return super.catch(error)
     if (process.env.DEBUG) this.logToStderr(error.stack ?? String(error))
     const exit = error instanceof ChainError ? exitCodeOf(error) : ExitCode.Failure
-    return super.catch(new Errors.CLIError(errorMessage(error), { exit }))
+    if (this.jsonEnabled()) return super.catch(new Errors.CLIError(errorMessage(error), { exit }))
+    // One line, unwrapped (oclif would wrap it at the terminal's width), then the exit code.
+    this.logToStderr(`Error: ${errorMessage(error)}`)
+    return this.exit(exit)
   }
 }
 
 /** The exit code of a typed error: its own when it carries one, else by the kind of error. */
 function exitCodeOf(error: ChainError): ExitCode {
-  const data = error.data as { exit?: unknown }
+  const data = error.data as { exit?: unknown; rpcCode?: unknown }
   if (typeof data.exit === 'number') return data.exit
+  if (error.code === 'RPC_CLIENT_ERROR_NO_NODE' || error.code === 'RPC_CLIENT_ERROR_UNREACHABLE') return ExitCode.NodeUnavailable
+  if (error.code === 'RPC_CLIENT_ERROR_REMOTE' && data.rpcCode === RpcErrorCode.NotFound) return ExitCode.NotFound
   if (/_NOT_FOUND$/.test(error.code)) return ExitCode.NotFound
   if (/_(CORRUPT|INCOMPATIBLE)$/.test(error.code)) return ExitCode.BadData
   return ExitCode.Failure

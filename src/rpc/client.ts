@@ -56,6 +56,8 @@ export class RpcClient {
   constructor(
     readonly url: string,
     private readonly cookie: string,
+    /** What the node wrote about itself, when found through its data dir. */
+    readonly node?: NodeInfo,
     private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
   ) {}
 
@@ -69,7 +71,7 @@ export class RpcClient {
     } catch {
       return undefined
     }
-    return new RpcClient(info.rpcUrl, cookie)
+    return new RpcClient(info.rpcUrl, cookie, info)
   }
 
   async call<T>(method: string, params: object = {}): Promise<T> {

@@ -97,7 +97,7 @@ function receiptOf(outcome: ExecutionOutcome, intrinsic: number, contract: Uint8
 
 export class BlockExecutor {
   constructor(
-    private readonly vm: ContractVm,
+    readonly vm: ContractVm,
     private readonly params: ChainParams,
   ) {}
 

@@ -3,13 +3,15 @@ import { findBlock, parseBlockSelector } from '../../chain/queries.js'
 import { blockView, type BlockView } from '../../chain/views.js'
 import { ChainCommand, CommandError, networkFlags } from '../../cli/base-command.js'
 import { ExitCode } from '../../cli/exit-codes.js'
+import { nodeClient } from '../../node/client.js'
 import { withOfflineChain } from '../../node/offline.js'
 
 export type BlockShowResult = BlockView & { readonly canonical: boolean }
 
 export default class BlockShow extends ChainCommand<typeof BlockShow> {
   static override summary = 'Show a block: latest, by height, or by hash.'
-  static override description = 'Reads the chain database of the data dir. Heights refer to the canonical chain; a hash can name a block of a side branch too.'
+  static override description =
+    'Asks the node running on the data dir, or reads its chain database when no node runs. Heights refer to the canonical chain; a hash can name a block of a side branch too.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> latest',
     '<%= config.bin %> <%= command.id %> 42 --network dev',
@@ -22,11 +24,14 @@ export default class BlockShow extends ChainCommand<typeof BlockShow> {
 
   async run(): Promise<BlockShowResult> {
     const selector = parseBlockSelector(this.args.block)
-    const result = await withOfflineChain(this.flags.datadir, this.flags, ({ store }) => {
-      const found = findBlock(store, selector)
-      if (found === undefined) throw new CommandError(`no block ${this.args.block}`, ExitCode.NotFound)
-      return { ...blockView(found.block, found.meta.totalWork), canonical: found.canonical }
-    })
+    const node = await nodeClient(this.flags.datadir, this.flags.network)
+    const result = node
+      ? await node.call<BlockShowResult>('getBlock', { block: this.args.block })
+      : await withOfflineChain(this.flags.datadir, this.flags, ({ store }) => {
+          const found = findBlock(store, selector)
+          if (found === undefined) throw new CommandError(`block ${this.args.block} not found`, ExitCode.NotFound)
+          return { ...blockView(found.block, found.meta.totalWork), canonical: found.canonical }
+        })
     if (!this.jsonEnabled()) {
       this.log(`block ${result.height}${result.canonical ? '' : ' (side branch)'}  ${result.hash}`)
       this.log(`  parent       ${result.parentHash}`)

@@ -4,16 +4,20 @@ import { receiptView, transactionView, type ReceiptView, type TransactionView } 
 import { ChainCommand, CommandError, networkFlags } from '../../cli/base-command.js'
 import { ExitCode } from '../../cli/exit-codes.js'
 import { toHex } from '../../encoding/bytes.js'
+import { nodeClient } from '../../node/client.js'
 import { withOfflineChain } from '../../node/offline.js'
 
 export type TxShowResult = TransactionView & {
-  readonly block: { readonly hash: string; readonly height: number; readonly index: number }
+  /** Waiting in the node's mempool, not in a block yet. */
+  readonly pending: boolean
+  readonly block: { readonly hash: string; readonly height: number; readonly index: number } | null
   readonly receipt: ReceiptView | null
 }
 
 export default class TxShow extends ChainCommand<typeof TxShow> {
   static override summary = 'Show a transaction included in the chain, with its receipt.'
-  static override description = 'Looks the transaction up in the canonical chain of the data dir.'
+  static override description =
+    'Asks the node running on the data dir (which also knows pending transactions), or reads its chain database when no node runs.'
   static override examples = ['<%= config.bin %> <%= command.id %> 9a0b…47', '<%= config.bin %> <%= command.id %> 9a0b…47 --json']
   static override args = {
     hash: Args.string({ description: 'transaction hash (64 hex digits)', required: true }),
@@ -22,20 +26,24 @@ export default class TxShow extends ChainCommand<typeof TxShow> {
 
   async run(): Promise<TxShowResult> {
     const hash = parseHash(this.args.hash, 'transaction hash')
-    const result = await withOfflineChain(this.flags.datadir, this.flags, ({ store }) => {
-      const found = findTransaction(store, hash)
-      if (found === undefined) throw new CommandError(`no transaction ${toHex(hash)} in the chain`, ExitCode.NotFound)
-      return {
-        ...transactionView(found.tx, found.hash),
-        block: { hash: toHex(found.blockHash), height: found.height, index: found.index },
-        receipt: found.receipt === undefined ? null : receiptView(found.receipt),
-      }
-    })
+    const node = await nodeClient(this.flags.datadir, this.flags.network)
+    const result = node
+      ? await node.call<TxShowResult>('getTransaction', { hash: toHex(hash) })
+      : await withOfflineChain(this.flags.datadir, this.flags, ({ store }) => {
+          const found = findTransaction(store, hash)
+          if (found === undefined) throw new CommandError(`transaction ${toHex(hash)} not found`, ExitCode.NotFound)
+          return {
+            ...transactionView(found.tx, found.hash),
+            pending: false,
+            block: { hash: toHex(found.blockHash), height: found.height, index: found.index },
+            receipt: found.receipt === undefined ? null : receiptView(found.receipt),
+          }
+        })
     if (!this.jsonEnabled()) {
       this.log(`transaction ${result.hash}`)
       this.log(`  kind     ${result.kind}`)
       this.log(`  sender   ${result.sender}  nonce ${result.nonce}`)
-      this.log(`  block    ${result.block.height} (${result.block.hash}) #${result.block.index}`)
+      this.log(result.block === null ? '  pending  in the mempool' : `  block    ${result.block.height} (${result.block.hash}) #${result.block.index}`)
       if (result.receipt !== null) {
         this.log(`  status   ${result.receipt.status}${result.receipt.error === null ? '' : `: ${result.receipt.error}`}`)
         this.log(`  gas used ${result.receipt.gasUsed} of ${result.gasLimit}`)
