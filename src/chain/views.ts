@@ -113,3 +113,11 @@ export function receiptView(receipt: Receipt): ReceiptView {
     contract: receipt.contract === null ? null : formatContractAddress(receipt.contract),
   }
 }
+
+/** A transaction with where it stands: in a block (with its receipt), or pending in a mempool. */
+export type TransactionStatusView = TransactionView & {
+  /** Waiting in the node's mempool, not in a block yet. */
+  readonly pending: boolean
+  readonly block: { readonly hash: string; readonly height: number; readonly index: number } | null
+  readonly receipt: ReceiptView | null
+}

@@ -1,18 +1,12 @@
 import { Args } from '@oclif/core'
 import { findTransaction, parseHash } from '../../chain/queries.js'
-import { receiptView, transactionView, type ReceiptView, type TransactionView } from '../../chain/views.js'
+import { receiptView, transactionView, type TransactionStatusView } from '../../chain/views.js'
 import { ChainCommand, CommandError, networkFlags } from '../../cli/base-command.js'
 import { ExitCode } from '../../cli/exit-codes.js'
 import { toHex } from '../../encoding/bytes.js'
 import { nodeClient } from '../../node/client.js'
 import { withOfflineChain } from '../../node/offline.js'
 
-export type TxShowResult = TransactionView & {
-  /** Waiting in the node's mempool, not in a block yet. */
-  readonly pending: boolean
-  readonly block: { readonly hash: string; readonly height: number; readonly index: number } | null
-  readonly receipt: ReceiptView | null
-}
 
 export default class TxShow extends ChainCommand<typeof TxShow> {
   static override summary = 'Show a transaction included in the chain, with its receipt.'
@@ -24,11 +18,11 @@ export default class TxShow extends ChainCommand<typeof TxShow> {
   }
   static override flags = { ...networkFlags }
 
-  async run(): Promise<TxShowResult> {
+  async run(): Promise<TransactionStatusView> {
     const hash = parseHash(this.args.hash, 'transaction hash')
     const node = await nodeClient(this.flags.datadir, this.flags.network)
     const result = node
-      ? await node.call<TxShowResult>('getTransaction', { hash: toHex(hash) })
+      ? await node.call<TransactionStatusView>('getTransaction', { hash: toHex(hash) })
       : await withOfflineChain(this.flags.datadir, this.flags, ({ store }) => {
           const found = findTransaction(store, hash)
           if (found === undefined) throw new CommandError(`transaction ${toHex(hash)} not found`, ExitCode.NotFound)

@@ -1,0 +1,54 @@
+/**
+ * The wallet side of the commands: sign a transaction with an unlocked account and hand it to
+ * the running node, then (optionally) wait until a block includes it.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ChainError } from '../errors.js'
+import { fromHex, toHex } from '../encoding/bytes.js'
+import { encodeTransaction, signTransaction, type Transaction, type TxPayload } from '../ledger/transaction.js'
+import type { TransactionStatusView } from '../chain/views.js'
+import type { RpcClient } from '../rpc/client.js'
+
+/** How often `--wait` asks the node whether the transaction is in a block. */
+const INCLUSION_POLL_MS = 250
+
+export class WalletError extends ChainError<'WALLET_ERROR_TIMEOUT' | 'WALLET_ERROR_BAD_NODE', { detail: string }> {
+  constructor(code: 'WALLET_ERROR_TIMEOUT' | 'WALLET_ERROR_BAD_NODE', detail: string) {
+    super(code, { detail }, detail)
+  }
+}
+
+export interface SigningAccount {
+  readonly id: string
+  readonly secretKey: Uint8Array
+}
+
+export interface Submitted {
+  readonly hash: string
+  readonly tx: Transaction
+}
+
+/**
+ * Signs `payload` for the node's network with the account's next nonce (pending transactions
+ * counted) and submits it. Throws `RpcClientError` when the node refuses it.
+ */
+export async function signAndSend(client: RpcClient, account: SigningAccount, payload: TxPayload, gasLimit: number): Promise<Submitted> {
+  const status = await client.call<{ genesis: string }>('status')
+  const networkId = fromHex(status.genesis)
+  if (networkId?.length !== 32) throw new WalletError('WALLET_ERROR_BAD_NODE', 'the node reported no valid network id')
+  const { next } = await client.call<{ next: number }>('getNonce', { id: account.id })
+  const tx = signTransaction({ ...payload, publicKey: new Uint8Array(32), nonce: next, gasLimit }, account.secretKey, networkId)
+  const { hash } = await client.call<{ hash: string }>('sendTransaction', { tx: toHex(encodeTransaction(tx)) })
+  return { hash, tx }
+}
+
+/** Polls the node until the transaction is in a block; `WALLET_ERROR_TIMEOUT` after `timeoutMs`. */
+export async function waitForInclusion(client: RpcClient, hash: string, timeoutMs: number): Promise<TransactionStatusView> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const found = await client.call<TransactionStatusView>('getTransaction', { hash })
+    if (!found.pending && found.receipt !== null) return found
+    if (Date.now() >= deadline) throw new WalletError('WALLET_ERROR_TIMEOUT', `transaction ${hash} was not included within ${timeoutMs / 1000} s (it may still be)`)
+    await sleep(INCLUSION_POLL_MS)
+  }
+}
