@@ -1,0 +1,133 @@
+/**
+ * Constants of the contract VM: the gas schedule, the limits every node must apply alike
+ * (protocol constants: changing one changes which transactions succeed), and the local safety
+ * settings that never decide an outcome (the deadline, the sandbox thread's stack).
+ *
+ * Gas is calibrated to time on the reference machine (2 shared cores, Node 24, the
+ * quickjs-emscripten 0.32 RELEASE_SYNC build): one gas is about 2.5 ns of work, 400 gas per
+ * microsecond, so the 200,000,000 gas of a full block of the built-in networks is about half a
+ * second of plain JavaScript. Every figure below was measured with bench/vm.bench.ts and the
+ * scratch measurements quoted beside it.
+ */
+
+const KIB = 1024
+const MIB = 1024 * KIB
+const SECOND_MS = 1000
+
+// ---------------------------------------------------------------------------------------------
+// Gas schedule
+
+/**
+ * QuickJS calls the interrupt handler once every 10,000 counted operations (function calls and
+ * backward jumps, `JS_INTERRUPT_COUNTER_INIT` in quickjs.c) and once every 10,000 steps of a
+ * regular expression. One such tick of plain code (loops, calls) took 0.22-0.26 ms here, so it
+ * is priced at 100,000 gas. The counter lives in the QuickJS context and every frame gets a
+ * fresh context, so the ticks of a call never depend on what ran before it.
+ */
+export const GAS_PER_TICK = 100_000
+
+/**
+ * Every frame (the outer call and each nested `call`) creates a QuickJS context, installs the
+ * contract API and compiles the contract: ~0.1 ms here for a small contract, plus the per-byte
+ * cost below for compiling the source.
+ */
+export const FRAME_GAS = 40_000
+/** Compiling and linking the contract source: ~25 ns per byte of source here. */
+export const CODE_GAS_PER_BYTE = 10
+
+/** A state read (`state.get`, `state.has`): a round trip to the host and a trie lookup there. */
+export const STATE_READ_GAS = 4_000
+/**
+ * A state write or delete. Writes are priced above their time because every node keeps what
+ * they store forever: a key written costs as much as ~12 µs of computation plus its bytes.
+ */
+export const STATE_WRITE_GAS = 5_000
+/** Per byte of key and value written (and of the code a deploy stores). */
+export const STATE_GAS_PER_BYTE = 40
+/** Per byte of data crossing into the contract (a value read, a nested call's result). */
+export const DATA_GAS_PER_BYTE = 4
+
+/** An event: kept in the receipt, so priced per byte like state, though below it (not in the state). */
+export const EVENT_GAS = 2_000
+export const EVENT_GAS_PER_BYTE = 20
+
+/** A nested `call`, on top of the callee's FRAME_GAS and code bytes: the checkpoint and the hops. */
+export const CALL_GAS = 5_000
+
+// ---------------------------------------------------------------------------------------------
+// Protocol limits: the same on every node, or nodes disagree on which calls succeed
+
+/**
+ * Memory of one execution (all its frames together), as counted by QuickJS's allocator. Tens of
+ * MiB hold any honest contract's working set many times over, and bound how much a memory bomb
+ * makes the node allocate. Every execution gets a fresh QuickJS runtime, so this budget never
+ * depends on earlier calls.
+ */
+export const MEMORY_LIMIT_BYTES = 32 * MIB
+
+/**
+ * Stack of one execution (all frames), as QuickJS counts it (the WebAssembly shadow stack).
+ * 256 KiB allows ~1,300 levels of plain recursion. The real (native) stack that the WebAssembly
+ * code also uses grows up to ~25 times faster than this count (measured: parsing deeply nested
+ * source), which is why the sandbox thread gets SANDBOX_THREAD_STACK_MB below.
+ */
+export const MAX_STACK_BYTES = 256 * KIB
+
+/** Nested calls deep (the outer frame is depth 1). Each frame is a QuickJS context of ~150 KiB. */
+export const MAX_CALL_DEPTH = 16
+
+/** A state key, in UTF-8 bytes: keys are names (`balance:ch1…`), not data. */
+export const MAX_STATE_KEY_BYTES = 256
+/** One state value, JSON text: large enough for a record, small enough to keep trie nodes and proofs small. */
+export const MAX_STATE_VALUE_BYTES = 16 * KIB
+/** A return value, JSON text: kept in the receipt. */
+export const MAX_RESULT_BYTES = 16 * KIB
+/** An event's data, JSON text: kept in the receipt. */
+export const MAX_EVENT_DATA_BYTES = 4 * KIB
+/** Events of one execution: a receipt is gossiped and stored with its block. */
+export const MAX_EVENTS = 256
+/** Event names are short identifiers (`Transfer`), so clients can match on them. */
+export const EVENT_NAME_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/
+/** A revert message in a receipt, in characters, after it is cut to one line. */
+export const MAX_ERROR_CHARS = 256
+
+// ---------------------------------------------------------------------------------------------
+// Local safety settings: they protect this node and never decide a transaction's outcome
+
+/**
+ * Wall-clock limit on one execution, after which `VmError` VM_ERROR_DEADLINE is thrown and the
+ * sandbox thread is replaced. A full block of gas (200,000,000) of plain code takes ~0.5 s here
+ * and of the slowest honest code measured (JSON and object churn) ~16 s; 120 s leaves a wide
+ * margin on a slower machine. See docs/contracts.md: native built-ins (a search in a 16 MiB
+ * string) cost one tick however long they run, so hostile code can reach this limit.
+ */
+export const DEFAULT_DEADLINE_MS = 120 * SECOND_MS
+
+/**
+ * The sandbox thread's stack. QuickJS stops at MAX_STACK_BYTES of its own count; the
+ * WebAssembly frames under it use up to ~25 times that of native stack (6.4 MiB), and a native
+ * overflow would abort QuickJS mid-operation. 64 MiB is ten times that worst case; the memory
+ * is reserved, not used, until needed.
+ */
+export const SANDBOX_THREAD_STACK_MB = 64
+
+/** How long the sandbox thread may take to start (load and compile QuickJS). */
+export const SANDBOX_START_TIMEOUT_MS = 30 * SECOND_MS
+
+/**
+ * Polls of a shared flag before a waiting thread sleeps. A host round trip takes ~5 µs when the
+ * waiting side spins and ~65 µs when it sleeps (a futex wake on a busy machine), and a contract
+ * makes several per call; ~20 µs of spinning covers the answer to a state read.
+ */
+export const SPIN_POLLS = 20_000
+
+// ---------------------------------------------------------------------------------------------
+// Shared with the ledger: a transaction that passes its checks never fails these
+
+export { MAX_ARGS_BYTES, MAX_CODE_BYTES } from '../ledger/constants.js'
+
+/** Method names are plain identifiers, as the ledger requires of a contract-call transaction. */
+export const METHOD_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/
+
+/** Gas for `checkContractSource`: a module's top-level code should be declarations, far below this. */
+export const CHECK_GAS_LIMIT = 10_000_000
