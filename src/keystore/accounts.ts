@@ -11,6 +11,7 @@ import { basename } from 'node:path'
 import { publicKeyOf, SECRET_KEY_BYTES } from '../crypto/ed25519.js'
 import { formatParticipantId, parseParticipantId, participantIdOf } from '../crypto/identity.js'
 import { bytesEqual } from '../encoding/bytes.js'
+import { removeFileDurably } from '../files.js'
 import { MAX_KEYSTORE_FILE_BYTES, MIN_PADDED_KEY_BYTES } from './constants.js'
 import { KeystoreError } from './errors.js'
 import {
@@ -22,7 +23,6 @@ import {
   nowNs,
   parseAccountFileName,
   readBoundedFile,
-  removeFile,
   writeNewFile,
 } from './files.js'
 import { generateMnemonic, secretKeyFromMnemonic } from './mnemonic.js'
@@ -212,7 +212,7 @@ export async function reencryptAccount(
   const name = parseAccountFileName(basename(account.path))
   const timeNs = (name?.timeNs ?? nowNs()) + 1n
   const written = await writeAccount(datadir, unlocked.secretKey, newPassword, options, timeNs)
-  await removeFile(account.path, keystoreDir(datadir))
+  await removeFileDurably(account.path)
   return { ...written, created: account.created }
 }
 

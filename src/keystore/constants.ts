@@ -86,9 +86,6 @@ export const KEYSTORE_DIR_MODE = 0o700
 /** Only the owner may read a keystore file: it is an offline-guessable copy of the key. */
 export const KEYSTORE_FILE_MODE = 0o600
 
-/** Prefix of temporary files, which never match the account file pattern. */
-export const TEMP_FILE_PREFIX = '.tmp-'
-
 /**
  * geth's file name: `UTC--2024-05-01T10-20-30.123456789Z--<id>` (ISO 8601 with `-` for `:`,
  * which Windows forbids in names; nanoseconds). The time orders accounts: the oldest is the

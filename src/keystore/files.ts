@@ -8,16 +8,10 @@
  * silently replace it), the temporary name is removed, and the directory is fsynced so the
  * new name itself survives a power loss.
  */
-import { randomBytes } from 'node:crypto'
-import { chmod, link, mkdir, open, readdir, unlink } from 'node:fs/promises'
+import { chmod, mkdir, open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  ACCOUNT_FILE_PATTERN,
-  KEYSTORE_DIR,
-  KEYSTORE_DIR_MODE,
-  KEYSTORE_FILE_MODE,
-  TEMP_FILE_PREFIX,
-} from './constants.js'
+import { isErrno, writeFileAtomic } from '../files.js'
+import { ACCOUNT_FILE_PATTERN, KEYSTORE_DIR, KEYSTORE_DIR_MODE, KEYSTORE_FILE_MODE } from './constants.js'
 import { KeystoreError } from './errors.js'
 
 const NS_PER_MS = 1_000_000n
@@ -98,48 +92,19 @@ export async function listAccountFiles(datadir: string): Promise<AccountFile[]> 
  * Writes `text` to `dir/name` (mode 0600) atomically and without ever replacing a file:
  * `KEYSTORE_ERROR_ALREADY_EXISTS` when the name is taken. Returns the path.
  */
+export { isErrno }
+
 export async function writeNewFile(dir: string, name: string, text: string): Promise<string> {
   const path = join(dir, name)
-  const temp = join(dir, `${TEMP_FILE_PREFIX}${randomBytes(8).toString('hex')}`)
-  const handle = await open(temp, 'wx', KEYSTORE_FILE_MODE)
   try {
-    try {
-      await handle.chmod(KEYSTORE_FILE_MODE)
-      await handle.writeFile(text)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await link(temp, path)
+    await writeFileAtomic(path, text, { mode: KEYSTORE_FILE_MODE })
   } catch (error) {
     if (isErrno(error, 'EEXIST')) {
       throw new KeystoreError('KEYSTORE_ERROR_ALREADY_EXISTS', { path }, `${path} already exists; it was left untouched`)
     }
     throw error
-  } finally {
-    await unlink(temp).catch(() => undefined)
   }
-  await syncDirectory(dir)
   return path
-}
-
-/** Removes a file and makes the removal durable. */
-export async function removeFile(path: string, dir: string): Promise<void> {
-  await unlink(path)
-  await syncDirectory(dir)
-}
-
-/** fsync of a directory, which makes a new or removed name durable (POSIX; no-op elsewhere). */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } catch (error) {
-    // Some platforms and file systems cannot fsync a directory; the data itself is synced.
-    if (!isErrno(error, 'EISDIR', 'EINVAL', 'EPERM')) throw error
-  } finally {
-    await handle.close()
-  }
 }
 
 /**
@@ -166,8 +131,4 @@ export async function readBoundedFile(path: string, maxBytes: number): Promise<{
   } finally {
     await handle.close()
   }
-}
-
-export function isErrno(error: unknown, ...codes: string[]): boolean {
-  return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '')
 }

@@ -9,9 +9,10 @@
  *   <datadir>/node.json, <datadir>/rpc.cookie   written by a running node
  */
 import { existsSync, readdirSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ChainError } from '../errors.js'
+import { writeFileAtomic } from '../files.js'
 import { genesisToJson, parseGenesis, type GenesisConfig } from '../ledger/genesis.js'
 import { BUILT_IN_NETWORKS, DEFAULT_NETWORK } from '../ledger/networks.js'
 
@@ -28,7 +29,6 @@ export class DatadirError extends ChainError<DatadirErrorCode, { datadir: string
   }
 }
 
-export const keystoreDir = (datadir: string): string => join(datadir, 'keystore')
 export const networksDir = (datadir: string): string => join(datadir, 'chain')
 export const networkDir = (datadir: string, network: string): string => join(networksDir(datadir), network)
 export const chainDbDir = (datadir: string, network: string): string => join(networkDir(datadir, network), 'db')
@@ -106,5 +106,5 @@ export async function ensureNetworkDir(datadir: string, config: GenesisConfig): 
     return
   }
   await mkdir(networkDir(datadir, config.network), { recursive: true, mode: 0o700 })
-  await writeFile(path, `${JSON.stringify(genesisToJson(config), null, 2)}\n`, { flag: 'wx' })
+  await writeFileAtomic(path, `${JSON.stringify(genesisToJson(config), null, 2)}\n`)
 }
