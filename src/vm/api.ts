@@ -9,7 +9,7 @@
  * strings to `ApiHandlers`, which check and charge everything.
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, VmCallResult } from 'quickjs-emscripten'
-import { API_GLOBALS, CLEANUP_SOURCE, DESCRIBE_SOURCE } from './prelude.js'
+import { API_GLOBALS, CLEANUP_SOURCE, DESCRIBE_SOURCE, INVOKE_SOURCE } from './prelude.js'
 import { oneLine } from './text.js'
 
 /**
@@ -18,7 +18,7 @@ import { oneLine } from './text.js'
  * compile the contract; CLEANUP_SOURCE then removes every way for the contract to reach it.
  */
 const INTRINSICS = {
-  BaseObjects: true, Eval: true, JSON: true, MapSet: true, RegExp: true, RegExpCompiler: true,
+  BaseObjects: true, Eval: true, JSON: true, MapSet: true, Proxy: true, RegExp: true, RegExpCompiler: true,
   Promise: true, StringNormalize: true, BigInt: true,
 } as const
 
@@ -48,7 +48,8 @@ export type Invocation = { readonly ok: true; readonly result: string } | { read
 interface Originals {
   readonly parse: QuickJSHandle
   readonly stringify: QuickJSHandle
-  readonly apply: QuickJSHandle
+  /** INVOKE_SOURCE, compiled in this context. */
+  readonly invoke: QuickJSHandle
   readonly isArray: QuickJSHandle
   readonly isWellFormed: QuickJSHandle
   readonly freeze: QuickJSHandle
@@ -160,7 +161,7 @@ export class ContractContext {
     this.keep(args.value)
     const isArray = this.keep(context.unwrapResult(context.callFunction(originals.isArray, context.undefined, args.value)))
     if (!context.eq(isArray, context.true)) return { ok: false, error: 'TypeError: arguments must be a JSON array' }
-    const returned = context.callFunction(originals.apply, context.undefined, fn, context.undefined, args.value)
+    const returned = context.callFunction(originals.invoke, context.undefined, fn, args.value)
     if (returned.error !== undefined) return { ok: false, error: this.describe(returned.error) }
     const value = this.keep(returned.value)
     const promise = context.getPromiseState(value)
@@ -193,14 +194,13 @@ export class ContractContext {
     const { context } = this
     const get = (object: QuickJSHandle, name: string): QuickJSHandle => this.keep(context.getProp(object, name))
     const json = get(context.global, 'JSON')
-    const Reflect = get(context.global, 'Reflect')
     const Array = get(context.global, 'Array')
     const Object = get(context.global, 'Object')
     const String = get(context.global, 'String')
     return {
       parse: get(json, 'parse'),
       stringify: get(json, 'stringify'),
-      apply: get(Reflect, 'apply'),
+      invoke: this.keep(context.unwrapResult(context.evalCode(INVOKE_SOURCE, 'invoke.js', { type: 'global', strict: true }))),
       isArray: get(Array, 'isArray'),
       isWellFormed: get(get(String, 'prototype'), 'isWellFormed'),
       freeze: get(Object, 'freeze'),

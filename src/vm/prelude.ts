@@ -15,7 +15,7 @@
  */
 export const CONTRACT_GLOBALS = [
   'AggregateError', 'Array', 'BigInt', 'Boolean', 'Error', 'EvalError', 'Infinity', 'InternalError',
-  'Iterator', 'JSON', 'Map', 'Math', 'NaN', 'Number', 'Object', 'Promise', 'RangeError',
+  'Iterator', 'JSON', 'Map', 'Math', 'NaN', 'Number', 'Object', 'Promise', 'Proxy', 'RangeError',
   'ReferenceError', 'Reflect', 'RegExp', 'Set', 'String', 'Symbol', 'SyntaxError', 'TypeError',
   'URIError', 'WeakMap', 'WeakSet', 'decodeURI', 'decodeURIComponent', 'encodeURI',
   'encodeURIComponent', 'escape', 'globalThis', 'isFinite', 'isNaN', 'parseFloat', 'parseInt',
@@ -63,4 +63,16 @@ export const DESCRIBE_SOURCE = `(function describe(thrown, ErrorType, toText) {
   } catch {
     return 'uncaught exception'
   }
+})`
+
+/**
+ * `invoke(fn, args)`: how the host calls a contract's function. The host never calls a
+ * contract-supplied function directly: with quickjs-emscripten 0.32, a native function entered
+ * straight from the host (an exported `Reflect.apply.bind(...)`) whose callee runs out of memory
+ * traps WebAssembly ("memory access out of bounds"). Entered through this JavaScript frame, the
+ * same code fails cleanly with "out of memory" (test/vm/hostile.test.ts).
+ */
+export const INVOKE_SOURCE = `(function invoke(fn, args) {
+  'use strict'
+  return fn(...args)
 })`
