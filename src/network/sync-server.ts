@@ -1,0 +1,218 @@
+/**
+ * The serving side of the sync protocol (docs/sync.md): answers `status`, `headers` and
+ * `bodies` from a narrow read interface over the chain store.
+ *
+ * Every stream carries one request. Before reading it the server checks its own load (at most
+ * SYNC_MAX_CONCURRENT_SERVED answers at once: `busy`) and the asker's rate (a token bucket per
+ * peer: `rate-limited`); the request frame must arrive within SYNC_REQUEST_READ_TIMEOUT_MS and
+ * decode strictly (`invalid-request`, and a penalty). Data the server does not have gives an
+ * empty answer, never a hang; answers are bounded in count and bytes.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Logger } from '../log.js'
+import { bytesEqual, toHex } from '../encoding/bytes.js'
+import { encodeHeader, type Block, type BlockHeader } from '../ledger/block.js'
+import { encodeTransaction } from '../ledger/transaction.js'
+import {
+  SYNC_BODIES_RESPONSE_BYTES,
+  SYNC_MAX_CONCURRENT_SERVED,
+  SYNC_MAX_REQUEST_BYTES,
+  SYNC_RATE_BURST,
+  SYNC_RATE_PER_SECOND,
+  SYNC_REQUEST_READ_TIMEOUT_MS,
+  type PenaltyReason,
+} from './constants.js'
+import { SyncError } from './errors.js'
+import { framed, readFrame, streamError, writeFrame } from './frames.js'
+import { RateLimiter } from './rate-limit.js'
+import {
+  decodeRequest,
+  encodeBodiesAnswer,
+  encodeErrorAnswer,
+  encodeHeadersAnswer,
+  encodeStatusAnswer,
+  type ChainStatus,
+  type HeadersQuery,
+} from './sync-codec.js'
+
+/** What the server reads of the chain: the chain store fits it (see docs/network.md). */
+export interface ChainReader {
+  head(): { readonly hash: Uint8Array; readonly height: number; readonly totalWork: bigint }
+  header(hash: Uint8Array): BlockHeader | undefined
+  /** The hash of the canonical block at `height`, if the chain is that long. */
+  canonicalHash(height: number): Uint8Array | undefined
+  block(hash: Uint8Array): Block | undefined
+}
+
+export interface SyncServerComponents {
+  readonly chain: ChainReader
+  readonly networkId: Uint8Array
+  readonly reportPeer: (peer: string, reason: PenaltyReason) => void
+  /** Called with the status a peer sent in its own `status` request. */
+  readonly onStatus: (peer: string, status: ChainStatus) => void
+  readonly log: Logger
+}
+
+export interface SyncServerInit {
+  readonly maxBlockBytes: number
+  readonly rateBurst?: number
+  readonly ratePerSecond?: number
+  readonly maxConcurrent?: number
+  readonly requestTimeoutMs?: number
+}
+
+/** Bytes of the CBOR head of a byte string or array of `length` (RFC 8949 §3). */
+function cborHeadBytes(length: number): number {
+  return length < 24 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : length < 0x100000000 ? 5 : 9
+}
+
+/** The budget of one bodies answer: a single body always fits, being at most maxBlockBytes. */
+export function bodiesAnswerBudget(maxBlockBytes: number): number {
+  return Math.max(SYNC_BODIES_RESPONSE_BYTES, maxBlockBytes)
+}
+
+export class SyncServer {
+  private readonly limiter: RateLimiter
+  private readonly maxConcurrent: number
+  private readonly requestTimeoutMs: number
+  private active = 0
+
+  constructor(
+    private readonly components: SyncServerComponents,
+    private readonly init: SyncServerInit,
+  ) {
+    this.limiter = new RateLimiter({ burst: init.rateBurst ?? SYNC_RATE_BURST, perSecond: init.ratePerSecond ?? SYNC_RATE_PER_SECOND })
+    this.maxConcurrent = init.maxConcurrent ?? SYNC_MAX_CONCURRENT_SERVED
+    this.requestTimeoutMs = init.requestTimeoutMs ?? SYNC_REQUEST_READ_TIMEOUT_MS
+  }
+
+  /** The libp2p stream handler of the sync protocol. */
+  readonly handle = async (stream: Stream, connection: Connection): Promise<void> => {
+    const peer = connection.remotePeer.toString()
+    const log = this.components.log
+    const deadline = AbortSignal.timeout(this.requestTimeoutMs)
+    const deadlines = { cancelled: new AbortController().signal, total: deadline, totalStage: 'request' as const }
+    const lp = framed(stream, SYNC_MAX_REQUEST_BYTES)
+    const answer = async (bytes: Uint8Array): Promise<void> => writeFrame(lp, stream, bytes, AbortSignal.timeout(this.requestTimeoutMs))
+    if (this.active >= this.maxConcurrent) {
+      await answer(encodeErrorAnswer('busy', `serving ${this.active} requests`)).catch(() => stream.abort(new Error('busy')))
+      return
+    }
+    this.active++
+    try {
+      if (!this.limiter.take(peer)) {
+        this.components.reportPeer(peer, 'rate-limited')
+        await answer(encodeErrorAnswer('rate-limited', 'too many requests'))
+        return
+      }
+      let bytes: Uint8Array
+      try {
+        bytes = await readFrame(lp, deadline)
+      } catch (error) {
+        const failure = streamError(error, peer, deadlines)
+        log.debug('sync request unreadable', { peer, code: failure.code, detail: failure.data.detail })
+        if (failure.code === 'SYNC_ERROR_TOO_LARGE' || failure.code === 'SYNC_ERROR_MALFORMED') {
+          this.components.reportPeer(peer, 'malformed-request')
+          await answer(encodeErrorAnswer('invalid-request', failure.data.detail))
+        } else {
+          stream.abort(failure)
+        }
+        return
+      }
+      let request
+      try {
+        request = decodeRequest(bytes)
+      } catch (error) {
+        this.components.reportPeer(peer, 'malformed-request')
+        log.debug('sync request malformed', { peer, error })
+        await answer(encodeErrorAnswer('invalid-request', (error as Error).message))
+        return
+      }
+      let reply: Uint8Array
+      let wrongNetwork = false
+      try {
+        switch (request.kind) {
+          case 'status':
+            wrongNetwork = !bytesEqual(request.status.genesisHash, this.components.networkId)
+            if (!wrongNetwork) this.components.onStatus(peer, request.status)
+            reply = encodeStatusAnswer(this.status())
+            break
+          case 'headers':
+            reply = encodeHeadersAnswer(this.headers(request))
+            break
+          case 'bodies':
+            reply = encodeBodiesAnswer(this.bodies(request.hashes))
+            break
+        }
+      } catch (error) {
+        log.error('sync request failed on our side', { peer, kind: request.kind, error })
+        await answer(encodeErrorAnswer('server-error', 'the server could not read its store'))
+        return
+      }
+      await answer(reply)
+      log.debug('sync request served', { peer, kind: request.kind, bytes: reply.length })
+      // Answered first, so the peer learns our genesis and why it is being dropped.
+      if (wrongNetwork) this.components.reportPeer(peer, 'wrong-network')
+    } catch (error) {
+      const failure = error instanceof SyncError ? error : streamError(error, peer, deadlines)
+      log.debug('sync answer not delivered', { peer, code: failure.code, detail: failure.data.detail })
+      stream.abort(failure)
+    } finally {
+      this.active--
+    }
+  }
+
+  /** Our status, as a `status` answer and as our own `status` request carry it. */
+  status(): ChainStatus {
+    const head = this.components.chain.head()
+    return { genesisHash: this.components.networkId, headHash: head.hash, headHeight: head.height, totalWork: head.totalWork }
+  }
+
+  /**
+   * Backwards: from the start block along parent links (any branch), newest first. Forwards:
+   * up the canonical chain from the start, which must be canonical (else only the start itself).
+   */
+  private headers(query: HeadersQuery): Uint8Array[] {
+    const chain = this.components.chain
+    const startHash = 'hash' in query.start ? query.start.hash : chain.canonicalHash(query.start.height)
+    if (startHash === undefined) return []
+    let header = chain.header(startHash)
+    if (header === undefined) return []
+    const out = [encodeHeader(header)]
+    if (query.backwards) {
+      while (out.length < query.count && header.height > 0) {
+        header = chain.header(header.parentHash)
+        if (header === undefined) break
+        out.push(encodeHeader(header))
+      }
+      return out
+    }
+    const canonical = chain.canonicalHash(header.height)
+    if (canonical === undefined || !bytesEqual(canonical, startHash)) return out
+    for (let height = header.height + 1; out.length < query.count; height++) {
+      const hash = chain.canonicalHash(height)
+      const next = hash === undefined ? undefined : chain.header(hash)
+      if (next === undefined) break
+      out.push(encodeHeader(next))
+    }
+    return out
+  }
+
+  /** The bodies of a prefix of `hashes`: up to the first one unknown, or the byte budget. */
+  private bodies(hashes: readonly Uint8Array[]): Uint8Array[][] {
+    const budget = bodiesAnswerBudget(this.init.maxBlockBytes)
+    const out: Uint8Array[][] = []
+    let used = 0
+    for (const hash of hashes) {
+      const block = this.components.chain.block(hash)
+      if (block === undefined) break
+      const txs = block.transactions.map(encodeTransaction)
+      const size = txs.reduce((sum, tx) => sum + cborHeadBytes(tx.length) + tx.length, cborHeadBytes(txs.length))
+      if (out.length > 0 && used + size > budget) break
+      used += size
+      out.push(txs)
+    }
+    this.components.log.debug('bodies answered', { asked: hashes.length, sent: out.length, first: hashes[0] === undefined ? '' : toHex(hashes[0]) })
+    return out
+  }
+}
