@@ -35,7 +35,7 @@ export interface RpcContext {
   readonly peerId: string
   readonly peers: () => readonly PeerView[]
   /** Validates, pools and gossips a transaction; throws `TxError` or `MempoolError`. */
-  readonly submitTransaction: (bytes: Uint8Array) => Promise<Uint8Array>
+  readonly submitTransaction: (bytes: Uint8Array) => Uint8Array
   readonly syncing: () => SyncView | false
   readonly mining: () => { readonly enabled: boolean; readonly hashRate: number; readonly blocksMined: number }
 }
@@ -129,11 +129,11 @@ export function rpcMethods(context: RpcContext): RpcMethods {
       return { ...receiptView(found.receipt), block: { hash: toHex(found.blockHash), height: found.height, index: found.index } }
     },
 
-    sendTransaction: async (raw) => {
+    sendTransaction: (raw) => {
       const bytes = fromHex(text(asParams(raw), 'tx')!)
       if (bytes === undefined) throw new RpcError(RpcErrorCode.InvalidParams, 'param tx must be the hex of an encoded transaction')
       try {
-        return { hash: toHex(await context.submitTransaction(bytes)) }
+        return { hash: toHex(context.submitTransaction(bytes)) }
       } catch (error) {
         const code = (error as { code?: unknown }).code
         if (typeof code === 'string' && /^(TX|MEMPOOL)_ERROR_/.test(code)) {

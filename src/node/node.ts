@@ -1,0 +1,291 @@
+/**
+ * The full node: every part of `chain` composed and started in dependency order, stopped in
+ * reverse (and the started ones stopped again if a later start fails).
+ *
+ *   chain database → mempool → network (gossip, sync) → RPC → mining → registration
+ *
+ * The node decides what the network only transports: a gossiped block is imported (its missing
+ * ancestors fetched from the peer that sent it first), a gossiped transaction is validated and
+ * pooled, and the answer becomes gossipsub's accept / ignore / reject (src/node/verdicts.ts).
+ */
+import { randomBytes } from 'node:crypto'
+import { Chain, ChainOperationError, type HeadChange } from '../chain/chain.js'
+import { Mempool } from '../chain/mempool.js'
+import { createConsensus } from '../consensus/create.js'
+import { PowMiner } from '../consensus/miner.js'
+import { parseParticipantId } from '../crypto/identity.js'
+import { toHex } from '../encoding/bytes.js'
+import { errorMessage } from '../errors.js'
+import { removeFileDurably, writeFileAtomic } from '../files.js'
+import type { UnlockedAccount } from '../keystore/accounts.js'
+import type { Block } from '../ledger/block.js'
+import type { GenesisConfig } from '../ledger/genesis.js'
+import { decodeTransaction, encodeTransaction, intrinsicGas, signTransaction, transactionHash, validateTransaction, type Transaction } from '../ledger/transaction.js'
+import type { Logger } from '../log.js'
+import { DEFAULT_MAX_PEERS as NETWORK_MAX_PEERS } from '../network/constants.js'
+import type { GossipVerdict } from '../network/gossip.js'
+import { createNetwork, type Network } from '../network/network.js'
+import { loadOrCreatePeerKey } from '../network/peer-key.js'
+import type { NodeInfo } from '../rpc/client.js'
+import { RpcServer } from '../rpc/server.js'
+import { readParticipant } from '../state/executor.js'
+import { ContractVm } from '../vm/vm.js'
+import { chainDbDir, ensureNetworkDir, nodeInfoFile, nodeKeyFile, rpcCookieFile } from './datadir.js'
+import { MiningService } from './mining.js'
+import { rpcMethods } from './rpc-methods.js'
+import { StatusReporter } from './status.js'
+import { blockVerdict, errorCode, transactionVerdict } from './verdicts.js'
+
+/** The TCP port a node listens on for peers unless `--listen` says otherwise. */
+export const DEFAULT_P2P_PORT = 30370
+/** The JSON-RPC port on 127.0.0.1 unless `--rpc-port` says otherwise. */
+export const DEFAULT_RPC_PORT = 8645
+export const DEFAULT_MAX_PEERS = NETWORK_MAX_PEERS
+/** The RPC listens on loopback only: the cookie protects it from other users, not other hosts. */
+const RPC_HOST = '127.0.0.1'
+/** Most missing ancestors fetched for one gossiped block; a longer gap is the sync's job. */
+const MAX_ANCESTOR_GAP = 64
+/** Longest a gossip validator waits for missing ancestors before ignoring the block. */
+const ANCESTOR_FETCH_TIMEOUT_MS = 10_000
+
+export interface NodeOptions {
+  readonly datadir: string
+  readonly genesis: GenesisConfig
+  readonly account: UnlockedAccount
+  readonly listen: readonly string[]
+  readonly bootstrap: readonly string[]
+  readonly mdns: boolean
+  readonly dht: boolean
+  readonly mine: boolean
+  /** 0 picks a free port. */
+  readonly rpcPort: number
+  readonly maxPeers: number
+  readonly log: Logger
+  /** Print a status line every few seconds (for a terminal); otherwise log one now and then. */
+  readonly statusLine: boolean
+}
+
+/** Something started that must be stopped, in reverse order. */
+type Stop = () => Promise<void> | void
+
+export class Node {
+  readonly chain: Chain
+  readonly mempool: Mempool
+  readonly network: Network
+  private readonly stops: Stop[]
+  private readonly log: Logger
+  private readonly account: UnlockedAccount
+  private registrationSent = false
+
+  private constructor(parts: { chain: Chain; mempool: Mempool; network: Network; stops: Stop[]; log: Logger; account: UnlockedAccount }) {
+    this.chain = parts.chain
+    this.mempool = parts.mempool
+    this.network = parts.network
+    this.stops = parts.stops
+    this.log = parts.log
+    this.account = parts.account
+  }
+
+  static async start(options: NodeOptions): Promise<Node> {
+    const stops: Stop[] = []
+    const stopAll = async (): Promise<void> => {
+      for (const stop of stops.splice(0).reverse()) {
+        try {
+          await stop()
+        } catch (error) {
+          options.log.warn('error while stopping', { error: errorMessage(error) })
+        }
+      }
+    }
+    try {
+      return await Node.compose(options, stops)
+    } catch (error) {
+      await stopAll()
+      throw error
+    }
+  }
+
+  private static async compose(options: NodeOptions, stops: Stop[]): Promise<Node> {
+    const { datadir, genesis, log } = options
+    await ensureNetworkDir(datadir, genesis)
+
+    const sealer = new PowMiner()
+    stops.push(() => sealer.close())
+    const vm = new ContractVm()
+    stops.push(() => vm.close())
+    const chain = await Chain.open({ path: chainDbDir(datadir, genesis.network), genesis, consensus: createConsensus(genesis, sealer), vm, create: true })
+    stops.push(() => chain.close())
+    log.info('chain opened', { network: genesis.network, id: toHex(chain.networkId).slice(0, 16), height: chain.head.header.height, head: toHex(chain.head.hash) })
+
+    const mempool = new Mempool((sender) => readParticipant(chain.stateAt(), sender)?.nonce)
+    let node: Node | undefined
+    const network = await createNetwork(
+      {
+        peerKey: await loadOrCreatePeerKey(nodeKeyFile(datadir, genesis.network)),
+        networkId: chain.networkId,
+        chain: {
+          head: () => ({ hash: chain.head.hash, height: chain.head.header.height, totalWork: chain.head.totalWork }),
+          header: (hash) => chain.store.header(hash),
+          canonicalHash: (height) => chain.store.canonicalHash(height),
+          block: (hash) => chain.store.block(hash),
+        },
+        validateBlock: (block, from) => node!.onGossipBlock(block, from),
+        validateTransaction: (tx) => Promise.resolve(node!.onGossipTransaction(tx)),
+        log: log.child('net'),
+      },
+      { maxBlockBytes: genesis.params.maxBlockBytes, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns, dht: options.dht, maxPeers: options.maxPeers },
+    )
+    node = new Node({ chain, mempool, network, stops, log, account: options.account })
+    const onHead = (change: HeadChange): void => node!.onHead(change)
+    chain.on('head', onHead)
+    stops.push(() => void chain.off('head', onHead))
+    await network.start()
+    stops.push(() => network.stop())
+
+    const mining = new MiningService({
+      chain,
+      mempool,
+      producer: parseParticipantId(options.account.id),
+      publishBlock: (block) => node!.publish('block', block),
+      log: log.child('mining'),
+      hashes: () => sealer.hashes,
+    })
+
+    const cookie = randomBytes(32).toString('hex')
+    const rpc = new RpcServer({
+      methods: rpcMethods({
+        chain,
+        mempool,
+        peerId: network.peerId,
+        peers: () => network.peers().map((peer) => ({ peerId: peer.id, addresses: peer.addresses, direction: peer.direction, latencyMs: peer.latencyMs, height: peer.status?.headHeight })),
+        submitTransaction: (bytes) => node!.submitTransaction(bytes),
+        syncing: () => false,
+        mining: () => ({ enabled: options.mine, hashRate: mining.hashRate(), blocksMined: mining.blocksMined }),
+      }),
+      cookie,
+      host: RPC_HOST,
+      port: options.rpcPort,
+      onInternalError: (method, error) => log.error('RPC method failed', { method, error: errorMessage(error) }),
+    })
+    const rpcUrl = await rpc.start()
+    stops.push(() => rpc.stop())
+    await writeFileAtomic(rpcCookieFile(datadir), `${cookie}\n`, { mode: 0o600, replace: true })
+    stops.push(() => removeFileDurably(rpcCookieFile(datadir)))
+    const info: NodeInfo = { peerId: network.peerId, multiaddrs: network.multiaddrs(), rpcUrl, pid: process.pid, network: genesis.network }
+    await writeFileAtomic(nodeInfoFile(datadir), `${JSON.stringify(info, null, 2)}\n`, { replace: true })
+    stops.push(() => removeFileDurably(nodeInfoFile(datadir)))
+
+    if (options.mine) {
+      mining.start()
+      stops.push(() => mining.stop())
+    }
+    const status = new StatusReporter({ chain, mempool, network, mining: options.mine ? mining : undefined, log, terminal: options.statusLine })
+    status.start()
+    stops.push(() => status.stop())
+
+    node.ensureRegistered()
+    log.info('ready', { peerId: network.peerId, addresses: network.multiaddrs(), rpc: rpcUrl, id: options.account.id, mining: options.mine })
+    return node
+  }
+
+  /** Stops everything in reverse order of starting; idempotent. */
+  async stop(): Promise<void> {
+    for (const stop of this.stops.splice(0).reverse()) {
+      try {
+        await stop()
+      } catch (error) {
+        this.log.warn('error while stopping', { error: errorMessage(error) })
+      }
+    }
+    this.account.secretKey.fill(0)
+  }
+
+  private publish(kind: 'block' | 'transaction', item: Block | Transaction): void {
+    const sent = kind === 'block' ? this.network.publishBlock(item as Block) : this.network.publishTransaction(item as Transaction)
+    sent.catch((error: unknown) => this.log.debug(`could not publish a ${kind}`, { error: errorMessage(error) }))
+  }
+
+  private onHead(change: HeadChange): void {
+    const txs = (blocks: readonly Block[]): Transaction[] => blocks.flatMap((block) => block.transactions)
+    const back = this.mempool.update(txs(change.applied), txs(change.reverted))
+    if (change.reverted.length > 0) {
+      this.log.info('reorganised', { height: change.head.header.height, reverted: change.reverted.length, applied: change.applied.length, readmitted: back.length })
+    }
+    this.ensureRegistered()
+  }
+
+  /** Sends this node's `participant` transaction when its identity is not registered yet. */
+  private ensureRegistered(): void {
+    const id = parseParticipantId(this.account.id)
+    if (readParticipant(this.chain.stateAt(), id) !== undefined || this.mempool.nextNonce(id) > 0) return
+    const unsigned = { kind: 'participant' as const, name: null, publicKey: this.account.publicKey, nonce: 0, gasLimit: 0 }
+    const tx = signTransaction({ ...unsigned, gasLimit: intrinsicGas(unsigned) }, this.account.secretKey, this.chain.networkId)
+    try {
+      this.mempool.add(tx)
+      this.publish('transaction', tx)
+      if (!this.registrationSent) this.log.info('registering this identity on chain', { id: this.account.id })
+      this.registrationSent = true
+    } catch (error) {
+      this.log.warn('could not send the registration', { error: errorMessage(error) })
+    }
+  }
+
+  /** The RPC's `sendTransaction`: validate, pool, gossip. Throws `TxError` or `MempoolError`. */
+  submitTransaction(bytes: Uint8Array): Uint8Array {
+    const tx = decodeTransaction(bytes)
+    validateTransaction(tx, this.chain.networkId, this.chain.params.blockGasLimit)
+    const { hash } = this.mempool.add(tx)
+    this.publish('transaction', tx)
+    return hash
+  }
+
+  private onGossipTransaction(tx: Transaction): GossipVerdict {
+    try {
+      validateTransaction(tx, this.chain.networkId, this.chain.params.blockGasLimit)
+      this.mempool.add(tx)
+      return 'accept'
+    } catch (error) {
+      const code = errorCode<Parameters<typeof transactionVerdict>[0]>(error)
+      if (code === undefined) {
+        this.log.error('unexpected error validating a transaction', { error: errorMessage(error), hash: toHex(transactionHash(encodeTransaction(tx))) })
+        return 'ignore'
+      }
+      return transactionVerdict(code)
+    }
+  }
+
+  private async onGossipBlock(block: Block, from: string): Promise<GossipVerdict> {
+    try {
+      const result = await this.importWithAncestors(block, from)
+      return result === 'known' ? 'ignore' : 'accept'
+    } catch (error) {
+      const code = errorCode<Parameters<typeof blockVerdict>[0]>(error)
+      if (code === undefined) {
+        this.log.warn('could not import a gossiped block', { from, height: block.header.height, error: errorMessage(error) })
+        return 'ignore'
+      }
+      this.log.debug('gossiped block refused', { from, height: block.header.height, code })
+      return blockVerdict(code)
+    }
+  }
+
+  /** Imports a block; when its parent is unknown, first fetches the missing ancestors from `from`. */
+  private async importWithAncestors(block: Block, from: string): Promise<'known' | 'side' | 'head'> {
+    try {
+      return (await this.chain.importBlock(block)).status
+    } catch (error) {
+      if (errorCode(error) !== 'CHAIN_ERROR_UNKNOWN_PARENT') throw error
+    }
+    let ancestors: Block[]
+    try {
+      ancestors = await this.network.fetchAncestors(from, block.header.parentHash, MAX_ANCESTOR_GAP, AbortSignal.timeout(ANCESTOR_FETCH_TIMEOUT_MS))
+    } catch (error) {
+      // Too long a gap, or the peer could not serve it: the block may still be good (the sync
+      // downloader catches up on long gaps), so it is ignored, not held against the sender.
+      throw new ChainOperationError('CHAIN_ERROR_UNKNOWN_PARENT', `missing ancestors not fetched from ${from}: ${errorMessage(error)}`)
+    }
+    this.log.debug('fetched missing ancestors', { from, count: ancestors.length })
+    for (const ancestor of ancestors) await this.chain.importBlock(ancestor)
+    return (await this.chain.importBlock(block)).status
+  }
+}

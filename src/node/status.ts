@@ -1,0 +1,69 @@
+/**
+ * The node's heartbeat: in a terminal, a status line every few seconds (height, head, peers,
+ * mempool, hash rate); otherwise the same as a structured log line, less often.
+ */
+import type { Chain } from '../chain/chain.js'
+import type { Mempool } from '../chain/mempool.js'
+import { toHex } from '../encoding/bytes.js'
+import type { Logger } from '../log.js'
+import type { Network } from '../network/network.js'
+import type { MiningService } from './mining.js'
+
+/** A terminal line every 5 s feels live without scrolling too fast. */
+const TERMINAL_INTERVAL_MS = 5_000
+/** Logs are kept: one status line every 30 s is enough to follow a node. */
+const LOG_INTERVAL_MS = 30_000
+
+export interface StatusInit {
+  readonly chain: Chain
+  readonly mempool: Mempool
+  readonly network: Network
+  readonly mining: MiningService | undefined
+  readonly log: Logger
+  readonly terminal: boolean
+}
+
+function hashRate(perSecond: number): string {
+  const units = ['H/s', 'kH/s', 'MH/s', 'GH/s']
+  let value = perSecond
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+  return `${value.toFixed(value < 10 ? 2 : 0)} ${units[unit]}`
+}
+
+export class StatusReporter {
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private readonly init: StatusInit) {}
+
+  start(): void {
+    if (this.timer !== undefined) return
+    this.timer = setInterval(() => this.report(), this.init.terminal ? TERMINAL_INTERVAL_MS : LOG_INTERVAL_MS)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  private report(): void {
+    const { chain, mempool, network, mining, log, terminal } = this.init
+    const fields = {
+      height: chain.head.header.height,
+      head: toHex(chain.head.hash).slice(0, 12),
+      peers: network.peers().length,
+      mempool: mempool.size,
+      ...(mining === undefined ? {} : { hashRate: hashRate(mining.hashRate()), mined: mining.blocksMined }),
+    }
+    if (terminal) {
+      const mined = mining === undefined ? '' : `  mining ${fields.hashRate}, ${fields.mined} mined`
+      process.stderr.write(`height ${fields.height}  head ${fields.head}…  peers ${fields.peers}  mempool ${fields.mempool}${mined}\n`)
+    } else {
+      log.info('status', fields)
+    }
+  }
+}
