@@ -23,7 +23,7 @@ import {
   type PenaltyReason,
 } from './constants.js'
 import { SyncError } from './errors.js'
-import { framed, readFrame, streamError, writeFrame } from './frames.js'
+import { framed, readFrame, streamError, writeFrame, type Deadlines } from './frames.js'
 import { RateLimiter } from './rate-limit.js'
 import {
   decodeRequest,
@@ -90,8 +90,7 @@ export class SyncServer {
   readonly handle = async (stream: Stream, connection: Connection): Promise<void> => {
     const peer = connection.remotePeer.toString()
     const log = this.components.log
-    const deadline = AbortSignal.timeout(this.requestTimeoutMs)
-    const deadlines = { cancelled: new AbortController().signal, total: deadline, totalStage: 'request' as const }
+    const deadlines: Deadlines = { cancelled: new AbortController().signal, total: AbortSignal.timeout(this.requestTimeoutMs), totalStage: 'request' }
     const lp = framed(stream, SYNC_MAX_REQUEST_BYTES)
     const answer = async (bytes: Uint8Array): Promise<void> => writeFrame(lp, stream, bytes, AbortSignal.timeout(this.requestTimeoutMs))
     if (this.active >= this.maxConcurrent) {
@@ -99,60 +98,11 @@ export class SyncServer {
       return
     }
     this.active++
+    // Penalties are charged after the answer is sent: a ban closes the connection, and the
+    // peer should learn why it was refused.
+    let penalty: PenaltyReason | undefined
     try {
-      if (!this.limiter.take(peer)) {
-        this.components.reportPeer(peer, 'rate-limited')
-        await answer(encodeErrorAnswer('rate-limited', 'too many requests'))
-        return
-      }
-      let bytes: Uint8Array
-      try {
-        bytes = await readFrame(lp, deadline)
-      } catch (error) {
-        const failure = streamError(error, peer, deadlines)
-        log.debug('sync request unreadable', { peer, code: failure.code, detail: failure.data.detail })
-        if (failure.code === 'SYNC_ERROR_TOO_LARGE' || failure.code === 'SYNC_ERROR_MALFORMED') {
-          this.components.reportPeer(peer, 'malformed-request')
-          await answer(encodeErrorAnswer('invalid-request', failure.data.detail))
-        } else {
-          stream.abort(failure)
-        }
-        return
-      }
-      let request
-      try {
-        request = decodeRequest(bytes)
-      } catch (error) {
-        this.components.reportPeer(peer, 'malformed-request')
-        log.debug('sync request malformed', { peer, error })
-        await answer(encodeErrorAnswer('invalid-request', (error as Error).message))
-        return
-      }
-      let reply: Uint8Array
-      let wrongNetwork = false
-      try {
-        switch (request.kind) {
-          case 'status':
-            wrongNetwork = !bytesEqual(request.status.genesisHash, this.components.networkId)
-            if (!wrongNetwork) this.components.onStatus(peer, request.status)
-            reply = encodeStatusAnswer(this.status())
-            break
-          case 'headers':
-            reply = encodeHeadersAnswer(this.headers(request))
-            break
-          case 'bodies':
-            reply = encodeBodiesAnswer(this.bodies(request.hashes))
-            break
-        }
-      } catch (error) {
-        log.error('sync request failed on our side', { peer, kind: request.kind, error })
-        await answer(encodeErrorAnswer('server-error', 'the server could not read its store'))
-        return
-      }
-      await answer(reply)
-      log.debug('sync request served', { peer, kind: request.kind, bytes: reply.length })
-      // Answered first, so the peer learns our genesis and why it is being dropped.
-      if (wrongNetwork) this.components.reportPeer(peer, 'wrong-network')
+      penalty = await this.serve(peer, lp, deadlines, answer)
     } catch (error) {
       const failure = error instanceof SyncError ? error : streamError(error, peer, deadlines)
       log.debug('sync answer not delivered', { peer, code: failure.code, detail: failure.data.detail })
@@ -160,6 +110,64 @@ export class SyncServer {
     } finally {
       this.active--
     }
+    if (penalty !== undefined) this.components.reportPeer(peer, penalty)
+  }
+
+  /** Reads, checks and answers one request; returns what the asker is to be charged, if anything. */
+  private async serve(
+    peer: string,
+    lp: ReturnType<typeof framed>,
+    deadlines: Deadlines,
+    answer: (bytes: Uint8Array) => Promise<void>,
+  ): Promise<PenaltyReason | undefined> {
+    const log = this.components.log
+    if (!this.limiter.take(peer)) {
+      await answer(encodeErrorAnswer('rate-limited', 'too many requests'))
+      return 'rate-limited'
+    }
+    let bytes: Uint8Array
+    try {
+      bytes = await readFrame(lp, deadlines.total)
+    } catch (error) {
+      const failure = streamError(error, peer, deadlines)
+      log.debug('sync request unreadable', { peer, code: failure.code, detail: failure.data.detail })
+      if (failure.code !== 'SYNC_ERROR_TOO_LARGE' && failure.code !== 'SYNC_ERROR_MALFORMED') throw failure
+      await answer(encodeErrorAnswer('invalid-request', failure.data.detail))
+      return 'malformed-request'
+    }
+    let request
+    try {
+      request = decodeRequest(bytes)
+    } catch (error) {
+      log.debug('sync request malformed', { peer, error })
+      await answer(encodeErrorAnswer('invalid-request', (error as Error).message))
+      return 'malformed-request'
+    }
+    let reply: Uint8Array
+    let wrongNetwork = false
+    try {
+      switch (request.kind) {
+        case 'status':
+          wrongNetwork = !bytesEqual(request.status.genesisHash, this.components.networkId)
+          if (!wrongNetwork) this.components.onStatus(peer, request.status)
+          reply = encodeStatusAnswer(this.status())
+          break
+        case 'headers':
+          reply = encodeHeadersAnswer(this.headers(request))
+          break
+        case 'bodies':
+          reply = encodeBodiesAnswer(this.bodies(request.hashes))
+          break
+      }
+    } catch (error) {
+      log.error('sync request failed on our side', { peer, kind: request.kind, error })
+      await answer(encodeErrorAnswer('server-error', 'the server could not read its store'))
+      return undefined
+    }
+    await answer(reply)
+    log.debug('sync request served', { peer, kind: request.kind, bytes: reply.length })
+    // Our status went out first, so the peer learns our genesis and why it is dropped.
+    return wrongNetwork ? 'wrong-network' : undefined
   }
 
   /** Our status, as a `status` answer and as our own `status` request carry it. */
