@@ -105,6 +105,32 @@ describe('participant ids', () => {
   })
 })
 
+describe('address text: rejects malformed input', () => {
+  it('gives AddressError and nothing else for random text', () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 100 }),
+      fc.stringMatching(/^c[ht]1[02-9ac-hj-np-z]{0,60}$/),
+      fc.tuple(address, fc.nat(), fc.string({ minLength: 1, maxLength: 3 })).map(([a, at, s]) => {
+        const valid = formatParticipantId(a)
+        const i = at % valid.length
+        return valid.slice(0, i) + s + valid.slice(i + 1)
+      }),
+    )
+    fc.assert(
+      fc.property(text, (t) => {
+        for (const parse of [parseParticipantId, parseContractAddress]) {
+          try {
+            assert.equal(parse(t).length, ADDRESS_BYTES)
+          } catch (error) {
+            assert.equal((error as Error).name, 'AddressError', String(error))
+          }
+        }
+      }),
+      { numRuns: 2_000 },
+    )
+  })
+})
+
 describe('contract addresses', () => {
   it('are SHA-256("chain/contract-address\\0" ‖ deployer ‖ nonce as u64 BE), first 20 bytes: a fixed known answer', () => {
     const deployer = participantIdOf(PUBLIC_KEY)

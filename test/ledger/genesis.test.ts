@@ -73,6 +73,25 @@ describe('built-in networks', () => {
 })
 
 describe('genesis validation', () => {
+  it('rejects malformed input: random text, JSON and fields give GenesisError and nothing else', () => {
+    const paths = ['network', 'timestamp', 'params', 'params.maxBlockBytes', 'params.blockGasLimit', 'params.targetBlockTimeMs', 'consensus', 'consensus.type', 'consensus.initialDifficulty', 'consensus.minimumDifficulty', 'participants', 'extra']
+    const candidates = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.tuple(fc.constantFrom(...paths), fc.jsonValue()).map(([path, value]) => withField(path, value)),
+    )
+    fc.assert(
+      fc.property(candidates, (text) => {
+        try {
+          parseGenesis(text)
+        } catch (error) {
+          assert.equal((error as Error).name, 'GenesisError', String(error))
+        }
+      }),
+      { numRuns: 2_000 },
+    )
+  })
+
   it('accepts the valid file', () => {
     const config = parseGenesis(JSON.stringify(VALID))
     assert.equal(config.participants.length, 2)
