@@ -38,7 +38,9 @@ export function nextDifficulty(parent: BlockHeader, timestamp: number, targetBlo
   const target = BigInt(targetBlockTimeMs)
   let interval = BigInt(Math.max(0, timestamp - parent.timestamp))
   if (interval > target * MAX_COUNTED_INTERVALS) interval = target * MAX_COUNTED_INTERVALS
-  const next = parent.difficulty + (parent.difficulty * (target - interval)) / (target * ADJUSTMENT_QUOTIENT)
+  let next = parent.difficulty + (parent.difficulty * (target - interval)) / (target * ADJUSTMENT_QUOTIENT)
+  // Below 8 the step rounds to nothing: a fast block must still raise a tiny difficulty.
+  if (interval < target && next === parent.difficulty) next += 1n
   return next > minimum ? next : minimum
 }
 

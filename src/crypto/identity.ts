@@ -30,7 +30,9 @@ export type AddressErrorCode =
 
 export class AddressError extends ChainError<AddressErrorCode, { text: string; detail: string }> {
   constructor(code: AddressErrorCode, text: string, detail: string) {
-    super(code, { text, detail }, `invalid ${detail}: ${JSON.stringify(text.slice(0, 100))}`)
+    // The input is kept only in part: it comes from users and peers and may be huge.
+    const shown = text.slice(0, 100)
+    super(code, { text: shown, detail }, `invalid ${detail}: ${JSON.stringify(shown)}`)
   }
 }
 

@@ -18,7 +18,7 @@ import {
   runChain,
   secretFile,
   tempDir,
-} from './identity-cli.js'
+} from '../helpers/cli.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 let passwordFile: string

@@ -24,8 +24,9 @@ const PARTICIPANT_TEXT = 'ch1f9r0e7yc7j9gf7r48vrr50hmcugejpfrs0vxt4'
 const CONTRACT_TEXT = 'ct1ajf70d30r902scgvmqk89tnhharjzrpdr90r6d'
 const address = fc.uint8Array({ minLength: ADDRESS_BYTES, maxLength: ADDRESS_BYTES })
 
+/** The error keeps the first 100 characters of the input, not all of it. */
 function refused(parse: (text: string) => unknown, text: string, code: string, detail: string): void {
-  assert.throws(() => parse(text), { name: 'AddressError', code, data: { text, detail } })
+  assert.throws(() => parse(text), { name: 'AddressError', code, data: { text: text.slice(0, 100), detail } })
 }
 
 describe('participant ids', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { errorLine, GOOD_PASSWORD, runChain, secretFile, tempDir } from '../identity-cli.js'
+import { errorLine, GOOD_PASSWORD, runChain, secretFile, tempDir } from '../../helpers/cli.js'
 
 const NEW_PASSWORD = 'an entirely new passphrase'
 

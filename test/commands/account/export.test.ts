@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import { decryptKeystoreJson } from 'ethers'
 import { unlockAccount } from '../../../src/keystore/accounts.js'
 import { toHex } from '../../../src/encoding/bytes.js'
-import { GOOD_PASSWORD, runChain, tempDir } from '../identity-cli.js'
+import { GOOD_PASSWORD, runChain, tempDir } from '../../helpers/cli.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 before(async () => {

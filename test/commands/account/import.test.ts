@@ -11,7 +11,7 @@ import { computeAddress, encryptKeystoreJson } from 'ethers'
 import { publicKeyOf } from '../../../src/crypto/ed25519.js'
 import { formatParticipantId, participantIdOf } from '../../../src/crypto/identity.js'
 import { fromHex, toHex } from '../../../src/encoding/bytes.js'
-import { errorLine, GOOD_PASSWORD, runChain, secretFile, tempDir } from '../identity-cli.js'
+import { errorLine, GOOD_PASSWORD, runChain, secretFile, tempDir } from '../../helpers/cli.js'
 
 const VECTORS = JSON.parse(
   readFileSync(new URL('../../../../test/fixtures/keystore/v3_test_vector.json', import.meta.url), 'utf8'),

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { errorLine, GOOD_PASSWORD, runChain, secretFile, tempDir } from '../identity-cli.js'
+import { errorLine, GOOD_PASSWORD, runChain, secretFile, tempDir } from '../../helpers/cli.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 before(async () => {

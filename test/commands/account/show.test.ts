@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { errorLine, GOOD_PASSWORD, runChain, tempDir } from '../identity-cli.js'
+import { errorLine, GOOD_PASSWORD, runChain, tempDir } from '../../helpers/cli.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 let datadir: string

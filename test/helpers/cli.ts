@@ -1,5 +1,5 @@
 /**
- * Runs the built `chain` CLI (bin/run.js on the project's Node) for the identity command
+ * Runs the built `chain` CLI (bin/run.js on the project's Node) for the command
  * tests: plainly with pipes, or in a real pseudo-terminal through test/commands/pty-driver.py.
  * Every wait is bounded; a child that outlives its bound is killed.
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
 
-/** dist/test/commands/ → the repository root. */
+/** dist/test/helpers/ → the repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 export const CHAIN_BIN = join(REPO_ROOT, 'bin', 'run.js')
 const PTY_DRIVER = join(REPO_ROOT, 'test', 'commands', 'pty-driver.py')

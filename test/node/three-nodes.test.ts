@@ -1,0 +1,98 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { REPO_ROOT } from '../helpers/cli.js'
+import { startNode, waitFor, type TestNode } from '../helpers/node.js'
+
+const COUNTER = join(REPO_ROOT, 'docs', 'examples', 'counter.js')
+/** Registration, deploy and call each need a block or two: seconds on the dev network. */
+const STEP_TIMEOUT_MS = 90_000
+
+interface Status {
+  readonly height: number
+  readonly head: string
+  readonly peers: number
+}
+
+const status = (node: TestNode): Promise<Status> => node.rpc.call<Status>('status')
+
+async function registered(node: TestNode): Promise<boolean> {
+  return (await node.rpc.call<{ registered: boolean }>('getNonce', { id: node.id })).registered
+}
+
+test('three nodes joined by --bootstrap agree on the chain and on a contract deployed through one and called through another', async (t) => {
+  const miner = await startNode(t, { mine: true })
+  const bootstrap = [miner.info.multiaddrs[0]!]
+  const second = await startNode(t, { bootstrap })
+  const third = await startNode(t, { bootstrap })
+  const nodes = [miner, second, third]
+
+  // every node is connected and registers its own identity by itself
+  for (const node of nodes) {
+    await waitFor('a peer', async () => ((await status(node)).peers > 0 ? true : undefined), STEP_TIMEOUT_MS)
+  }
+  for (const node of nodes) await waitFor('registration', async () => ((await registered(node)) ? true : undefined), STEP_TIMEOUT_MS)
+
+  const deployed = await miner.cli(['contract', 'deploy', COUNTER, '--args', '[10]', '--wait', '--json'])
+  assert.equal(deployed.code, 0, deployed.stderr)
+  const deploy = JSON.parse(deployed.stdout) as { tx: string; contract: string; block: { height: number }; receipt: { status: string; result: unknown } }
+  assert.equal(deploy.receipt.status, 'ok')
+  assert.match(deploy.contract, /^ct1/)
+
+  const sent = await second.cli(['tx', 'send', '--to', deploy.contract, '--method', 'increment', '--args', '[5]', '--wait', '--json'])
+  assert.equal(sent.code, 0, sent.stderr)
+  const call = JSON.parse(sent.stdout) as { tx: string; status: string; result: unknown; events: { name: string; data: unknown }[]; gasUsed: number; block: { height: number } }
+  assert.equal(call.status, 'ok')
+  assert.equal(call.result, 15)
+  assert.deepEqual(call.events.map((event) => [event.name, event.data]), [['Incremented', { by: 5, count: 15 }]])
+  assert.ok(call.gasUsed > 0)
+
+  // all three reach the same chain: the same block, with the same state root, at a common height
+  const height = call.block.height + 2
+  const blocks = await Promise.all(
+    nodes.map((node) =>
+      waitFor(`height ${height}`, async () => {
+        try {
+          return await node.rpc.call<{ hash: string; stateRoot: string }>('getBlock', { block: height })
+        } catch {
+          return undefined
+        }
+      }, STEP_TIMEOUT_MS),
+    ),
+  )
+  assert.equal(new Set(blocks.map((block) => block.hash)).size, 1, 'one block at that height on every node')
+  assert.equal(new Set(blocks.map((block) => block.stateRoot)).size, 1)
+
+  // the read-only call gives the same answer through each node
+  for (const node of nodes) {
+    const answer = await node.cli(['contract', 'call', deploy.contract, 'get', '--at', String(height), '--json'])
+    assert.equal(answer.code, 0, answer.stderr)
+    assert.deepEqual(JSON.parse(answer.stdout), { result: 15 })
+  }
+  // and the transaction is visible, with its receipt, on a node that did not mine or send it
+  const shown = await third.cli(['tx', 'show', call.tx, '--json'])
+  assert.equal(shown.code, 0, shown.stderr)
+  const tx = JSON.parse(shown.stdout) as { kind: string; method: string; receipt: { status: string; result: unknown } }
+  assert.equal(tx.kind, 'contract-call')
+  assert.equal(tx.method, 'increment')
+  assert.deepEqual(tx.receipt.result, 15)
+})
+
+test('a node restarted on the same data dir keeps its peer id, head and state', async (t) => {
+  const first = await startNode(t, { mine: true })
+  await waitFor('registration', async () => ((await registered(first)) ? true : undefined), STEP_TIMEOUT_MS)
+  const deployed = await first.cli(['contract', 'deploy', COUNTER, '--args', '[7]', '--wait', '--json'])
+  assert.equal(deployed.code, 0, deployed.stderr)
+  const { contract } = JSON.parse(deployed.stdout) as { contract: string }
+  const before = await status(first)
+  await first.stop()
+  assert.equal(first.process.exitCode, 0, first.log().slice(-2000))
+
+  const again = await startNode(t, { datadir: first.datadir, mine: false })
+  assert.equal(again.info.peerId, first.info.peerId)
+  const after = await status(again)
+  assert.equal(after.height, before.height)
+  assert.equal(after.head, before.head)
+  const answer = await again.cli(['contract', 'call', contract, 'get', '--json'])
+  assert.deepEqual(JSON.parse(answer.stdout), { result: 7 })
+})
