@@ -13,6 +13,7 @@ import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import { CODE_P2P } from '@multiformats/multiaddr'
 import { SILENT_LOGGER, type Logger } from '../log.js'
 import type { Block } from '../ledger/block.js'
 import type { Transaction } from '../ledger/transaction.js'
@@ -27,7 +28,7 @@ import {
 } from './constants.js'
 import { NetworkError, SyncError } from './errors.js'
 import { Gossip, type GossipValidators } from './gossip.js'
-import { createHost, type Host } from './host.js'
+import { createHost, parseAddresses, type Host } from './host.js'
 import { networkNames, type NetworkNames } from './names.js'
 import { PeerKeeper } from './peer-keeper.js'
 import { PenaltyBook } from './penalties.js'
@@ -175,10 +176,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       this.listen()
       await this.libp2p.start()
       this.gossip.start()
-      for (const address of this.init.bootstrap ?? []) {
-        const id = address.split('/p2p/').pop()
-        if (id !== undefined) this.keeper.remember(peerIdFromString(id), true)
-      }
+      await this.rememberBootstrapPeers()
       this.keeper.start()
       this.refreshTimer = setInterval(() => this.refreshStatuses(), this.init.statusRefreshIntervalMs ?? STATUS_REFRESH_INTERVAL_MS)
       this.refreshTimer.unref()
@@ -205,6 +203,19 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.peerStatuses.clear()
     this.state = 'stopped'
     this.log.info('network stopped')
+  }
+
+  /**
+   * Puts the bootstrap peers' addresses in the peer store and pins them in the keeper. Dialing
+   * a peer id whose addresses are unknown asks the DHT, which waits for a first peer: without
+   * this the first dial would wait for itself.
+   */
+  private async rememberBootstrapPeers(): Promise<void> {
+    for (const address of parseAddresses(this.init.bootstrap ?? [], 'bootstrap')) {
+      const id = peerIdFromString(address.getComponents().findLast((component) => component.name === 'p2p')!.value!)
+      await this.libp2p.peerStore.merge(id, { multiaddrs: [address.decapsulateCode(CODE_P2P)] })
+      this.keeper.remember(id, true)
+    }
   }
 
   /** Wires libp2p's events; `detach` undoes it at stop. */
