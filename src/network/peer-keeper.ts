@@ -36,6 +36,8 @@ export interface PeerKeeperInit {
   readonly minPeers?: number
   readonly intervalMs?: number
   readonly walkIntervalMs?: number
+  /** The clock of backoffs; a parameter so tests can move it. */
+  readonly now?: () => number
 }
 
 interface KnownPeer {
@@ -55,6 +57,7 @@ export class PeerKeeper {
   private controller = new AbortController()
   private lastWalkMs = 0
   private walking = false
+  private readonly now: () => number
 
   constructor(
     private readonly components: PeerKeeperComponents,
@@ -62,6 +65,7 @@ export class PeerKeeper {
   ) {
     this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
     this.minPeers = Math.min(init.minPeers ?? DEFAULT_MIN_PEERS, this.maxPeers)
+    this.now = init.now ?? Date.now
   }
 
   start(): void {
@@ -118,7 +122,7 @@ export class PeerKeeper {
       .catch((error: unknown) => {
         if (this.controller.signal.aborted) return
         peer.failures++
-        peer.nextAttemptMs = Date.now() + Math.min(REDIAL_BACKOFF_BASE_MS * 2 ** (peer.failures - 1), REDIAL_BACKOFF_MAX_MS)
+        peer.nextAttemptMs = this.now() + Math.min(REDIAL_BACKOFF_BASE_MS * 2 ** (peer.failures - 1), REDIAL_BACKOFF_MAX_MS)
         this.components.log.debug('dial failed', { peer: key, failures: peer.failures, error })
         if (!peer.pinned && peer.failures >= REDIAL_MAX_FAILURES) this.known.delete(key)
       })
@@ -130,7 +134,7 @@ export class PeerKeeper {
   /** One round: re-dial while below the minimum, walk the DHT while below the maximum. */
   tick(): void {
     const connected = new Set(this.components.connectedPeers())
-    const now = Date.now()
+    const now = this.now()
     if (connected.size < this.minPeers) {
       let room = Math.min(this.minPeers - connected.size, KEEPER_PARALLEL_DIALS)
       for (const [key, peer] of this.known) {
