@@ -150,7 +150,7 @@ export const SYNC_RESPONSE_OVERHEAD_BYTES = 4 * KIB
 export const SYNC_MAX_REASON_BYTES = 256
 /** From opening the stream to the first byte of the answer (Ethereum's TTFB is 5 s). */
 export const SYNC_FIRST_BYTE_TIMEOUT_MS = 5 * SECOND_MS
-/** From opening the stream to the end of the answer: 2 MiB at ~200 KiB/s, a slow link. */
+/** From opening the stream to the end of the answer: 2 MiB at ~140 KiB/s, a slow link. */
 export const SYNC_RESPONSE_TIMEOUT_MS = 15 * SECOND_MS
 /** A server waits this long for the request frame before closing the stream. */
 export const SYNC_REQUEST_READ_TIMEOUT_MS = 5 * SECOND_MS
