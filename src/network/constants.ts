@@ -33,7 +33,7 @@ export const REDIAL_BACKOFF_BASE_MS = 1 * SECOND_MS
 export const REDIAL_BACKOFF_MAX_MS = 60 * SECOND_MS
 /**
  * Failed dials after which a discovered peer is forgotten (bootstrap peers never are): with
- * the backoff above that is about ten minutes of trying, long enough for a restart.
+ * the backoff above that is about seven minutes of trying, long enough for a restart.
  */
 export const REDIAL_MAX_FAILURES = 12
 /** Dials the keeper runs at once: several, so one dead address does not stall the others. */

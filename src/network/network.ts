@@ -198,8 +198,10 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.shutdown.abort()
     for (const detach of this.detach.splice(0)) detach()
     if (this.libp2p.status === 'started') this.gossip.stop()
-    await this.libp2p.unhandle(this.names.syncProtocol).catch(() => undefined)
+    // Connections close first: a peer asking for our status meanwhile must not find the
+    // protocol gone, or it would take us for another network and ban us.
     await this.libp2p.stop()
+    await this.libp2p.unhandle(this.names.syncProtocol).catch(() => undefined)
     this.peerStatuses.clear()
     this.state = 'stopped'
     this.log.info('network stopped')
