@@ -17,7 +17,7 @@ export function framed(stream: Stream, maxFrameBytes: number): LengthPrefixedStr
   return lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + PREFIX_SLACK_BYTES })
 }
 
-/** Reads one frame; `undefined`-free: a stream that ends first is an error. */
+/** Reads one frame; a stream that ends before a whole frame is an error (UnexpectedEOFError). */
 export async function readFrame(lp: LengthPrefixedStream<Stream>, signal: AbortSignal): Promise<Uint8Array> {
   return (await lp.read({ signal })).subarray()
 }

@@ -21,17 +21,17 @@ import { fetchAncestors } from './ancestors.js'
 import {
   DEFAULT_MAX_PEERS,
   DHT_WALK_TIMEOUT_MS,
-  STATUS_REFRESH_INTERVAL_MS,
   SYNC_MAX_INBOUND_STREAMS,
   SYNC_MAX_OUTBOUND_STREAMS,
   type PenaltyReason,
 } from './constants.js'
-import { NetworkError, SyncError } from './errors.js'
+import { NetworkError } from './errors.js'
 import { Gossip, type GossipValidators } from './gossip.js'
 import { createHost, parseAddresses, type Host } from './host.js'
 import { networkNames, type NetworkNames } from './names.js'
 import { PeerKeeper } from './peer-keeper.js'
 import { PenaltyBook } from './penalties.js'
+import { PeerStatuses } from './statuses.js'
 import { SyncClient } from './sync-client.js'
 import type { ChainStatus, HeadersQuery, ReceivedHeader } from './sync-codec.js'
 import { SyncServer, type ChainReader } from './sync-server.js'
@@ -100,10 +100,9 @@ export class Network extends EventEmitter<NetworkEvents> {
   private readonly client: SyncClient
   private readonly keeper: PeerKeeper
   private readonly log: Logger
-  private readonly peerStatuses = new Map<string, ChainStatus>()
+  private readonly peerStatuses: PeerStatuses
   private state: State = 'stopped'
   private shutdown = new AbortController()
-  private refreshTimer: NodeJS.Timeout | undefined
   private readonly detach: (() => void)[] = []
 
   private constructor(
@@ -124,7 +123,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       { names, maxBlockBytes: init.maxBlockBytes },
     )
     this.server = new SyncServer(
-      { chain: components.chain, networkId: components.networkId, reportPeer, onStatus: (peer, status) => this.recordStatus(peer, status), log: this.log.child('sync') },
+      { chain: components.chain, networkId: components.networkId, reportPeer, onStatus: (peer, status) => this.peerStatuses.record(peer, status), shutdown: () => this.shutdown.signal, log: this.log.child('sync') },
       { maxBlockBytes: init.maxBlockBytes, rateBurst: init.syncRateBurst, ratePerSecond: init.syncRatePerSecond },
     )
     this.client = new SyncClient(
@@ -135,6 +134,16 @@ export class Network extends EventEmitter<NetworkEvents> {
         log: this.log.child('sync'),
       },
       { maxBlockBytes: init.maxBlockBytes, firstByteTimeoutMs: init.syncFirstByteTimeoutMs, responseTimeoutMs: init.syncResponseTimeoutMs },
+    )
+    this.peerStatuses = new PeerStatuses(
+      {
+        exchange: (peer) => this.client.status(peer, this.server.status()),
+        connectedPeers: () => this.libp2p.getPeers().map(String),
+        isConnected: (peer) => this.libp2p.getConnections(peerIdFromString(peer)).length > 0,
+        onStatus: (peer, status) => this.emit('peer:status', peer, status),
+        log: this.log.child('sync'),
+      },
+      init.statusRefreshIntervalMs,
     )
     this.keeper = new PeerKeeper(
       {
@@ -173,13 +182,12 @@ export class Network extends EventEmitter<NetworkEvents> {
         maxInboundStreams: SYNC_MAX_INBOUND_STREAMS,
         maxOutboundStreams: SYNC_MAX_OUTBOUND_STREAMS,
       })
-      this.listen()
+      this.wireEvents()
       await this.libp2p.start()
       this.gossip.start()
       await this.rememberBootstrapPeers()
       this.keeper.start()
-      this.refreshTimer = setInterval(() => this.refreshStatuses(), this.init.statusRefreshIntervalMs ?? STATUS_REFRESH_INTERVAL_MS)
-      this.refreshTimer.unref()
+      this.peerStatuses.start()
       this.state = 'started'
       this.log.info('network started', { peerId: this.peerId, addresses: this.multiaddrs(), network: this.names.tag })
     } catch (error) {
@@ -193,7 +201,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   async stop(): Promise<void> {
     if (this.state !== 'started') return
     this.state = 'stopping'
-    clearInterval(this.refreshTimer)
+    this.peerStatuses.stop()
     this.keeper.stop()
     this.shutdown.abort()
     for (const detach of this.detach.splice(0)) detach()
@@ -202,7 +210,6 @@ export class Network extends EventEmitter<NetworkEvents> {
     // protocol gone, or it would take us for another network and ban us.
     await this.libp2p.stop()
     await this.libp2p.unhandle(this.names.syncProtocol).catch(() => undefined)
-    this.peerStatuses.clear()
     this.state = 'stopped'
     this.log.info('network stopped')
   }
@@ -221,7 +228,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   }
 
   /** Wires libp2p's events; `detach` undoes it at stop. */
-  private listen(): void {
+  private wireEvents(): void {
     const on = <K extends 'peer:discovery' | 'peer:connect' | 'peer:disconnect'>(event: K, handler: (detail: K extends 'peer:discovery' ? PeerInfo : PeerId) => void): void => {
       const listener = (evt: CustomEvent): void => handler(evt.detail as K extends 'peer:discovery' ? PeerInfo : PeerId)
       this.libp2p.addEventListener(event, listener as never)
@@ -232,16 +239,16 @@ export class Network extends EventEmitter<NetworkEvents> {
       const peer = peerId.toString()
       this.keeper.connected(peerId)
       this.emit('peer:connect', peer)
-      void this.requestStatus(peer).catch(() => undefined)
+      void this.peerStatuses.refresh(peer).catch(() => undefined)
     })
     on('peer:disconnect', (peerId) => {
       const peer = peerId.toString()
-      this.peerStatuses.delete(peer)
+      this.peerStatuses.forget(peer)
       this.emit('peer:disconnect', peer)
     })
     const onBan = (peer: string, reason: PenaltyReason): void => {
       this.log.info('peer banned', { peer, reason })
-      this.peerStatuses.delete(peer)
+      this.peerStatuses.forget(peer)
       this.emit('peer:ban', peer, reason)
       void this.libp2p.hangUp(peerIdFromString(peer)).catch(() => undefined)
     }
@@ -299,15 +306,9 @@ export class Network extends EventEmitter<NetworkEvents> {
     return this.server.status()
   }
 
-  private recordStatus(peer: string, status: ChainStatus): void {
-    if (this.libp2p.getConnections(peerIdFromString(peer)).length === 0) return
-    this.peerStatuses.set(peer, status)
-    this.emit('peer:status', peer, status)
-  }
-
   /** The last status of each connected peer that has one. */
   statuses(): ReadonlyMap<string, ChainStatus> {
-    return this.peerStatuses
+    return this.peerStatuses.all()
   }
 
   peerStatus(peer: string): ChainStatus | undefined {
@@ -318,16 +319,8 @@ export class Network extends EventEmitter<NetworkEvents> {
   async requestStatus(peer: string, signal?: AbortSignal): Promise<ChainStatus> {
     this.requireStarted('requestStatus')
     const status = await this.client.status(peer, this.server.status(), signal)
-    this.recordStatus(peer, status)
+    this.peerStatuses.record(peer, status)
     return status
-  }
-
-  private refreshStatuses(): void {
-    for (const peer of this.libp2p.getPeers()) {
-      this.requestStatus(peer.toString()).catch((error: unknown) => {
-        if (!(error instanceof SyncError)) this.log.warn('status refresh failed', { peer: peer.toString(), error })
-      })
-    }
   }
 
   /** Headers from `peer` (docs/sync.md, `headers`), checked to start where asked and to link. */

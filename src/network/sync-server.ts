@@ -10,7 +10,7 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../log.js'
-import { bytesEqual, toHex } from '../encoding/bytes.js'
+import { bytesEqual } from '../encoding/bytes.js'
 import { encodeHeader, type Block, type BlockHeader } from '../ledger/block.js'
 import { encodeTransaction } from '../ledger/transaction.js'
 import {
@@ -50,6 +50,8 @@ export interface SyncServerComponents {
   readonly reportPeer: (peer: string, reason: PenaltyReason) => void
   /** Called with the status a peer sent in its own `status` request. */
   readonly onStatus: (peer: string, status: ChainStatus) => void
+  /** The signal that fires when the network stops: answers in progress are abandoned. */
+  readonly shutdown: () => AbortSignal
   readonly log: Logger
 }
 
@@ -90,9 +92,11 @@ export class SyncServer {
   readonly handle = async (stream: Stream, connection: Connection): Promise<void> => {
     const peer = connection.remotePeer.toString()
     const log = this.components.log
-    const deadlines: Deadlines = { cancelled: new AbortController().signal, total: AbortSignal.timeout(this.requestTimeoutMs), totalStage: 'request' }
+    const shutdown = this.components.shutdown()
+    const deadlines: Deadlines = { cancelled: shutdown, total: AbortSignal.timeout(this.requestTimeoutMs), totalStage: 'request' }
     const lp = framed(stream, SYNC_MAX_REQUEST_BYTES)
-    const answer = async (bytes: Uint8Array): Promise<void> => writeFrame(lp, stream, bytes, AbortSignal.timeout(this.requestTimeoutMs))
+    const answer = async (bytes: Uint8Array): Promise<void> =>
+      writeFrame(lp, stream, bytes, AbortSignal.any([shutdown, AbortSignal.timeout(this.requestTimeoutMs)]))
     if (this.active >= this.maxConcurrent) {
       await answer(encodeErrorAnswer('busy', `serving ${this.active} requests`)).catch(() => stream.abort(new Error('busy')))
       return
@@ -102,7 +106,7 @@ export class SyncServer {
     // peer should learn why it was refused.
     let penalty: PenaltyReason | undefined
     try {
-      penalty = await this.serve(peer, lp, deadlines, answer)
+      penalty = await this.serve(peer, lp, AbortSignal.any([deadlines.cancelled, deadlines.total]), deadlines, answer)
     } catch (error) {
       const failure = error instanceof SyncError ? error : streamError(error, peer, deadlines)
       log.debug('sync answer not delivered', { peer, code: failure.code, detail: failure.data.detail })
@@ -117,6 +121,7 @@ export class SyncServer {
   private async serve(
     peer: string,
     lp: ReturnType<typeof framed>,
+    readSignal: AbortSignal,
     deadlines: Deadlines,
     answer: (bytes: Uint8Array) => Promise<void>,
   ): Promise<PenaltyReason | undefined> {
@@ -127,7 +132,7 @@ export class SyncServer {
     }
     let bytes: Uint8Array
     try {
-      bytes = await readFrame(lp, deadlines.total)
+      bytes = await readFrame(lp, readSignal)
     } catch (error) {
       const failure = streamError(error, peer, deadlines)
       log.debug('sync request unreadable', { peer, code: failure.code, detail: failure.data.detail })
@@ -220,7 +225,6 @@ export class SyncServer {
       used += size
       out.push(txs)
     }
-    this.components.log.debug('bodies answered', { asked: hashes.length, sent: out.length, first: hashes[0] === undefined ? '' : toHex(hashes[0]) })
     return out
   }
 }
