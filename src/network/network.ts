@@ -67,6 +67,7 @@ export interface NetworkInit {
   readonly syncResponseTimeoutMs?: number
   readonly syncRateBurst?: number
   readonly syncRatePerSecond?: number
+  readonly syncMaxConcurrentServed?: number
 }
 
 /** One connected peer, for `chain peers` and the RPC. */
@@ -118,13 +119,26 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.penalties = penalties
     this.log = components.log ?? SILENT_LOGGER
     const reportPeer = (peer: string, reason: PenaltyReason): void => this.reportPeer(peer, reason)
+    const { validateBlock, validateTransaction } = components
     this.gossip = new Gossip(
-      { pubsub: libp2p.services.pubsub, validateBlock: components.validateBlock, validateTransaction: components.validateTransaction, reportPeer, log: this.log.child('gossip') },
+      { pubsub: libp2p.services.pubsub, validateBlock, validateTransaction, reportPeer, log: this.log.child('gossip') },
       { names, maxBlockBytes: init.maxBlockBytes },
     )
     this.server = new SyncServer(
-      { chain: components.chain, networkId: components.networkId, reportPeer, onStatus: (peer, status) => this.peerStatuses.record(peer, status), shutdown: () => this.shutdown.signal, log: this.log.child('sync') },
-      { maxBlockBytes: init.maxBlockBytes, rateBurst: init.syncRateBurst, ratePerSecond: init.syncRatePerSecond },
+      {
+        chain: components.chain,
+        networkId: components.networkId,
+        reportPeer,
+        onStatus: (peer, status) => this.peerStatuses.record(peer, status),
+        shutdown: () => this.shutdown.signal,
+        log: this.log.child('sync'),
+      },
+      {
+        maxBlockBytes: init.maxBlockBytes,
+        rateBurst: init.syncRateBurst,
+        ratePerSecond: init.syncRatePerSecond,
+        maxConcurrent: init.syncMaxConcurrentServed,
+      },
     )
     this.client = new SyncClient(
       {

@@ -202,6 +202,37 @@ test('malformed, oversized and lying answers are typed errors and cost the serve
   })
 })
 
+test('a peer over its request rate is refused, and so is anyone while the server is at its cap', async (t) => {
+  const { chain } = await chainOf(t, 1)
+  const server = await startNetwork(t, { networkId: chain.networkId, chain: chainReaderOf(chain), syncRateBurst: 3, syncRatePerSecond: 0.01, syncMaxConcurrentServed: 1 })
+  const client = await startNetwork(t, { networkId: chain.networkId, join: [server], minPeers: 0 })
+  await waitFor('the status exchange', () => client.peerStatus(server.peerId) !== undefined)
+  const peer = server.peerId
+  const query = { start: { height: 0 }, count: 1, backwards: false }
+  // The status exchange on connect took one token; two more remain.
+  assert.equal((await client.requestHeaders(peer, query)).length, 1)
+  assert.equal((await client.requestHeaders(peer, query)).length, 1)
+  assert.deepEqual(await syncError(client.requestHeaders(peer, query)), {
+    code: 'SYNC_ERROR_REFUSED',
+    data: { peer, detail: 'too many requests', reason: 'rate-limited' },
+  })
+  assert.ok(server.penalties.points(client.peerId) > 0.99 * PENALTY_POINTS['rate-limited'])
+
+  // A stream that never sends its request holds the one place until its read deadline.
+  const other = await startNetwork(t, { networkId: chain.networkId, join: [server], minPeers: 0 })
+  await waitFor('the other status exchange', () => other.peerStatus(peer) !== undefined)
+  const holder = await other.libp2p.dialProtocol(peerIdFromString(peer), server.names.syncProtocol, { negotiateFully: true })
+  await waitFor('the held stream to reach the server', () =>
+    server.libp2p.getConnections(peerIdFromString(other.peerId)).some((connection) => connection.streams.some((stream) => stream.protocol === server.names.syncProtocol)),
+  )
+  // Busy is checked before the rate: even the rate-limited client hears it.
+  assert.deepEqual(await syncError(client.requestHeaders(peer, query)), {
+    code: 'SYNC_ERROR_REFUSED',
+    data: { peer, detail: 'serving 1 requests', reason: 'busy' },
+  })
+  holder.abort(new Error('done'))
+})
+
 test('a stalling server times out, first for the first byte, then for the whole answer', async (t) => {
   const { chain } = await chainOf(t, 1)
   const { a, b } = await pair(t, chainReaderOf(chain), chain.networkId, { syncFirstByteTimeoutMs: 300, syncResponseTimeoutMs: 900 })
