@@ -57,6 +57,13 @@ interface Originals {
   readonly toText: QuickJSHandle
 }
 
+/** A QuickJS exception (its handle) met while the host was working for the contract. */
+class Interrupted extends Error {
+  constructor(readonly handle: QuickJSHandle) {
+    super('interrupted')
+  }
+}
+
 export class ContractContext {
   private readonly handles: QuickJSHandle[] = []
   private readonly originals: Originals
@@ -68,6 +75,8 @@ export class ContractContext {
   constructor(
     private readonly runtime: QuickJSRuntime,
     private readonly limits: SandboxLimits,
+    /** Whether the WebAssembly memory has refused to grow during this execution. */
+    private readonly memoryExhausted: () => boolean,
   ) {
     this.context = runtime.newContext({ intrinsics: INTRINSICS })
     this.originals = this.capture()
@@ -83,7 +92,17 @@ export class ContractContext {
     const { context } = this
     context.unwrapResult(context.evalCode(CLEANUP_SOURCE, 'cleanup.js', { type: 'global', strict: true })).dispose()
     const fn = (name: string, body: (...args: QuickJSHandle[]) => QuickJSHandle | VmCallResult<QuickJSHandle> | undefined): QuickJSHandle =>
-      this.keep(context.newFunction(name, body))
+      this.keep(
+        context.newFunction(name, (...args) => {
+          try {
+            return body(...args)
+          } catch (error) {
+            // Rethrow QuickJS's own exception (an interruption) as it is.
+            if (error instanceof Interrupted) return { error: error.handle.dup() }
+            throw error
+          }
+        }),
+      )
     const state = this.frozen({
       get: fn('get', (key) => {
         const text = handlers.get(this.key(key))
@@ -159,8 +178,9 @@ export class ContractContext {
     const args = context.callFunction(originals.parse, context.undefined, this.keep(context.newString(argsText)))
     if (args.error !== undefined) return { ok: false, error: this.describe(args.error) }
     this.keep(args.value)
-    const isArray = this.keep(context.unwrapResult(context.callFunction(originals.isArray, context.undefined, args.value)))
-    if (!context.eq(isArray, context.true)) return { ok: false, error: 'TypeError: arguments must be a JSON array' }
+    const isArray = context.callFunction(originals.isArray, context.undefined, args.value)
+    if (isArray.error !== undefined) return { ok: false, error: this.describe(isArray.error) }
+    if (!context.eq(this.keep(isArray.value), context.true)) return { ok: false, error: 'TypeError: arguments must be a JSON array' }
     const returned = context.callFunction(originals.invoke, context.undefined, fn, args.value)
     if (returned.error !== undefined) return { ok: false, error: this.describe(returned.error) }
     const value = this.keep(returned.value)
@@ -179,6 +199,8 @@ export class ContractContext {
   describe(thrown: QuickJSHandle): string {
     const { context, originals } = this
     this.keep(thrown)
+    // When even QuickJS's error object cannot be allocated, what is thrown is null.
+    if (context.sameValue(thrown, context.null) && this.memoryExhausted()) return 'InternalError: out of memory'
     if (this.describeFunction === undefined) {
       // Compiling the helper is fixed work: do it with the limits lifted, like installing.
       const compiled = withoutLimits(this.runtime, this.limits, () => context.evalCode(DESCRIBE_SOURCE, 'describe.js', { type: 'global', strict: true }))
@@ -230,12 +252,17 @@ export class ContractContext {
     return this.context.getString(handle)
   }
 
-  /** A state key: a string of well-formed Unicode (a lone surrogate would not survive UTF-8). */
+  /**
+   * A state key: a string of well-formed Unicode (a lone surrogate would not survive UTF-8).
+   * The check runs in QuickJS, so it can be interrupted (out of gas): then the interruption
+   * is what the contract gets.
+   */
   private key(handle: QuickJSHandle | undefined): string {
     const key = this.string(handle, 'state keys')
     const { context } = this
-    const wellFormed = this.keep(context.unwrapResult(context.callFunction(this.originals.isWellFormed, handle!)))
-    if (!context.eq(wellFormed, context.true)) throw new TypeError('state keys must be well-formed Unicode (no lone surrogates)')
+    const wellFormed = context.callFunction(this.originals.isWellFormed, handle!)
+    if (wellFormed.error !== undefined) throw new Interrupted(this.keep(wellFormed.error))
+    if (!context.eq(this.keep(wellFormed.value), context.true)) throw new TypeError('state keys must be well-formed Unicode (no lone surrogates)')
     return key
   }
 

@@ -58,12 +58,18 @@ export const CALL_GAS = 5_000
 // Protocol limits: the same on every node, or nodes disagree on which calls succeed
 
 /**
- * Memory of one execution (all its frames together), as counted by QuickJS's allocator. Tens of
- * MiB hold any honest contract's working set many times over, and bound how much a memory bomb
- * makes the node allocate. Every execution gets a fresh QuickJS runtime, so this budget never
- * depends on earlier calls.
+ * Memory of one execution (all its frames together): how far its WebAssembly memory may grow
+ * beyond QUICKJS_INITIAL_MEMORY_BYTES, and also QuickJS's own limit (which in this build
+ * counts 8 bytes per live allocation plus the size asked for; see src/vm/worker.ts). Tens of
+ * MiB hold any honest contract's working set many times over and bound what a memory bomb
+ * costs the node. Every execution gets a fresh QuickJS instance, so where the limit falls
+ * never depends on earlier calls.
  */
 export const MEMORY_LIMIT_BYTES = 32 * MIB
+
+/** The memory a QuickJS instance of quickjs-emscripten 0.32 starts with (its 5 MiB stack included). */
+export const QUICKJS_INITIAL_MEMORY_BYTES = 16 * MIB
+export const WASM_PAGE_BYTES = 64 * KIB
 
 /**
  * Stack of one execution (all frames), as QuickJS counts it (the WebAssembly shadow stack).

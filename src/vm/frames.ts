@@ -47,16 +47,25 @@ interface Frame {
   revertMessage: string | null
 }
 
-/** Runs one request to its outcome. Throws only when QuickJS itself failed (the thread must then be replaced). */
-export function execute(quickjs: QuickJSWASMModule, request: WireRequest, host: ContractHost, limits: SandboxLimits): ExecutionOutcome {
+/**
+ * Runs one request to its outcome. Throws only when QuickJS itself failed (the thread must then
+ * be replaced). `memoryExhausted` tells whether the instance's memory has refused to grow.
+ */
+export function execute(
+  quickjs: QuickJSWASMModule,
+  request: WireRequest,
+  host: ContractHost,
+  limits: SandboxLimits,
+  memoryExhausted: () => boolean = () => false,
+): ExecutionOutcome {
   const runtime = quickjs.newRuntime()
-  try {
-    runtime.setMemoryLimit(limits.memoryLimitBytes)
-    runtime.setMaxStackSize(limits.maxStackBytes)
-    return new Execution(runtime, request, host, limits).run()
-  } finally {
-    runtime.dispose()
-  }
+  runtime.setMemoryLimit(limits.memoryLimitBytes)
+  runtime.setMaxStackSize(limits.maxStackBytes)
+  // On an unexpected exception the runtime is left as it is: the thread is replaced anyway, and
+  // freeing a runtime in an unknown state could abort and hide the exception.
+  const outcome = new Execution(runtime, request, host, limits, memoryExhausted).run()
+  runtime.dispose()
+  return outcome
 }
 
 class Execution {
@@ -66,15 +75,23 @@ class Execution {
   /** Events of the outer frame once it succeeded (nested frames' events are in it by then). */
   private topEvents: ContractEvent[] = []
   private eventCount = 0
+  /** True while the VM makes a frame's context and installs the API. */
+  private settingUp = false
 
   constructor(
     private readonly runtime: QuickJSRuntime,
     private readonly request: WireRequest,
     private readonly host: ContractHost,
     private readonly limits: SandboxLimits,
+    private readonly memoryExhausted: () => boolean,
   ) {
     this.meter = new GasMeter(request.gasLimit)
-    runtime.setInterruptHandler(() => this.meter.tick() || this.frames.at(-1)?.revertMessage != null)
+    // Every tick is charged; the code is stopped only outside the VM's own setup of a frame
+    // (which must never fail halfway), and the setup checks the meter when it is done.
+    runtime.setInterruptHandler(() => {
+      const stop = this.meter.tick() || this.frames.at(-1)?.revertMessage != null
+      return stop && !this.settingUp
+    })
   }
 
   run(): ExecutionOutcome {
@@ -138,20 +155,26 @@ class Execution {
     const { block } = this.request
     const info = { sender, contract, height: block.height, timestamp: block.timestamp, hash: block.parentHash }
     this.frames.push(frame)
-    let context: ContractContext | undefined
+    // Making the context and installing the API is the same fixed work in every frame: it runs
+    // with the limits lifted and without interruption, so it never fails halfway because the
+    // calling frames used the budget up (the callee's own code then meets the limits at once).
+    this.settingUp = true
+    let context: ContractContext
+    try {
+      context = withoutLimits(this.runtime, this.limits, () => new ContractContext(this.runtime, this.limits, this.memoryExhausted))
+    } catch (error) {
+      this.settingUp = false
+      this.frames.pop()
+      throw error
+    }
     let result: FrameResult
     try {
-      // Making the context and installing the API is the same fixed work in every frame: it runs
-      // with the limits lifted, so it never fails because the calling frames used the budget up
-      // (the callee's own code then meets the limits at once).
-      context = withoutLimits(this.runtime, this.limits, () => {
-        const made = new ContractContext(this.runtime, this.limits)
-        made.install(info, this.handlers(frame))
-        return made
-      })
-      result = this.runCode(context, frame, code, method, args)
+      withoutLimits(this.runtime, this.limits, () => context.install(info, this.handlers(frame)))
+      this.settingUp = false
+      result = this.meter.exhausted ? { ok: false, error: 'out of gas' } : this.runCode(context, frame, code, method, args)
     } finally {
-      context?.dispose()
+      this.settingUp = false
+      context.dispose()
       this.frames.pop()
     }
     if (this.meter.exhausted) throw new Halt('out of gas')
