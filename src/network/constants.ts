@@ -142,6 +142,13 @@ export const SYNC_MAX_BODIES = 128
  * is then sent alone, bounded by the network's maxBlockBytes).
  */
 export const SYNC_BODIES_RESPONSE_BYTES = 2 * MIB
+/**
+ * Most pending transactions one `pooled` request may ask for: a joining node learns the
+ * mempool of each peer it meets; a pool larger than this fills up through gossip.
+ */
+export const SYNC_MAX_POOLED = 1_024
+/** Byte budget of a `pooled` answer. */
+export const SYNC_POOLED_RESPONSE_BYTES = 2 * MIB
 /** A request frame at most: 128 hashes of 34 bytes and a few fields. */
 export const SYNC_MAX_REQUEST_BYTES = 8 * KIB
 /** Bytes of CBOR framing around the items of an answer (array headers, code, status fields). */

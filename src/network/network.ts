@@ -34,7 +34,7 @@ import { PenaltyBook } from './penalties.js'
 import { PeerStatuses } from './statuses.js'
 import { SyncClient } from './sync-client.js'
 import type { ChainStatus, HeadersQuery, ReceivedHeader } from './sync-codec.js'
-import { SyncServer, type ChainReader } from './sync-server.js'
+import { SyncServer, type ChainReader, type PendingTransactions } from './sync-server.js'
 
 export interface NetworkComponents extends GossipValidators {
   /** The libp2p identity (see `loadOrCreatePeerKey`). */
@@ -42,6 +42,8 @@ export interface NetworkComponents extends GossipValidators {
   /** The genesis block hash. */
   readonly networkId: Uint8Array
   readonly chain: ChainReader
+  /** The node's pending transactions, served to peers that ask (a node that joins learns the pool). */
+  readonly pending: PendingTransactions
   readonly log?: Logger
 }
 
@@ -127,6 +129,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.server = new SyncServer(
       {
         chain: components.chain,
+        pending: components.pending,
         networkId: components.networkId,
         reportPeer,
         onStatus: (peer, status) => this.peerStatuses.record(peer, status),
@@ -347,6 +350,12 @@ export class Network extends EventEmitter<NetworkEvents> {
   async requestBodies(peer: string, hashes: readonly Uint8Array[], signal?: AbortSignal): Promise<Transaction[][]> {
     this.requireStarted('requestBodies')
     return this.client.bodies(peer, hashes, signal)
+  }
+
+  /** Up to `count` of the peer's pending transactions, decoded but not validated (that is the node's job). */
+  async requestPooled(peer: string, count: number, signal?: AbortSignal): Promise<Transaction[]> {
+    this.requireStarted('requestPooled')
+    return this.client.pooled(peer, count, signal)
   }
 
   /**

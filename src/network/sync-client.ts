@@ -17,6 +17,8 @@ import {
   SYNC_RESPONSE_OVERHEAD_BYTES,
   SYNC_RESPONSE_TIMEOUT_MS,
   type PenaltyReason,
+  SYNC_MAX_POOLED,
+  SYNC_POOLED_RESPONSE_BYTES,
 } from './constants.js'
 import { SyncError, type SyncErrorCode, type SyncErrorData } from './errors.js'
 import { framed, readFrame, streamError, writeFrame, type Deadlines } from './frames.js'
@@ -31,6 +33,7 @@ import {
   type HeadersQuery,
   type ReceivedHeader,
   type SyncRequest,
+  decodePooledAnswer,
 } from './sync-codec.js'
 
 /** What a sync failure costs the peer; `undefined` when it says nothing against it. */
@@ -181,5 +184,13 @@ export class SyncClient {
     const maxBytes = bodiesAnswerBudget(this.init.maxBlockBytes) + SYNC_RESPONSE_OVERHEAD_BYTES
     const bytes = await this.exchange(peer, { kind: 'bodies', hashes }, maxBytes, signal)
     return this.answer(peer, () => decodeBodiesAnswer(bytes, maxBytes, hashes.length))
+  }
+
+  /** Up to `count` of the peer's pending transactions (decoded, not yet validated). */
+  async pooled(peer: string, count: number, signal?: AbortSignal): Promise<Transaction[]> {
+    if (!(count >= 1 && count <= SYNC_MAX_POOLED)) throw new RangeError(`pooled: count must be 1 to ${SYNC_MAX_POOLED}, got ${count}`)
+    const maxBytes = SYNC_POOLED_RESPONSE_BYTES + SYNC_RESPONSE_OVERHEAD_BYTES
+    const bytes = await this.exchange(peer, { kind: 'pooled', count }, maxBytes, signal)
+    return this.answer(peer, () => decodePooledAnswer(bytes, maxBytes, count))
   }
 }

@@ -5,6 +5,7 @@
  *   request  = [0, genesis, headHash, headHeight, totalWork]          status (the asker's own)
  *            | [1, start (hash | height), count, backwards (bool)]    headers
  *            | [2, [hash, ...]]                                       bodies
+ *            | [3, count]                                             pooled (pending transactions)
  *   response = [0, payload]                                           ok
  *            | [code >= 1, reason text]                               error (ANSWER_ERRORS)
  *
@@ -19,7 +20,7 @@ import { HASH_BYTES, sha256 } from '../crypto/hash.js'
 import { decodeHeader, type BlockHeader } from '../ledger/block.js'
 import { MAX_BLOCK_TXS, MAX_HEADER_BYTES } from '../ledger/constants.js'
 import { decodeTransaction, type Transaction } from '../ledger/transaction.js'
-import { SYNC_MAX_BODIES, SYNC_MAX_HEADERS, SYNC_MAX_REASON_BYTES, SYNC_MAX_REQUEST_BYTES } from './constants.js'
+import { SYNC_MAX_BODIES, SYNC_MAX_HEADERS, SYNC_MAX_POOLED, SYNC_MAX_REASON_BYTES, SYNC_MAX_REQUEST_BYTES } from './constants.js'
 
 /** What a node tells a peer about its chain. */
 export interface ChainStatus {
@@ -45,6 +46,7 @@ export type SyncRequest =
   | { readonly kind: 'status'; readonly status: ChainStatus }
   | ({ readonly kind: 'headers' } & HeadersQuery)
   | { readonly kind: 'bodies'; readonly hashes: readonly Uint8Array[] }
+  | { readonly kind: 'pooled'; readonly count: number }
 
 export type RequestKind = SyncRequest['kind']
 
@@ -64,7 +66,7 @@ export const ANSWER_ERRORS = {
 
 export type AnswerError = keyof typeof ANSWER_ERRORS
 
-const REQUEST_CODES = { status: 0, headers: 1, bodies: 2 } as const satisfies Record<RequestKind, number>
+const REQUEST_CODES = { status: 0, headers: 1, bodies: 2, pooled: 3 } as const satisfies Record<RequestKind, number>
 const ERROR_NAMES = new Map<number, AnswerError>(Object.entries(ANSWER_ERRORS).map(([name, code]) => [code, name as AnswerError]))
 
 /** Total work as the shortest big-endian bytes (zero is empty): unbounded by 64 bits, one encoding per value. */
@@ -110,6 +112,8 @@ export function encodeRequest(request: SyncRequest): Uint8Array {
     }
     case 'bodies':
       return encode([REQUEST_CODES.bodies, [...request.hashes]])
+    case 'pooled':
+      return encode([REQUEST_CODES.pooled, request.count])
   }
 }
 
@@ -135,6 +139,12 @@ export function decodeRequest(bytes: Uint8Array): SyncRequest {
       if (hashes.length === 0) throw badShape('hashes', 'expected at least 1 hash')
       return { kind: 'bodies', hashes }
     }
+    case REQUEST_CODES.pooled: {
+      const [, count] = readArray(fields, 'pooled request', 2)
+      const n = readUint(count, 'count', SYNC_MAX_POOLED)
+      if (n === 0) throw badShape('count', 'expected at least 1 transaction')
+      return { kind: 'pooled', count: n }
+    }
     default:
       throw badShape('request kind', `unknown kind ${code}`)
   }
@@ -154,6 +164,11 @@ export function encodeHeadersAnswer(headers: readonly Uint8Array[]): Uint8Array 
 /** Bodies, each the list of its transactions' encodings. */
 export function encodeBodiesAnswer(bodies: readonly (readonly Uint8Array[])[]): Uint8Array {
   return encode([0, bodies.map((txs) => [...txs])])
+}
+
+/** Pending transactions, each as its encoding. */
+export function encodePooledAnswer(txs: readonly Uint8Array[]): Uint8Array {
+  return encode([0, [...txs]])
 }
 
 export function encodeErrorAnswer(error: AnswerError, reason: string): Uint8Array {
@@ -194,4 +209,9 @@ export function decodeBodiesAnswer(bytes: Uint8Array, maxBytes: number, maxCount
   return readAnswer(bytes, maxBytes, (payload) =>
     readList(payload, 'bodies', maxCount).map((body) => readList(body, 'body', MAX_BLOCK_TXS).map((tx) => decodeTransaction(readBytes(tx, 'transaction')))),
   )
+}
+
+/** At most `maxCount` transactions; each must decode (TxError otherwise). */
+export function decodePooledAnswer(bytes: Uint8Array, maxBytes: number, maxCount: number): Answer<Transaction[]> {
+  return readAnswer(bytes, maxBytes, (payload) => readList(payload, 'transactions', maxCount).map((tx) => decodeTransaction(readBytes(tx, 'transaction'))))
 }

@@ -12,7 +12,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../log.js'
 import { bytesEqual } from '../encoding/bytes.js'
 import { encodeHeader, type Block, type BlockHeader } from '../ledger/block.js'
-import { encodeTransaction } from '../ledger/transaction.js'
+import { encodeTransaction, type Transaction } from '../ledger/transaction.js'
 import {
   SYNC_BODIES_RESPONSE_BYTES,
   SYNC_MAX_CONCURRENT_SERVED,
@@ -21,6 +21,7 @@ import {
   SYNC_RATE_PER_SECOND,
   SYNC_REQUEST_READ_TIMEOUT_MS,
   type PenaltyReason,
+  SYNC_POOLED_RESPONSE_BYTES,
 } from './constants.js'
 import { SyncError } from './errors.js'
 import { framed, readFrame, streamError, writeFrame, type Deadlines } from './frames.js'
@@ -30,6 +31,7 @@ import {
   encodeBodiesAnswer,
   encodeErrorAnswer,
   encodeHeadersAnswer,
+  encodePooledAnswer,
   encodeStatusAnswer,
   type ChainStatus,
   type HeadersQuery,
@@ -44,8 +46,12 @@ export interface ChainReader {
   block(hash: Uint8Array): Block | undefined
 }
 
+/** What the server reads of the mempool: the pending transactions, oldest first. */
+export type PendingTransactions = (limit: number) => readonly Transaction[]
+
 export interface SyncServerComponents {
   readonly chain: ChainReader
+  readonly pending: PendingTransactions
   readonly networkId: Uint8Array
   readonly reportPeer: (peer: string, reason: PenaltyReason) => void
   /** Called with the status a peer sent in its own `status` request. */
@@ -163,6 +169,9 @@ export class SyncServer {
         case 'bodies':
           reply = encodeBodiesAnswer(this.bodies(request.hashes))
           break
+        case 'pooled':
+          reply = encodePooledAnswer(this.pooled(request.count))
+          break
       }
     } catch (error) {
       log.error('sync request failed on our side', { peer, kind: request.kind, error })
@@ -224,6 +233,19 @@ export class SyncServer {
       if (out.length > 0 && used + size > budget) break
       used += size
       out.push(txs)
+    }
+    return out
+  }
+
+  /** Up to `count` pending transactions, within the answer's byte budget. */
+  private pooled(count: number): Uint8Array[] {
+    const out: Uint8Array[] = []
+    let used = 0
+    for (const tx of this.components.pending(count)) {
+      const bytes = encodeTransaction(tx)
+      if (used + bytes.length + cborHeadBytes(bytes.length) > SYNC_POOLED_RESPONSE_BYTES) break
+      used += bytes.length + cborHeadBytes(bytes.length)
+      out.push(bytes)
     }
     return out
   }

@@ -22,7 +22,7 @@ import type { Block } from '../ledger/block.js'
 import type { GenesisConfig } from '../ledger/genesis.js'
 import { decodeTransaction, encodeTransaction, intrinsicGas, signTransaction, transactionHash, validateTransaction, type Transaction } from '../ledger/transaction.js'
 import type { Logger } from '../log.js'
-import { DEFAULT_MAX_PEERS as NETWORK_MAX_PEERS } from '../network/constants.js'
+import { DEFAULT_MAX_PEERS as NETWORK_MAX_PEERS, SYNC_MAX_POOLED } from '../network/constants.js'
 import type { GossipVerdict } from '../network/gossip.js'
 import { createNetwork, type Network } from '../network/network.js'
 import { loadOrCreatePeerKey } from '../network/peer-key.js'
@@ -45,6 +45,8 @@ export const DEFAULT_MAX_PEERS = NETWORK_MAX_PEERS
 const RPC_HOST = '127.0.0.1'
 /** Most missing ancestors fetched for one gossiped block; a longer gap is the sync's job. */
 const MAX_ANCESTOR_GAP = 64
+/** Pending transactions asked of each newly met peer (the protocol's maximum). */
+const POOL_EXCHANGE_COUNT = SYNC_MAX_POOLED
 /** Longest a gossip validator waits for missing ancestors before ignoring the block. */
 const ANCESTOR_FETCH_TIMEOUT_MS = 10_000
 
@@ -76,6 +78,8 @@ export class Node {
   private readonly log: Logger
   private readonly account: UnlockedAccount
   private registrationSent = false
+  /** Peers whose pending transactions were asked for on this connection. */
+  private readonly poolsLearned = new Set<string>()
 
   private constructor(parts: { chain: Chain; mempool: Mempool; network: Network; stops: Stop[]; log: Logger; account: UnlockedAccount }) {
     this.chain = parts.chain
@@ -129,6 +133,7 @@ export class Node {
           canonicalHash: (height) => chain.store.canonicalHash(height),
           block: (hash) => chain.store.block(hash),
         },
+        pending: (limit) => take(mempool.pending(), limit),
         validateBlock: (block, from) => node!.onGossipBlock(block, from),
         validateTransaction: (tx) => Promise.resolve(node!.onGossipTransaction(tx)),
         log: log.child('net'),
@@ -139,6 +144,14 @@ export class Node {
     const onHead = (change: HeadChange): void => node!.onHead(change)
     chain.on('head', onHead)
     stops.push(() => void chain.off('head', onHead))
+    const onStatus = (peer: string): void => node!.learnPool(peer)
+    const onDisconnect = (peer: string): void => void node!.poolsLearned.delete(peer)
+    network.on('peer:status', onStatus)
+    network.on('peer:disconnect', onDisconnect)
+    stops.push(() => {
+      network.off('peer:status', onStatus)
+      network.off('peer:disconnect', onDisconnect)
+    })
     await network.start()
     stops.push(() => network.stop())
 
@@ -230,6 +243,27 @@ export class Node {
     }
   }
 
+  /**
+   * Asks a newly met peer for its pending transactions, once per connection: transactions
+   * gossiped before we joined (or sent by a node that had no peers yet) reach us this way.
+   */
+  private learnPool(peer: string): void {
+    if (this.poolsLearned.has(peer)) return
+    this.poolsLearned.add(peer)
+    this.network
+      .requestPooled(peer, POOL_EXCHANGE_COUNT)
+      .then((txs) => {
+        let admitted = 0
+        for (const tx of txs) {
+          const verdict = this.onGossipTransaction(tx)
+          if (verdict === 'accept') admitted++
+          if (verdict === 'reject') this.network.reportPeer(peer, 'invalid-transaction')
+        }
+        if (admitted > 0) this.log.debug('learned pending transactions from a peer', { peer, admitted, offered: txs.length })
+      })
+      .catch((error: unknown) => this.log.debug('could not learn a peer’s pool', { peer, error: errorMessage(error) }))
+  }
+
   /** The RPC's `sendTransaction`: validate, pool, gossip. Throws `TxError` or `MempoolError`. */
   submitTransaction(bytes: Uint8Array): Uint8Array {
     const tx = decodeTransaction(bytes)
@@ -288,4 +322,14 @@ export class Node {
     for (const ancestor of ancestors) await this.chain.importBlock(ancestor)
     return (await this.chain.importBlock(block)).status
   }
+}
+
+/** The first `limit` items of `items`. */
+function take<T>(items: Iterable<T>, limit: number): T[] {
+  const out: T[] = []
+  for (const item of items) {
+    if (out.length >= limit) break
+    out.push(item)
+  }
+  return out
 }

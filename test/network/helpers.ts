@@ -80,6 +80,8 @@ export function chainReaderOf(chain: Chain): ChainReader {
 export interface TestNetworkOptions extends Partial<NetworkInit> {
   readonly networkId: Uint8Array
   readonly chain?: ChainReader
+  /** The pending transactions the network serves to `pooled` requests; none by default. */
+  readonly pending?: readonly Transaction[]
   readonly validators?: Recorder
   /** Networks to bootstrap from (their first address). */
   readonly join?: readonly Network[]
@@ -93,6 +95,7 @@ export async function startNetwork(t: TestContext, options: TestNetworkOptions):
       peerKey: await generateKeyPair('Ed25519'),
       networkId: options.networkId,
       chain: options.chain ?? headOnlyChain(),
+      pending: (limit) => (options.pending ?? []).slice(0, limit),
       validateBlock: validators.validateBlock,
       validateTransaction: validators.validateTransaction,
     },

@@ -11,7 +11,7 @@ import { connected, freshNetworkId, headOnlyChain, MAX_BLOCK_BYTES, recorder, sa
 async function unstarted(init: { bootstrap?: string[]; listen?: string[] } = {}) {
   const rec = recorder()
   return createNetwork(
-    { peerKey: await generateKeyPair('Ed25519'), networkId: freshNetworkId(), chain: headOnlyChain(), ...rec },
+    { peerKey: await generateKeyPair('Ed25519'), networkId: freshNetworkId(), chain: headOnlyChain(), pending: () => [], ...rec },
     { maxBlockBytes: MAX_BLOCK_BYTES, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false, ...init },
   )
 }

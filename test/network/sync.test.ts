@@ -17,7 +17,7 @@ import type { Network } from '../../src/network/network.js'
 import { encodeHeadersAnswer } from '../../src/network/sync-codec.js'
 import type { ChainReader } from '../../src/network/sync-server.js'
 import { extendChain, openTestChain, signed, testKey } from '../helpers/chain.js'
-import { chainReaderOf, connected, freshNetworkId, startNetwork, waitFor, type TestNetworkOptions } from './helpers.js'
+import { chainReaderOf, connected, freshNetworkId, sampleTx, startNetwork, waitFor, type TestNetworkOptions } from './helpers.js'
 
 /** A chain of `length` blocks, every other one with a participant registration. */
 async function chainOf(t: TestContext, length: number): Promise<{ chain: Chain; blocks: Block[] }> {
@@ -110,6 +110,19 @@ test('bodies answer a prefix of the hashes asked, up to the first unknown; unkno
   assert.deepEqual(bodies, [blocks[1]!.transactions, blocks[2]!.transactions])
   assert.equal(bodies[0]!.length, 1, 'block 2 carries a registration')
   assert.deepEqual(await b.requestBodies(a.peerId, [unknown]), [])
+})
+
+test('pooled answers up to the count asked of the pending transactions, oldest first', async (t) => {
+  const networkId = freshNetworkId()
+  const pending = [0, 1, 2, 3].map((nonce) => sampleTx(networkId, nonce))
+  const a = await startNetwork(t, { networkId, pending })
+  const b = await startNetwork(t, { networkId, join: [a] })
+  await waitFor('the status exchange', () => b.peerStatus(a.peerId) !== undefined)
+  assert.deepEqual(await b.requestPooled(a.peerId, 3), pending.slice(0, 3))
+  assert.deepEqual(await b.requestPooled(a.peerId, 1024), pending)
+  assert.deepEqual(await a.requestPooled(b.peerId, 10), [], 'an empty pool answers nothing')
+  await assert.rejects(b.requestPooled(a.peerId, 0), RangeError)
+  await assert.rejects(b.requestPooled(a.peerId, 1025), RangeError)
 })
 
 test('malformed requests get an invalid-request answer and cost the asker', async (t) => {
