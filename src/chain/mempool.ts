@@ -120,7 +120,7 @@ export class Mempool {
 
   private insert(entry: Entry): void {
     let nonces = this.bySender.get(entry.sender)
-    if (nonces === undefined) this.bySender.set(entry.sender, (nonces = new Map()))
+    if (nonces === undefined) this.bySender.set(entry.sender, (nonces = new Map<number, Entry>()))
     nonces.set(entry.tx.nonce, entry)
     this.byHash.set(entry.hash, entry)
     this.bytes += entry.bytes

@@ -68,7 +68,7 @@ export abstract class ChainCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (error instanceof Errors.CLIError || error instanceof Errors.ExitError) return super.catch(error)
     if (process.env.DEBUG) this.logToStderr(error.stack ?? String(error))
-    const exit = error instanceof ChainError ? exitCodeOf(error) : ExitCode.Failure
+    const exit = error instanceof ChainError ? exitCodeOf(error as ChainError) : ExitCode.Failure
     if (this.jsonEnabled()) return super.catch(new Errors.CLIError(errorMessage(error), { exit }))
     // One line, unwrapped (oclif would wrap it at the terminal's width), then the exit code.
     this.logToStderr(`Error: ${errorMessage(error)}`)

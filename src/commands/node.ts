@@ -4,7 +4,7 @@ import { accountFlag, passwordFileFlag } from '../cli/account-flags.js'
 import { unlockForCommand } from '../cli/unlock.js'
 import { ExitCode } from '../cli/exit-codes.js'
 import { listAccounts } from '../keystore/accounts.js'
-import { LOG_LEVELS, createLogger, type LogFormat, type LogLevel } from '../log.js'
+import { LOG_LEVELS, createLogger } from '../log.js'
 import { resolveNetwork } from '../node/datadir.js'
 import { BUILT_IN_NETWORKS } from '../ledger/networks.js'
 import { DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, DEFAULT_MAX_PEERS, Node } from '../node/node.js'
@@ -55,7 +55,7 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
       await this.config.runCommand('init', ['--datadir', flags.datadir])
     }
     const account = await unlockForCommand(flags.datadir, { account: flags.account, passwordFile: flags['password-file'] })
-    const log = createLogger({ level: flags['log-level'] as LogLevel, format: flags['log-format'] as LogFormat, component: 'node' })
+    const log = createLogger({ level: flags['log-level'], format: flags['log-format'], component: 'node' })
     const node = await Node.start({
       datadir: flags.datadir,
       genesis,

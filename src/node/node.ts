@@ -122,7 +122,8 @@ export class Node {
     log.info('chain opened', { network: genesis.network, id: toHex(chain.networkId).slice(0, 16), height: chain.head.header.height, head: toHex(chain.head.hash) })
 
     const mempool = new Mempool((sender) => readParticipant(chain.stateAt(), sender)?.nonce)
-    let node: Node | undefined
+    // The network's callbacks need the node, and the node needs the network: bound late.
+    const late: { node?: Node } = {}
     const network = await createNetwork(
       {
         peerKey: await loadOrCreatePeerKey(nodeKeyFile(datadir, genesis.network)),
@@ -134,18 +135,19 @@ export class Node {
           block: (hash) => chain.store.block(hash),
         },
         pending: (limit) => take(mempool.pending(), limit),
-        validateBlock: (block, from) => node!.onGossipBlock(block, from),
-        validateTransaction: (tx) => Promise.resolve(node!.onGossipTransaction(tx)),
+        validateBlock: (block, from) => late.node!.onGossipBlock(block, from),
+        validateTransaction: (tx) => Promise.resolve(late.node!.onGossipTransaction(tx)),
         log: log.child('net'),
       },
       { maxBlockBytes: genesis.params.maxBlockBytes, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns, dht: options.dht, maxPeers: options.maxPeers },
     )
-    node = new Node({ chain, mempool, network, stops, log, account: options.account })
-    const onHead = (change: HeadChange): void => node!.onHead(change)
+    const node = new Node({ chain, mempool, network, stops, log, account: options.account })
+    late.node = node
+    const onHead = (change: HeadChange): void => node.onHead(change)
     chain.on('head', onHead)
     stops.push(() => void chain.off('head', onHead))
-    const onStatus = (peer: string): void => node!.learnPool(peer)
-    const onDisconnect = (peer: string): void => void node!.poolsLearned.delete(peer)
+    const onStatus = (peer: string): void => node.learnPool(peer)
+    const onDisconnect = (peer: string): void => void node.poolsLearned.delete(peer)
     network.on('peer:status', onStatus)
     network.on('peer:disconnect', onDisconnect)
     stops.push(() => {
@@ -159,7 +161,7 @@ export class Node {
       chain,
       mempool,
       producer: parseParticipantId(options.account.id),
-      publishBlock: (block) => node!.publish('block', block),
+      publishBlock: (block) => node.publish('block', block),
       log: log.child('mining'),
       hashes: () => sealer.hashes,
     })
@@ -171,7 +173,7 @@ export class Node {
         mempool,
         peerId: network.peerId,
         peers: () => network.peers().map((peer) => ({ peerId: peer.id, addresses: peer.addresses, direction: peer.direction, latencyMs: peer.latencyMs, height: peer.status?.headHeight })),
-        submitTransaction: (bytes) => node!.submitTransaction(bytes),
+        submitTransaction: (bytes) => node.submitTransaction(bytes),
         syncing: () => false,
         mining: () => ({ enabled: options.mine, hashRate: mining.hashRate(), blocksMined: mining.blocksMined }),
       }),
