@@ -4,12 +4,12 @@
  * must block until the node's thread answers a state read, and the node's thread blocks until
  * the execution ends (the pattern of `synckit`: `Atomics.wait` plus `receiveMessageOnPort`).
  *
- * The receiver spins for a while before it sleeps: a host round trip takes ~5 µs spinning and
- * ~65 µs through a futex sleep here, and a call makes several.
+ * The receiver spins for a while (`spinMs`) before it sleeps: a host round trip takes ~5 µs
+ * between spinning threads and ~65 µs or more when the other side must be woken from a futex
+ * sleep (measured here on a busy machine), and a call makes several.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import { performance } from 'node:perf_hooks'
-import { SPIN_POLLS } from './constants.js'
 
 export class SyncChannel<In, Out> {
   private readonly signals: Int32Array
@@ -22,6 +22,8 @@ export class SyncChannel<In, Out> {
     signals: SharedArrayBuffer,
     /** The slot this side waits on; the other side waits on the other one. */
     private readonly side: 0 | 1,
+    /** How long this side spins for a message before it sleeps. */
+    private readonly spinMs: number,
   ) {
     this.signals = new Int32Array(signals)
   }
@@ -42,6 +44,24 @@ export class SyncChannel<In, Out> {
     const queued = this.queue.shift() ?? (receiveMessageOnPort(this.port)?.message as In | undefined)
     if (queued !== undefined) return Promise.resolve(queued)
     return new Promise((resolve) => (this.waiting = resolve))
+  }
+
+  /** A message that arrives while this side spins (`spinMs`), without sleeping; or undefined. */
+  poll(): In | undefined {
+    const end = performance.now() + this.spinMs
+    for (;;) {
+      const seen = Atomics.load(this.signals, this.side)
+      const message = this.queue.shift() ?? (receiveMessageOnPort(this.port)?.message as In | undefined)
+      if (message !== undefined || !this.spin(seen, end)) return message
+    }
+  }
+
+  /** Spins until the counter moves from `seen` (true) or `end` passes (false). */
+  private spin(seen: number, end: number): boolean {
+    for (;;) {
+      for (let polls = 0; polls < 1_000; polls++) if (Atomics.load(this.signals, this.side) !== seen) return true
+      if (performance.now() >= end) return false
+    }
   }
 
   /** Takes the messages the event loop delivers (see `receiveAsync`); blocking `receive` still works. */
@@ -65,8 +85,7 @@ export class SyncChannel<In, Out> {
       if (queued !== undefined) return queued
       const entry = receiveMessageOnPort(this.port)
       if (entry !== undefined) return entry.message as In
-      for (let polls = 0; polls < SPIN_POLLS && Atomics.load(this.signals, this.side) === seen; polls++);
-      if (Atomics.load(this.signals, this.side) !== seen) continue
+      if (this.spin(seen, Math.min(end, performance.now() + this.spinMs))) continue
       const left = end - performance.now()
       if (left <= 0) return undefined
       Atomics.wait(this.signals, this.side, seen, left)

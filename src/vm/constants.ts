@@ -27,13 +27,13 @@ const SECOND_MS = 1000
 export const GAS_PER_TICK = 100_000
 
 /**
- * Every frame (the outer call and each nested `call`) creates a QuickJS context, installs the
- * contract API and compiles the contract: ~0.1 ms here for a small contract, plus the per-byte
- * cost below for compiling the source.
+ * Every frame (the outer call and each nested `call`) creates a QuickJS context and installs
+ * the contract API: ~0.1 ms here; compiling the contract is the per-byte cost below. The
+ * frame's first operation is also a tick (QuickJS's counter starts at zero in a new context).
  */
 export const FRAME_GAS = 40_000
-/** Compiling and linking the contract source: ~25 ns per byte of source here. */
-export const CODE_GAS_PER_BYTE = 10
+/** Compiling and linking the contract source: ~80-100 ns per byte of source here. */
+export const CODE_GAS_PER_BYTE = 40
 
 /** A state read (`state.get`, `state.has`): a round trip to the host and a trie lookup there. */
 export const STATE_READ_GAS = 4_000
@@ -102,12 +102,17 @@ export const MAX_ERROR_CHARS = 256
 
 /**
  * Wall-clock limit on one execution, after which `VmError` VM_ERROR_DEADLINE is thrown and the
- * sandbox thread is replaced. A full block of gas (200,000,000) of plain code takes ~0.5 s here
- * and of the slowest honest code measured (JSON and object churn) ~16 s; 120 s leaves a wide
- * margin on a slower machine. See docs/contracts.md: native built-ins (a search in a 16 MiB
- * string) cost one tick however long they run, so hostile code can reach this limit.
+ * sandbox thread is replaced: DEADLINE_BASE_MS plus DEADLINE_MS_PER_MILLION_GAS for each million
+ * gas of the request's limit. Measured here (bench/vm.bench.ts, `deadline` figures), a million
+ * gas took 3 ms of plain loops and calls, 12 ms of string building, 57 ms of object churn, 95 ms
+ * of a Map growing to the memory limit and 200 ms of JSON round trips: the tick prices a fixed
+ * count of operations, and native built-ins do far more per operation than the interpreter.
+ * Five times the slowest of these leaves room for a slower machine; a full block of the
+ * built-in networks (200,000,000 gas) gets 205 s. Hostile code can still get there: a built-in
+ * that scans a 16 MiB string costs one operation (see docs/contracts.md).
  */
-export const DEFAULT_DEADLINE_MS = 120 * SECOND_MS
+export const DEADLINE_BASE_MS = 5 * SECOND_MS
+export const DEADLINE_MS_PER_MILLION_GAS = 1_000
 
 /**
  * The sandbox thread's stack. QuickJS stops at MAX_STACK_BYTES of its own count; the
@@ -121,11 +126,15 @@ export const SANDBOX_THREAD_STACK_MB = 64
 export const SANDBOX_START_TIMEOUT_MS = 30 * SECOND_MS
 
 /**
- * Polls of a shared flag before a waiting thread sleeps. A host round trip takes ~5 µs when the
- * waiting side spins and ~65 µs when it sleeps (a futex wake on a busy machine), and a contract
- * makes several per call; ~20 µs of spinning covers the answer to a state read.
+ * How long a waiting thread spins before it sleeps. Waking a sleeping thread took ~65 µs here (a
+ * futex wake on a busy machine) against ~5 µs for a spinning one, and an execution makes a few
+ * round trips. The node's thread spins through much of a typical execution (~0.5 ms): it is
+ * waiting for the VM anyway. The sandbox thread spins briefly: the node answers a state read at
+ * once, and a block's next transaction follows at once. Longer spins measured no better here,
+ * where other processes share the two cores.
  */
-export const SPIN_POLLS = 20_000
+export const NODE_SPIN_MS = 1
+export const SANDBOX_SPIN_MS = 0.1
 
 // ---------------------------------------------------------------------------------------------
 // Shared with the ledger: a transaction that passes its checks never fails these

@@ -11,7 +11,7 @@ import { SyncChannel } from './channel.js'
 import { VmError } from './errors.js'
 import type { SandboxLimits } from './frames.js'
 import { NODE_SIDE, type FromSandbox, type HostCall, type SandboxWorkerData, type ToSandbox, type WireRequest } from './protocol.js'
-import { SANDBOX_START_TIMEOUT_MS, SANDBOX_THREAD_STACK_MB } from './constants.js'
+import { NODE_SPIN_MS, SANDBOX_START_TIMEOUT_MS, SANDBOX_THREAD_STACK_MB } from './constants.js'
 
 export class SandboxThread {
   private constructor(
@@ -32,7 +32,7 @@ export class SandboxThread {
     // Neither the thread nor its port may keep the node's process alive.
     worker.unref()
     port1.unref()
-    const thread = new SandboxThread(worker, new SyncChannel(port1, signals, NODE_SIDE))
+    const thread = new SandboxThread(worker, new SyncChannel(port1, signals, NODE_SIDE, NODE_SPIN_MS))
     const message = thread.channel.receive(SANDBOX_START_TIMEOUT_MS)
     if (message?.kind !== 'ready') {
       thread.stop()

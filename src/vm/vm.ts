@@ -14,7 +14,7 @@ import type { WireRequest } from './protocol.js'
 import type { SandboxLimits } from './frames.js'
 import { VmError } from './errors.js'
 import { SandboxThread } from './sandbox-thread.js'
-import { CHECK_GAS_LIMIT, DEFAULT_DEADLINE_MS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES } from './constants.js'
+import { CHECK_GAS_LIMIT, DEADLINE_BASE_MS, DEADLINE_MS_PER_MILLION_GAS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES } from './constants.js'
 
 export type { BlockInfo, CallRequest, ContractEvent, DeployRequest, ExecutionOutcome, ExecutionRequest, ExecutionStatus } from './types.js'
 export type { ContractHost } from './host.js'
@@ -28,13 +28,16 @@ export interface ContractVmInit {
    */
   readonly memoryLimitBytes?: number
   readonly maxStackBytes?: number
-  /** Wall-clock limit of one execution, a local safety valve (DEFAULT_DEADLINE_MS). */
+  /**
+   * Wall-clock limit of one execution, a local safety valve; by default it grows with the
+   * request's gas limit (DEADLINE_BASE_MS + DEADLINE_MS_PER_MILLION_GAS per million gas).
+   */
   readonly deadlineMs?: number
 }
 
 export class ContractVm {
   private readonly limits: SandboxLimits
-  private readonly deadlineMs: number
+  private readonly deadlineMs: number | undefined
   /** Started at the first execution, replaced after any VmError. */
   private thread: SandboxThread | undefined
   private closed = false
@@ -44,7 +47,7 @@ export class ContractVm {
       memoryLimitBytes: init.memoryLimitBytes ?? MEMORY_LIMIT_BYTES,
       maxStackBytes: init.maxStackBytes ?? MAX_STACK_BYTES,
     }
-    this.deadlineMs = init.deadlineMs ?? DEFAULT_DEADLINE_MS
+    this.deadlineMs = init.deadlineMs
   }
 
   /**
@@ -82,7 +85,8 @@ export class ContractVm {
     if (this.closed) throw new VmError('VM_ERROR_CLOSED', { contract: request.contract, detail: 'the VM is closed' })
     this.thread ??= SandboxThread.start(this.limits, request.contract)
     try {
-      return this.thread.execute(wireRequest, request.host, this.deadlineMs)
+      const deadlineMs = this.deadlineMs ?? DEADLINE_BASE_MS + Math.ceil((request.gasLimit / 1e6) * DEADLINE_MS_PER_MILLION_GAS)
+      return this.thread.execute(wireRequest, request.host, deadlineMs)
     } catch (error) {
       // The thread may be running, stuck or broken: never reuse it.
       this.thread.stop()

@@ -18,7 +18,7 @@ import type { ContractHost } from './host.js'
 import type { ExecutionOutcome } from './types.js'
 import { SyncChannel } from './channel.js'
 import { execute } from './frames.js'
-import { QUICKJS_INITIAL_MEMORY_BYTES, WASM_PAGE_BYTES } from './constants.js'
+import { QUICKJS_INITIAL_MEMORY_BYTES, SANDBOX_SPIN_MS, WASM_PAGE_BYTES } from './constants.js'
 import { SANDBOX_SIDE, type FromSandbox, type HostCall, type SandboxWorkerData, type ToSandbox } from './protocol.js'
 
 type Channel = SyncChannel<ToSandbox, FromSandbox>
@@ -135,7 +135,9 @@ async function serve(channel: Channel, instances: InstanceSource, data: SandboxW
   const host = new RemoteHost(channel)
   let instance = await instances.fresh()
   for (;;) {
-    const message = await channel.receiveAsync()
+    // Back-to-back requests (a block's transactions) are taken at once; an idle thread waits
+    // without spinning, in its event loop.
+    const message = channel.poll() ?? (await channel.receiveAsync())
     if (message.kind !== 'execute') throw new Error(`expected a request, got ${message.kind}`)
     const { request } = message
     const run = (target: Instance): ExecutionOutcome => execute(target.quickjs, request, host, data.limits, () => target.growthFailed)
@@ -155,7 +157,7 @@ async function serve(channel: Channel, instances: InstanceSource, data: SandboxW
 }
 
 const data = workerData as SandboxWorkerData
-const channel: Channel = new SyncChannel(data.port, data.signals, SANDBOX_SIDE)
+const channel: Channel = new SyncChannel(data.port, data.signals, SANDBOX_SIDE, SANDBOX_SPIN_MS)
 channel.listen()
 try {
   const instances = new InstanceSource(data.limits.memoryLimitBytes)

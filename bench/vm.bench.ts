@@ -1,0 +1,182 @@
+/**
+ * The contract VM's speed: `counter.increment` calls through ContractVm (with the in-memory host
+ * of the tests) beside the same loop as a bare QuickJS call and as a plain V8 call; blocks of
+ * 1,000 `token.transfer` calls beside the same transfers run by V8 on the same source; and the
+ * wall time of a million gas for several kinds of code, the measurement behind the deadline.
+ * (The state layer adds the figure that includes the state trie root.)
+ */
+import { readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { newQuickJSWASMModuleFromVariant, RELEASE_SYNC } from 'quickjs-emscripten'
+import { ContractVm, type ExecutionOutcome } from '../src/vm/vm.js'
+import { MemoryHost } from '../test/vm/memory-host.js'
+import { contractAddress, participant } from '../test/vm/fixtures.js'
+import { opsPerSecond, timeMs, type Benchmark, type Figure } from './harness.js'
+
+const BLOCK = { height: 1, timestamp: Date.UTC(2026, 0, 1), parentHash: '00'.repeat(32) }
+const COUNTER = contractAddress(1)
+const TOKEN = contractAddress(2)
+const HELPER = contractAddress(3)
+const HOLDERS = Array.from({ length: 10 }, (_, i) => participant(i + 1))
+const TRANSFERS_PER_BLOCK = 1_000
+const CALIBRATION_GAS = 20_000_000
+
+const examples = new URL('../../docs/examples/', import.meta.url)
+const source = (name: string): string => readFileSync(new URL(name, examples), 'utf8')
+
+function expectOk(outcome: ExecutionOutcome): ExecutionOutcome {
+  if (outcome.status !== 'ok') throw new Error(`benchmark call failed: ${outcome.error}`)
+  return outcome
+}
+
+/** counter.increment through ContractVm and the in-memory host. */
+async function vmCounter(vm: ContractVm): Promise<number> {
+  const host = new MemoryHost()
+  const request = { host, block: BLOCK, sender: HOLDERS[0]!, contract: COUNTER, gasLimit: 10_000_000 }
+  expectOk(vm.deploy({ ...request, code: source('counter.js'), args: '[0]' }))
+  return opsPerSecond(() => expectOk(vm.call({ ...request, method: 'increment', args: '[1]' })), 3_000)
+}
+
+/** The same increment as a bare QuickJS call: one reused context, a module variable, no metering. */
+async function bareQuickJs(): Promise<number> {
+  const quickjs = await newQuickJSWASMModuleFromVariant(RELEASE_SYNC)
+  const context = quickjs.newContext()
+  const namespace = context.unwrapResult(context.evalCode('let count = 0\nexport function increment(by) { count += by ?? 1; return count }', 'bare.js', { type: 'module' }))
+  const increment = context.getProp(namespace, 'increment')
+  try {
+    return await opsPerSecond(() => context.unwrapResult(context.callFunction(increment, context.undefined)).dispose())
+  } finally {
+    increment.dispose()
+    namespace.dispose()
+    context.dispose()
+  }
+}
+
+function plainV8(): Promise<number> {
+  let count = 0
+  const increment = (by?: number): number => (count += by ?? 1)
+  return opsPerSecond(() => {
+    for (let i = 0; i < 1_000; i++) increment()
+  }).then((thousands) => thousands * 1_000)
+}
+
+/** Blocks of TRANSFERS_PER_BLOCK token.transfer calls through ContractVm, per second. */
+async function vmTransfers(vm: ContractVm): Promise<number> {
+  const host = new MemoryHost()
+  const request = (sender: string) => ({ host, block: BLOCK, sender, contract: TOKEN, gasLimit: 10_000_000 })
+  expectOk(vm.deploy({ ...request(HOLDERS[0]!), code: source('token.js'), args: '["Gold", "GLD", 1000000000]' }))
+  for (const holder of HOLDERS.slice(1)) expectOk(vm.call({ ...request(HOLDERS[0]!), method: 'transfer', args: JSON.stringify([holder, 1_000_000]) }))
+  const block = (): void => {
+    for (let i = 0; i < TRANSFERS_PER_BLOCK; i++) {
+      const from = HOLDERS[i % HOLDERS.length]!
+      const to = HOLDERS[(i + 1) % HOLDERS.length]!
+      expectOk(vm.call({ ...request(from), method: 'transfer', args: JSON.stringify([to, 1]) }))
+    }
+  }
+  block()
+  const ms = Math.min(await timeMs(block), await timeMs(block))
+  return 1_000 / ms
+}
+
+/** The same 1,000 transfers, token.js run by V8 itself over a Map (no sandbox, no JSON, no gas). */
+async function v8Transfers(): Promise<number> {
+  const store = new Map<string, unknown>()
+  const globals = globalThis as Record<string, unknown>
+  const msg = { sender: HOLDERS[0]! }
+  Object.assign(globals, {
+    state: { get: (k: string) => store.get(k), set: (k: string, v: unknown) => void store.set(k, v), delete: (k: string) => void store.delete(k), has: (k: string) => store.has(k) },
+    msg,
+    emit: () => {},
+    revert: (message: string) => {
+      throw new Error(message)
+    },
+  })
+  try {
+    const token = (await import(pathToFileURL(new URL('token.js', examples).pathname).href)) as Record<string, (...args: unknown[]) => unknown>
+    token.init!('Gold', 'GLD', 1_000_000_000)
+    for (const holder of HOLDERS.slice(1)) token.transfer!(holder, 1_000_000)
+    return await opsPerSecond(() => {
+      for (let i = 0; i < TRANSFERS_PER_BLOCK; i++) {
+        msg.sender = HOLDERS[i % HOLDERS.length]!
+        token.transfer!(HOLDERS[(i + 1) % HOLDERS.length]!, 1)
+      }
+    })
+  } finally {
+    for (const name of ['state', 'msg', 'emit', 'revert']) delete globals[name]
+  }
+}
+
+/** Milliseconds per million gas of `body` run until its gas runs out. */
+function msPerMillionGas(vm: ContractVm, body: string, gasLimit = CALIBRATION_GAS): number {
+  const host = new MemoryHost()
+  const request = { host, block: BLOCK, sender: HOLDERS[0]!, gasLimit }
+  expectOk(vm.deploy({ ...request, contract: HELPER, code: 'export function noop() { return 1 }', args: '[]' }))
+  expectOk(vm.deploy({ ...request, contract: COUNTER, code: `export function main() { ${body} }`, args: '[]' }))
+  const start = performance.now()
+  const outcome = vm.call({ ...request, contract: COUNTER, method: 'main', args: '[]' })
+  return ((performance.now() - start) / outcome.gasUsed) * 1e6
+}
+
+const CALIBRATION: Record<string, string> = {
+  'plain loop': 'let i = 0; for (;;) i++',
+  'string building': `for (;;) { let s = ''; for (let j = 0; j < 100; j++) s += j; s.split('1').join('-') }`,
+  'object churn': `let a; for (let i = 0; ; i++) a = { x: i, y: [i, i], z: 'k' + i }`,
+  'JSON round trips': `const o = { a: [1, 2, 3], b: 'hello', c: { d: true } }; for (;;) JSON.parse(JSON.stringify(o))`,
+  'regular expressions': `const r = /(\\w+)@(\\w+)\\.com/; for (;;) r.exec('mail someone@example.com now')`,
+  'state writes': `for (let i = 0; ; i++) state.set('k' + (i % 100), i)`,
+  'nested calls': `for (;;) call('${HELPER}', 'noop')`,
+}
+/** One native operation over 64 KiB is one counted operation: the hole in tick-based gas. */
+const HOSTILE = `const s = 'a'.repeat(1 << 16); for (;;) s.indexOf('b')`
+
+export const benchmark: Benchmark = {
+  name: 'vm',
+  async run() {
+    const vm = new ContractVm()
+    try {
+      const counter = await vmCounter(vm)
+      const bare = await bareQuickJs()
+      const v8 = await plainV8()
+      const blocks = await vmTransfers(vm)
+      const v8Blocks = await v8Transfers()
+      const figures: Figure[] = [
+        {
+          name: 'counter.increment through ContractVm (in-memory host)',
+          value: counter,
+          unit: 'calls/s',
+          baseline: { name: 'bare QuickJS call (reused context, no state, no metering)', value: bare },
+          note: 'a fresh QuickJS runtime and context per call, a sandbox thread, gas',
+        },
+        { name: 'bare QuickJS call', value: bare, unit: 'calls/s', baseline: { name: 'plain V8 call', value: v8 } },
+        {
+          name: `blocks of ${TRANSFERS_PER_BLOCK} token.transfer through ContractVm`,
+          value: blocks,
+          unit: 'blocks/s',
+          baseline: { name: 'the same transfers, token.js run by V8 directly', value: v8Blocks },
+          note: 'state root not included (the state layer adds that figure)',
+        },
+      ]
+      const plain = msPerMillionGas(vm, CALIBRATION['plain loop']!)
+      for (const [name, body] of Object.entries(CALIBRATION)) {
+        if (name === 'plain loop') continue
+        figures.push({
+          name: `wall time of a million gas: ${name}`,
+          value: msPerMillionGas(vm, body),
+          unit: 'ms',
+          baseline: { name: 'plain loop', value: plain },
+          note: 'the spread behind DEADLINE_MS_PER_MILLION_GAS',
+        })
+      }
+      figures.push({
+        name: 'wall time of a million gas: a 64 KiB string scanned in a loop (hostile)',
+        value: msPerMillionGas(vm, HOSTILE, 300_000),
+        unit: 'ms',
+        baseline: { name: 'plain loop', value: plain },
+        note: 'native work is not metered by the tick: see docs/contracts.md',
+      })
+      return figures
+    } finally {
+      vm.close()
+    }
+  },
+}
