@@ -103,16 +103,17 @@ export const MAX_ERROR_CHARS = 256
 /**
  * Wall-clock limit on one execution, after which `VmError` VM_ERROR_DEADLINE is thrown and the
  * sandbox thread is replaced: DEADLINE_BASE_MS plus DEADLINE_MS_PER_MILLION_GAS for each million
- * gas of the request's limit. Measured here (bench/vm.bench.ts, `deadline` figures), a million
- * gas took 3 ms of plain loops and calls, 12 ms of string building, 57 ms of object churn, 95 ms
- * of a Map growing to the memory limit and 200 ms of JSON round trips: the tick prices a fixed
- * count of operations, and native built-ins do far more per operation than the interpreter.
- * Five times the slowest of these leaves room for a slower machine; a full block of the
- * built-in networks (200,000,000 gas) gets 205 s. Hostile code can still get there: a built-in
- * that scans a 16 MiB string costs one operation (see docs/contracts.md).
+ * gas of the request's limit. Measured here (bench/vm.bench.ts, "wall time of a million gas"),
+ * a million gas took 2.5-3.5 ms of plain loops and calls, 4-8 ms of state writes, 9-12 ms of
+ * string building, 53-88 ms of object churn, 68-107 ms of regular expressions, 95 ms of a Map
+ * growing to the memory limit and 200-270 ms of JSON round trips: a tick prices a fixed count
+ * of operations, and native built-ins do far more per operation than the interpreter. Six times
+ * the slowest of these leaves room for a slower machine; a full block of the built-in networks
+ * (200,000,000 gas) gets 305 s. Hostile code can still get there: a built-in that scans a long
+ * string costs one operation (see docs/contracts.md).
  */
 export const DEADLINE_BASE_MS = 5 * SECOND_MS
-export const DEADLINE_MS_PER_MILLION_GAS = 1_000
+export const DEADLINE_MS_PER_MILLION_GAS = 1_500
 
 /**
  * The sandbox thread's stack. QuickJS stops at MAX_STACK_BYTES of its own count; the

@@ -2,32 +2,33 @@
  * One execution (a deploy or a call) inside QuickJS: its runtime, its call frames, its gas.
  *
  * What is fresh and what is reused, and why:
- * - The WebAssembly module (QuickJS compiled) is loaded once per sandbox thread.
+ * - A QuickJS instance (WebAssembly module and memory) is reused from one execution to the
+ *   next until its memory once fails to grow (see src/vm/worker.ts).
  * - Every execution gets a fresh QuickJS runtime (~15 µs here). A reused runtime would carry
- *   its allocator's counters, garbage-collection threshold and atom table from earlier calls
- *   (and from local-only work such as queries), and the memory limit would then fall at a
- *   different point on a node with another history.
- * - Every frame gets a fresh context (~60-80 µs here with the built-ins contracts get). A
- *   reused context would keep the contract's module-level variables and any global it changed
- *   from one transaction to the next, state outside `state` that a restarted node would not
- *   have; and QuickJS's interrupt counter lives in the context, so the first gas tick of a call
- *   would come at a point that depends on what ran before it in that context.
+ *   its allocation counters, garbage-collection threshold and atom table from earlier calls
+ *   (and from local-only work such as queries), so limits and collections would fall at points
+ *   that depend on the node's history.
+ * - Every frame gets a fresh context (~0.1 ms here with the built-ins contracts get). A reused
+ *   context would keep the contract's module-level variables and any global it changed from one
+ *   transaction to the next, state outside `state` that a restarted node would not have; and
+ *   QuickJS's interrupt counter lives in the context, so the first gas tick of a call would
+ *   come at a point that depends on what ran before it in that context.
  * - Compiled code is not reused: quickjs-emscripten 0.32 does not expose bytecode
  *   serialization (its binary JSON omits JS_WRITE_OBJ_BYTECODE), and a compiled module belongs
- *   to the context that compiled it. Compiling a small contract costs ~25 ns per byte here.
+ *   to the context that compiled it. Compiling costs ~80-100 ns per byte of source here.
  *
- * The host entry point (`host(op, ...)`) is the only way out of QuickJS. It trusts nothing:
- * each operation checks the frame is still running, charges its gas first, then checks types,
- * sizes and addresses. A contract sees each refusal as an ordinary exception; running out of
- * gas and `revert()` also flag the execution or the frame, so catching them changes nothing
- * (the interrupt handler stops the code at its next tick, and the flags decide the outcome).
+ * The API handlers below are the only way out of QuickJS. They trust nothing: each checks that
+ * the frame is still running, charges its gas first, then checks types, sizes and addresses. A
+ * contract sees each refusal as an ordinary exception; running out of gas and `revert()` also
+ * flag the execution or the frame, so catching them changes nothing (the interrupt handler
+ * stops the code at its next tick, and the flags decide the outcome).
  */
 import type { QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten'
 import { parseContractAddress } from '../crypto/identity.js'
 import type { ContractHost } from './host.js'
 import type { ContractEvent, ExecutionOutcome } from './types.js'
 import type { WireRequest } from './protocol.js'
-import { ContractContext, withoutLimits, type ApiHandlers, type Invocation, type SandboxLimits } from './api.js'
+import { ContractContext, withoutLimits, type ApiHandlers, type FrameInfo, type Invocation, type SandboxLimits } from './api.js'
 import { GasMeter, Halt } from './meter.js'
 import { byteLength, oneLine } from './text.js'
 import {
@@ -153,27 +154,13 @@ class Execution {
     if (!this.touched.includes(contract)) this.touched.push(contract)
     const frame: Frame = { contract, events: [], revertMessage: null }
     const { block } = this.request
-    const info = { sender, contract, height: block.height, timestamp: block.timestamp, hash: block.parentHash }
+    const info: FrameInfo = { sender, contract, height: block.height, timestamp: block.timestamp, hash: block.parentHash }
+    const context = this.setUp(frame, info)
     this.frames.push(frame)
-    // Making the context and installing the API is the same fixed work in every frame: it runs
-    // with the limits lifted and without interruption, so it never fails halfway because the
-    // calling frames used the budget up (the callee's own code then meets the limits at once).
-    this.settingUp = true
-    let context: ContractContext
-    try {
-      context = withoutLimits(this.runtime, this.limits, () => new ContractContext(this.runtime, this.limits, this.memoryExhausted))
-    } catch (error) {
-      this.settingUp = false
-      this.frames.pop()
-      throw error
-    }
     let result: FrameResult
     try {
-      withoutLimits(this.runtime, this.limits, () => context.install(info, this.handlers(frame)))
-      this.settingUp = false
       result = this.meter.exhausted ? { ok: false, error: 'out of gas' } : this.runCode(context, frame, code, method, args)
     } finally {
-      this.settingUp = false
       context.dispose()
       this.frames.pop()
     }
@@ -185,6 +172,29 @@ class Execution {
       else parent.events.push(...frame.events)
     }
     return result
+  }
+
+  /**
+   * Makes the frame's context and installs the API: the same fixed work in every frame. It runs
+   * with the limits lifted and without interruption, so it never fails halfway because the
+   * calling frames used the budget up (the callee's own code then meets the limits at once).
+   */
+  private setUp(frame: Frame, info: FrameInfo): ContractContext {
+    this.settingUp = true
+    try {
+      return withoutLimits(this.runtime, this.limits, () => {
+        const context = new ContractContext(this.runtime, this.limits, this.memoryExhausted)
+        try {
+          context.install(info, this.handlers(frame))
+          return context
+        } catch (error) {
+          context.dispose()
+          throw error
+        }
+      })
+    } finally {
+      this.settingUp = false
+    }
   }
 
   private runCode(context: ContractContext, frame: Frame, code: string, method: string | null, args: string): FrameResult {
