@@ -11,11 +11,11 @@ export function byteLength(text: string): number {
  * and anything past MAX_ERROR_CHARS is cut, with an ellipsis.
  */
 export function oneLine(message: string): string {
-  // Cut first: a thrown string may be megabytes long.
-  const flat = message
-    .slice(0, 2 * MAX_ERROR_CHARS)
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim()
-  const chars = Array.from(flat)
-  return chars.length <= MAX_ERROR_CHARS ? flat : chars.slice(0, MAX_ERROR_CHARS - 1).join('') + '…'
+  // Look at a bounded head only (a thrown string may be megabytes long), never ending inside a
+  // surrogate pair: 4 code units per character allowed is more than enough.
+  const head = message.slice(0, 4 * MAX_ERROR_CHARS).replace(/[\uD800-\uDBFF]$/, '')
+  // eslint-disable-next-line no-control-regex
+  const chars = Array.from(head.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim())
+  const cut = head.length < message.length || chars.length > MAX_ERROR_CHARS
+  return cut ? chars.slice(0, MAX_ERROR_CHARS - 1).join('') + '…' : chars.join('')
 }
