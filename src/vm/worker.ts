@@ -1,6 +1,7 @@
 /**
- * The sandbox thread: loads QuickJS once, then runs one execution at a time for its
- * `ContractVm`, reaching the node's `ContractHost` through a synchronous channel.
+ * The sandbox thread: runs one execution at a time for its `ContractVm` in a QuickJS instance
+ * it keeps (see `InstanceSource`), reaching the node's `ContractHost` through a synchronous
+ * channel.
  *
  * Contracts run on this thread rather than the node's for three reasons: its native stack is
  * large (SANDBOX_THREAD_STACK_MB), so QuickJS's own stack limit always stops deep recursion
