@@ -48,9 +48,8 @@ export type Invocation = { readonly ok: true; readonly result: string } | { read
 interface Originals {
   readonly parse: QuickJSHandle
   readonly stringify: QuickJSHandle
-  /** INVOKE_SOURCE, compiled in this context. */
+  /** The function INVOKE_SOURCE makes, in this context. */
   readonly invoke: QuickJSHandle
-  readonly isArray: QuickJSHandle
   readonly isWellFormed: QuickJSHandle
   readonly freeze: QuickJSHandle
   readonly ErrorType: QuickJSHandle
@@ -175,24 +174,9 @@ export class ContractContext {
   invoke(namespace: QuickJSHandle, name: string, argsText: string): Invocation {
     const { context, originals } = this
     const fn = this.keep(context.getProp(namespace, name))
-    const args = context.callFunction(originals.parse, context.undefined, this.keep(context.newString(argsText)))
-    if (args.error !== undefined) return { ok: false, error: this.describe(args.error) }
-    this.keep(args.value)
-    const isArray = context.callFunction(originals.isArray, context.undefined, args.value)
-    if (isArray.error !== undefined) return { ok: false, error: this.describe(isArray.error) }
-    if (!context.eq(this.keep(isArray.value), context.true)) return { ok: false, error: 'TypeError: arguments must be a JSON array' }
-    const returned = context.callFunction(originals.invoke, context.undefined, fn, args.value)
+    const returned = context.callFunction(originals.invoke, context.undefined, fn, this.keep(context.newString(argsText)))
     if (returned.error !== undefined) return { ok: false, error: this.describe(returned.error) }
-    const value = this.keep(returned.value)
-    const promise = context.getPromiseState(value)
-    if (promise.type !== 'fulfilled' || promise.notAPromise !== true) {
-      if (promise.type === 'fulfilled') this.keep(promise.value)
-      if (promise.type === 'rejected') this.keep(promise.error)
-      return { ok: false, error: 'TypeError: a method must return a value, not a promise (promise callbacks never run)' }
-    }
-    const text = this.stringify(value)
-    if ('error' in text) return { ok: false, error: this.describe(text.error) }
-    return { ok: true, result: text.value ?? 'null' }
+    return { ok: true, result: context.getString(this.keep(returned.value)) }
   }
 
   /** One line about a thrown value (see DESCRIBE_SOURCE); takes ownership of `thrown`. */
@@ -216,14 +200,17 @@ export class ContractContext {
     const { context } = this
     const get = (object: QuickJSHandle, name: string): QuickJSHandle => this.keep(context.getProp(object, name))
     const json = get(context.global, 'JSON')
-    const Array = get(context.global, 'Array')
     const Object = get(context.global, 'Object')
     const String = get(context.global, 'String')
+    const parse = get(json, 'parse')
+    const stringify = get(json, 'stringify')
+    const makeInvoke = this.keep(context.unwrapResult(context.evalCode(INVOKE_SOURCE, 'invoke.js', { type: 'global', strict: true })))
+    const isArray = get(get(context.global, 'Array'), 'isArray')
+    const invoke = context.callFunction(makeInvoke, context.undefined, parse, stringify, isArray, get(context.global, 'Promise'))
     return {
-      parse: get(json, 'parse'),
-      stringify: get(json, 'stringify'),
-      invoke: this.keep(context.unwrapResult(context.evalCode(INVOKE_SOURCE, 'invoke.js', { type: 'global', strict: true }))),
-      isArray: get(Array, 'isArray'),
+      parse,
+      stringify,
+      invoke: this.keep(context.unwrapResult(invoke)),
       isWellFormed: get(get(String, 'prototype'), 'isWellFormed'),
       freeze: get(Object, 'freeze'),
       ErrorType: get(context.global, 'Error'),
@@ -254,11 +241,13 @@ export class ContractContext {
 
   /**
    * A state key: a string of well-formed Unicode (a lone surrogate would not survive UTF-8).
-   * The check runs in QuickJS, so it can be interrupted (out of gas): then the interruption
-   * is what the contract gets.
+   * The check, when needed, runs in QuickJS, so it can be interrupted (out of gas): then the
+   * interruption is what the contract gets.
    */
   private key(handle: QuickJSHandle | undefined): string {
     const key = this.string(handle, 'state keys')
+    // A lone surrogate reaches the host as U+FFFD: only then is QuickJS asked.
+    if (!key.includes('\uFFFD')) return key
     const { context } = this
     const wellFormed = context.callFunction(this.originals.isWellFormed, handle!)
     if (wellFormed.error !== undefined) throw new Interrupted(this.keep(wellFormed.error))

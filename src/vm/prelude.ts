@@ -66,13 +66,26 @@ export const DESCRIBE_SOURCE = `(function describe(thrown, ErrorType, toText) {
 })`
 
 /**
- * `invoke(fn, args)`: how the host calls a contract's function. The host never calls a
- * contract-supplied function directly: with quickjs-emscripten 0.32, a native function entered
- * straight from the host (an exported `Reflect.apply.bind(...)`) whose callee runs out of memory
- * traps WebAssembly ("memory access out of bounds"). Entered through this JavaScript frame, the
- * same code fails cleanly with "out of memory" (test/vm/hostile.test.ts).
+ * Returns `invoke(fn, argsText)`, how the host calls a contract's function: it parses the JSON
+ * array of arguments, calls `fn`, refuses a promise, and returns the JSON text of the result
+ * ('null' for undefined). Given the context's original `JSON.parse`, `JSON.stringify`,
+ * `Array.isArray` and `Promise` before the contract runs. One crossing into QuickJS instead of
+ * five, and the host never calls a contract-supplied function directly: with quickjs-emscripten
+ * 0.32, a native function entered straight from the host (an exported `Reflect.apply.bind(...)`)
+ * whose callee runs out of memory traps WebAssembly ("memory access out of bounds"); entered
+ * through this JavaScript frame, the same code fails cleanly with "out of memory"
+ * (test/vm/hostile.test.ts).
  */
-export const INVOKE_SOURCE = `(function invoke(fn, args) {
+export const INVOKE_SOURCE = `(function (parse, stringify, isArray, PromiseType) {
   'use strict'
-  return fn(...args)
+  return function invoke(fn, argsText) {
+    const args = parse(argsText)
+    if (!isArray(args)) throw new TypeError('arguments must be a JSON array')
+    const value = fn(...args)
+    if (value instanceof PromiseType) {
+      throw new TypeError('a method must return a value, not a promise (promise callbacks never run)')
+    }
+    const text = stringify(value)
+    return text === undefined ? 'null' : text
+  }
 })`
