@@ -17,6 +17,12 @@ import type { Chain } from './chain.js'
 
 /** Bytes the block's framing adds around its transactions (array headers, a byte-string header each). */
 const TX_FRAMING_BYTES = 8
+/**
+ * Wall-clock cap on executing one candidate transaction. Gas bounds operations, not time, and a
+ * built-in can do much work in one operation (docs/contracts.md, "What gas does not measure"):
+ * a transaction that is slow for its gas is left out of our blocks rather than stalling mining.
+ */
+const PRODUCE_TX_DEADLINE_MS = 2_000
 
 export interface ProducedBlock {
   /** The block with its seal still empty. */
@@ -56,7 +62,7 @@ export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, pr
       if (size + txSize > chain.params.maxBlockBytes || tx.gasLimit > gasLeft) continue
       state.checkpoint()
       try {
-        const receipt = chain.executor.applyTransaction(state, tx, info, gasLeft)
+        const receipt = chain.executor.applyTransaction(state, tx, info, gasLeft, undefined, PRODUCE_TX_DEADLINE_MS)
         state.commit()
         included.push(tx)
         receipts.push(receipt)

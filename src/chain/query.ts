@@ -20,11 +20,18 @@ export interface ContractQuery {
   readonly at?: number | undefined
   /** What the contract sees as `msg.sender`; the all-zero participant id when omitted. */
   readonly from?: string | undefined
-  /** Gas the call may use; the block gas limit when omitted. */
+  /** Gas the call may use (at most the block gas limit); QUERY_DEFAULT_GAS when omitted. */
   readonly gasLimit?: number | undefined
 }
 
 const NOBODY = formatParticipantId(new Uint8Array(ADDRESS_BYTES))
+/** Gas of a query unless the caller asks for more (up to the block gas limit): a generous read. */
+const QUERY_DEFAULT_GAS = 50_000_000
+/**
+ * Wall-clock cap of a query: queries hold the chain's lock, and a contract can be slow for its
+ * gas (docs/contracts.md), so a query may not stall imports for long.
+ */
+const QUERY_DEADLINE_MS = 5_000
 
 /**
  * Runs `query` and returns what it returned, reverted with, or ran out of. Throws
@@ -44,7 +51,8 @@ export function queryContract(chain: Chain, query: ContractQuery): Promise<Execu
       contract: query.contract,
       method: query.method,
       args: query.args,
-      gasLimit: Math.min(query.gasLimit ?? chain.params.blockGasLimit, chain.params.blockGasLimit),
+      gasLimit: Math.min(query.gasLimit ?? QUERY_DEFAULT_GAS, chain.params.blockGasLimit),
+      deadlineMs: QUERY_DEADLINE_MS,
     })
   })
 }

@@ -85,8 +85,8 @@ export class ContractVm {
     if (this.closed) throw new VmError('VM_ERROR_CLOSED', { contract: request.contract, detail: 'the VM is closed' })
     this.thread ??= SandboxThread.start(this.limits, request.contract)
     try {
-      const deadlineMs = this.deadlineMs ?? DEADLINE_BASE_MS + Math.ceil((request.gasLimit / 1e6) * DEADLINE_MS_PER_MILLION_GAS)
-      return this.thread.execute(wireRequest, request.host, deadlineMs)
+      const ownDeadlineMs = this.deadlineMs ?? DEADLINE_BASE_MS + Math.ceil((request.gasLimit / 1e6) * DEADLINE_MS_PER_MILLION_GAS)
+      return this.thread.execute(wireRequest, request.host, Math.min(ownDeadlineMs, request.deadlineMs ?? Infinity))
     } catch (error) {
       // The thread may be running, stuck or broken: never reuse it.
       this.thread.stop()
