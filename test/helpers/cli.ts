@@ -89,7 +89,7 @@ interface DriverAnswer {
   readonly error?: string
 }
 
-/** `chain ARGS` in a pseudo-terminal; `expect` a pattern, `send` keys, `wait` for the exit. */
+/** `chain ARGS` (or another command) in a pseudo-terminal; `expect` a pattern, `send` keys, `wait` for the exit. */
 export class PtySession {
   private readonly child: ChildProcessWithoutNullStreams
   private readonly answers: DriverAnswer[] = []
@@ -99,9 +99,14 @@ export class PtySession {
   /** Everything the terminal showed so far. */
   output = ''
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn('python3', [PTY_DRIVER, process.execPath, CHAIN_BIN, ...args], {
+  /**
+   * `options.command` replaces `chain` (bin/run.js on this Node) with another command line,
+   * such as the README's `npx chain`; `options.cwd` is where it runs.
+   */
+  constructor(args: string[], env: Record<string, string> = {}, options: { command?: readonly string[]; cwd?: string } = {}) {
+    this.child = spawn('python3', [PTY_DRIVER, ...(options.command ?? [process.execPath, CHAIN_BIN]), ...args], {
       env: cleanEnv({ ...env, TERM: 'xterm-256color' }),
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     })
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()))
     this.child.on('exit', () => {

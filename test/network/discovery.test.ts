@@ -4,39 +4,12 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createSocket } from 'node:dgram'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { multicastUnavailable } from '../helpers/multicast.js'
 import { connected, freshNetworkId, startNetwork, waitFor } from './helpers.js'
 
-/**
- * Whether a multicast datagram sent here comes back here (IP_MULTICAST_LOOP), which is what
- * two mDNS responders on one machine need. Bounded: one second.
- */
-async function multicastLoops(): Promise<string | undefined> {
-  const group = '239.255.42.99'
-  const socket = createSocket({ type: 'udp4', reuseAddr: true })
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      socket.once('error', reject)
-      socket.bind(0, () => resolve(socket.address().port))
-    })
-    socket.addMembership(group)
-    socket.setMulticastLoopback(true)
-    const heard = new Promise<boolean>((resolve) => {
-      socket.once('message', () => resolve(true))
-      setTimeout(() => resolve(false), 1_000).unref()
-    })
-    socket.send('probe', port, group)
-    return (await heard) ? undefined : 'a multicast datagram sent on this machine never came back (no multicast route?)'
-  } catch (error) {
-    return `multicast is not available here: ${(error as Error).message}`
-  } finally {
-    socket.close()
-  }
-}
-
 test('two hosts with mDNS only find each other and connect', async (t) => {
-  const noMulticast = await multicastLoops()
+  const noMulticast = await multicastUnavailable()
   if (noMulticast !== undefined) {
     console.log(`# skipping the mDNS test: ${noMulticast}`)
     t.skip(noMulticast)
