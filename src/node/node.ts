@@ -29,6 +29,7 @@ import { loadOrCreatePeerKey } from '../network/peer-key.js'
 import type { NodeInfo } from '../rpc/client.js'
 import { RpcServer } from '../rpc/server.js'
 import { readParticipant } from '../state/executor.js'
+import { Downloader, SyncProgressView, syncNetworkOf } from '../sync/index.js'
 import { ContractVm } from '../vm/vm.js'
 import { chainDbDir, ensureNetworkDir, nodeInfoFile, nodeKeyFile, rpcCookieFile } from './datadir.js'
 import { MiningService } from './mining.js'
@@ -156,6 +157,14 @@ export class Node {
     })
     await network.start()
     stops.push(() => network.stop())
+    const downloader = new Downloader({ chain, network: syncNetworkOf(network), log: log.child('sync') })
+    const syncView = new SyncProgressView({ downloader, log: log.child('sync'), terminal: options.statusLine })
+    syncView.start()
+    downloader.start()
+    stops.push(async () => {
+      await downloader.stop()
+      syncView.stop()
+    })
 
     const mining = new MiningService({
       chain,
@@ -174,7 +183,7 @@ export class Node {
         peerId: network.peerId,
         peers: () => network.peers().map((peer) => ({ peerId: peer.id, addresses: peer.addresses, direction: peer.direction, latencyMs: peer.latencyMs, height: peer.status?.headHeight })),
         submitTransaction: (bytes) => node.submitTransaction(bytes),
-        syncing: () => false,
+        syncing: () => downloader.progress(),
         mining: () => ({ enabled: options.mine, hashRate: mining.hashRate(), blocksMined: mining.blocksMined }),
       }),
       cookie,

@@ -16,11 +16,11 @@ import { readArray, readBytes, readList, readUint } from '../encoding/shape.js'
 import { HASH_BYTES } from '../crypto/hash.js'
 import { decodeHeader, encodeHeader, type Block, type BlockHeader } from '../ledger/block.js'
 import { MAX_BLOCK_BYTES_CEILING, MAX_BLOCK_TXS } from '../ledger/constants.js'
-import { decodeTransaction, encodeTransaction } from '../ledger/transaction.js'
+import { decodeTransaction, encodeTransaction, type Transaction } from '../ledger/transaction.js'
 import type { StateChange, StateReader } from '../state/overlay.js'
 import { decodeReceipts, encodeReceipts, type Receipt } from '../state/receipts.js'
 import type { TrieNodeReader, TrieNodeWrite } from '../state/trie.js'
-import { keys } from './keys.js'
+import { keys, SYNC_BODY_PREFIX, SYNC_HEADER_PREFIX } from './keys.js'
 
 /** Version of the key layout and record formats; a database of another version is refused. */
 export const SCHEMA_VERSION = 1
@@ -55,7 +55,26 @@ export interface TxLocation {
   readonly index: number
 }
 
+/** The chain the sync downloader is fetching (src/sync): its head, as a peer announced it. */
+export interface SyncTargetRecord {
+  readonly hash: Uint8Array
+  readonly height: number
+  readonly totalWork: bigint
+}
+
 const MAX_RECORD_BYTES = 64 * 1024 * 1024
+
+const encodeBody = (transactions: readonly Transaction[]): Uint8Array => encode(transactions.map(encodeTransaction))
+
+const decodeBody = (bytes: Uint8Array): Transaction[] =>
+  readList(decode(bytes, 'body', MAX_BLOCK_BYTES_CEILING), 'body', MAX_BLOCK_TXS).map((tx) => decodeTransaction(readBytes(tx, 'transaction')))
+
+/** The key range holding every key that starts with `prefix` (its last byte is below 0xff). */
+function prefixRange(prefix: Uint8Array): { gte: Uint8Array; lt: Uint8Array } {
+  const end = Uint8Array.from(prefix)
+  end[end.length - 1]! += 1
+  return { gte: prefix, lt: end }
+}
 
 function bigintBytes(value: bigint): Uint8Array {
   const hex = value.toString(16)
@@ -82,7 +101,7 @@ export class StoreBatch {
 
   putBlock(hash: Uint8Array, block: Block): this {
     this.put(keys.header(hash), encodeHeader(block.header))
-    return this.put(keys.body(hash), encode(block.transactions.map(encodeTransaction)))
+    return this.put(keys.body(hash), encodeBody(block.transactions))
   }
 
   putMeta(hash: Uint8Array, meta: BlockMeta): this {
@@ -128,6 +147,25 @@ export class StoreBatch {
 
   setHead(hash: Uint8Array): this {
     return this.put(keys.head(), hash)
+  }
+
+  // The sync downloader's tables: downloaded, not yet imported (keys.ts).
+
+  putSyncTarget(target: SyncTargetRecord): this {
+    return this.put(keys.syncTarget(), encode([target.hash, target.height, bigintBytes(target.totalWork)]))
+  }
+
+  putSyncHeader(height: number, header: BlockHeader): this {
+    return this.put(keys.syncHeader(height), encodeHeader(header))
+  }
+
+  putSyncBody(height: number, transactions: readonly Transaction[]): this {
+    return this.put(keys.syncBody(height), encodeBody(transactions))
+  }
+
+  /** Forgets the downloaded header and body at `height` (imported, or found wrong). */
+  clearSyncBlock(height: number): this {
+    return this.del(keys.syncHeader(height)).del(keys.syncBody(height))
   }
 }
 
@@ -228,11 +266,7 @@ export class ChainStore {
   block(hash: Uint8Array): Block | undefined {
     const header = this.header(hash)
     if (header === undefined) return undefined
-    const transactions = this.record(keys.body(hash), 'body', (bytes) =>
-      readList(decode(bytes, 'body', MAX_BLOCK_BYTES_CEILING), 'body', MAX_BLOCK_TXS).map((tx) =>
-        decodeTransaction(readBytes(tx, 'transaction')),
-      ),
-    )
+    const transactions = this.record(keys.body(hash), 'body', decodeBody)
     return transactions === undefined ? undefined : { header, transactions }
   }
 
@@ -272,11 +306,34 @@ export class ChainStore {
   /** Every key and value of the flat head state, in key order (for consistency checks). */
   async *stateEntries(): AsyncGenerator<StateChange> {
     const prefix = keys.state(new Uint8Array(0))
-    const end = Uint8Array.from(prefix)
-    end[end.length - 1]! += 1
-    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: end })) {
+    for await (const [key, value] of this.db.iterator(prefixRange(prefix))) {
       yield { key: key.subarray(prefix.length), value }
     }
+  }
+
+  /** The chain the sync downloader was fetching when it last stopped, if any. */
+  syncTarget(): SyncTargetRecord | undefined {
+    return this.record(keys.syncTarget(), 'sync target', (bytes) => {
+      const [hash, height, work] = readArray(decode(bytes, 'sync target', 256), 'sync target', 3)
+      return { hash: readBytes(hash, 'hash', HASH_BYTES), height: readUint(height, 'height'), totalWork: bytesBigint(readBytes(work, 'total work')) }
+    })
+  }
+
+  /** A downloaded, not yet imported header (unvalidated: never served). */
+  syncHeader(height: number): BlockHeader | undefined {
+    return this.record(keys.syncHeader(height), 'downloaded header', decodeHeader)
+  }
+
+  /** A downloaded, not yet imported body. */
+  syncBody(height: number): Transaction[] | undefined {
+    return this.record(keys.syncBody(height), 'downloaded body', decodeBody)
+  }
+
+  /** Forgets the sync target and everything downloaded for it. */
+  async clearSyncData(): Promise<void> {
+    await this.db.clear(prefixRange(SYNC_HEADER_PREFIX))
+    await this.db.clear(prefixRange(SYNC_BODY_PREFIX))
+    await this.db.del(keys.syncTarget())
   }
 
   async write(batch: StoreBatch): Promise<void> {

@@ -12,6 +12,13 @@
  *   u ‖ hash            → undo log of an executed block: [[key, previous value | null], ...]
  *   s ‖ state key       → the head state, flat (what contracts read, synchronously)
  *   x ‖ node hash       → state trie node (never deleted: every old state stays readable)
+ *
+ * The sync downloader's tables (src/sync): data downloaded but not yet imported, unvalidated,
+ * so never in `h`/`b`, which the sync server serves to others. One target at a time, so a
+ * height names one header.
+ *   m sync-target       → [hash, height, total work] of the chain being downloaded
+ *   H ‖ height (u64 BE) → encoded header of the target's chain at that height
+ *   B ‖ height (u64 BE) → encoded body of that header, checked against its transactions root
  */
 import { concatBytes, uint64BE, utf8 } from '../encoding/bytes.js'
 
@@ -28,6 +35,9 @@ const RECEIPTS = prefix('r')
 const UNDO = prefix('u')
 export const STATE_PREFIX = prefix('s')
 const TRIE_NODE = prefix('x')
+const SYNC_TARGET = utf8('msync-target')
+export const SYNC_HEADER_PREFIX = prefix('H')
+export const SYNC_BODY_PREFIX = prefix('B')
 
 export const keys = {
   schema: (): Uint8Array => SCHEMA,
@@ -41,4 +51,7 @@ export const keys = {
   undo: (hash: Uint8Array): Uint8Array => concatBytes(UNDO, hash),
   state: (key: Uint8Array): Uint8Array => concatBytes(STATE_PREFIX, key),
   trieNode: (hash: Uint8Array): Uint8Array => concatBytes(TRIE_NODE, hash),
+  syncTarget: (): Uint8Array => SYNC_TARGET,
+  syncHeader: (height: number): Uint8Array => concatBytes(SYNC_HEADER_PREFIX, uint64BE(height)),
+  syncBody: (height: number): Uint8Array => concatBytes(SYNC_BODY_PREFIX, uint64BE(height)),
 }
