@@ -52,8 +52,14 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
   }
 }
 
+/**
+ * Where a helper registers what must be undone: a test's context, or any runner with `after`
+ * (the node benchmark's).
+ */
+export type Cleanup = Pick<TestContext, 'after'>
+
 /** Creates a data dir with an identity (light kdf) and its password file. */
-export async function makeDatadir(t: TestContext): Promise<string> {
+export async function makeDatadir(t: Cleanup): Promise<string> {
   const datadir = await mkdtemp(join(tmpdir(), 'chain-node-'))
   t.after(() => rm(datadir, { recursive: true, force: true }))
   await writeFile(join(datadir, 'password'), `${GOOD_PASSWORD}\n`, { mode: 0o600 })
@@ -62,7 +68,7 @@ export async function makeDatadir(t: TestContext): Promise<string> {
   return datadir
 }
 
-export async function startNode(t: TestContext, options: NodeStartOptions = {}): Promise<TestNode> {
+export async function startNode(t: Cleanup, options: NodeStartOptions = {}): Promise<TestNode> {
   const datadir = options.datadir ?? (await makeDatadir(t))
   const args = [
     CHAIN_BIN,
