@@ -4,8 +4,11 @@
  */
 import { networkIdOf } from '../chain/genesis-block.js'
 import type { GenesisConfig } from '../ledger/genesis.js'
-import { ChainStore } from '../store/chain-store.js'
-import { chainDbDir, resolveNetwork, type NetworkChoice } from './datadir.js'
+import { parseParticipantId } from '../crypto/identity.js'
+import { readParticipant } from '../state/executor.js'
+import { ChainStore, StoreError } from '../store/chain-store.js'
+import { nodeClient } from './client.js'
+import { chainDbDir, networksIn, resolveNetwork, type NetworkChoice } from './datadir.js'
 
 export interface OfflineChain {
   readonly genesis: GenesisConfig
@@ -22,5 +25,22 @@ export async function withOfflineChain<T>(datadir: string, choice: NetworkChoice
     return await task({ genesis, networkId, store })
   } finally {
     await store.close()
+  }
+}
+
+/**
+ * Whether `id` is registered on the chain of the data dir: asked of the running node when there
+ * is one, else read from the chain database; `undefined` when the data dir has no chain data yet
+ * (or several networks and none chosen).
+ */
+export async function registrationOf(datadir: string, id: string, choice: NetworkChoice): Promise<boolean | undefined> {
+  const node = await nodeClient(datadir, choice.network)
+  if (node !== undefined) return (await node.call<{ registered: boolean }>('getNonce', { id })).registered
+  if (choice.genesis === undefined && choice.network === undefined && networksIn(datadir).length !== 1) return undefined
+  try {
+    return await withOfflineChain(datadir, choice, ({ store }) => readParticipant(store.state, parseParticipantId(id)) !== undefined)
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'STORE_ERROR_NOT_FOUND') return undefined
+    throw error
   }
 }

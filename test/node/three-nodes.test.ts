@@ -33,6 +33,12 @@ test('three nodes joined by --bootstrap agree on the chain and on a contract dep
   }
   for (const node of nodes) await waitFor('registration', async () => ((await registered(node)) ? true : undefined), STEP_TIMEOUT_MS)
 
+  // `account show` asks the running node whether the identity is registered
+  const shownAccount = await second.cli(['account', 'show', '--json'])
+  const account = JSON.parse(shownAccount.stdout) as { id: string; registered: boolean | null }
+  assert.equal(account.id, second.id)
+  assert.equal(account.registered, true)
+
   const deployed = await miner.cli(['contract', 'deploy', COUNTER, '--args', '[10]', '--wait', '--json'])
   assert.equal(deployed.code, 0, deployed.stderr)
   const deploy = JSON.parse(deployed.stdout) as { tx: string; contract: string; block: { height: number }; receipt: { status: string; result: unknown } }
@@ -87,6 +93,11 @@ test('a node restarted on the same data dir keeps its peer id, head and state', 
   const before = await status(first)
   await first.stop()
   assert.equal(first.process.exitCode, 0, first.log().slice(-2000))
+
+  // with the node stopped, `account show` reads the registration from the chain database
+  const offline = await first.cli(['account', 'show', '--json'])
+  assert.equal(offline.code, 0, offline.stderr)
+  assert.equal((JSON.parse(offline.stdout) as { registered: boolean }).registered, true)
 
   const again = await startNode(t, { datadir: first.datadir, mine: false })
   assert.equal(again.info.peerId, first.info.peerId)

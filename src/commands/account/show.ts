@@ -3,14 +3,19 @@
  * identity when no id is given. Needs no password.
  */
 import { Args } from '@oclif/core'
-import { ChainCommand } from '../../cli/base-command.js'
+import { ChainCommand, networkFlags } from '../../cli/base-command.js'
 import { describeIdentity, identityResult, type IdentityResult } from '../../cli/account-flags.js'
 import { findAccount } from '../../keystore/accounts.js'
+import { registrationOf } from '../../node/offline.js'
+
+/** `account show` adds whether the id is registered on chain (`null`: no chain data to say). */
+export type AccountShowResult = IdentityResult & { readonly registered: boolean | null }
 
 export default class AccountShow extends ChainCommand<typeof AccountShow> {
   static override summary = 'Show an account: its id, public key and keystore file.'
 
-  static override description = `Without ID, shows the node's identity (the oldest account). Whether the id is registered on chain is shown by commands that read the chain.`
+  static override description =
+    "Without ID, shows the node's identity (the oldest account). `registered` says whether the id is registered on chain: asked of the running node, or read from the data dir's chain database; null when the data dir has no chain data yet."
 
   static override examples = [
     { description: 'The node identity', command: '<%= config.bin %> <%= command.id %>' },
@@ -21,9 +26,15 @@ export default class AccountShow extends ChainCommand<typeof AccountShow> {
     id: Args.string({ description: 'Participant id (ch1…) of the account; the node identity by default.' }),
   }
 
-  public async run(): Promise<IdentityResult> {
-    const result = identityResult(await findAccount(this.flags.datadir, this.args.id))
-    if (!this.jsonEnabled()) this.log(describeIdentity(result).join('\n'))
+  static override flags = { ...networkFlags }
+
+  public async run(): Promise<AccountShowResult> {
+    const identity = identityResult(await findAccount(this.flags.datadir, this.args.id))
+    const result = { ...identity, registered: (await registrationOf(this.flags.datadir, identity.id, this.flags)) ?? null }
+    if (!this.jsonEnabled()) {
+      const registered = result.registered === null ? 'unknown (no chain data here yet)' : result.registered ? 'yes' : 'no'
+      this.log([...describeIdentity(identity), `  registered  ${registered}`].join('\n'))
+    }
     return result
   }
 }

@@ -21,16 +21,16 @@ before(async () => {
 after(async () => dir.remove())
 
 describe('chain account show', () => {
-  it('shows the identity by default: exactly id, publicKey and keystore', async () => {
+  it('shows the identity by default: id, publicKey, keystore, and registered null without chain data', async () => {
     const run = await runChain(['account', 'show', '--datadir', datadir, '--json'])
     assert.equal(run.code, 0, run.stderr)
-    assert.deepEqual(JSON.parse(run.stdout), identity)
+    assert.deepEqual(JSON.parse(run.stdout), { ...identity, registered: null })
   })
 
   it('shows the account named, also from CHAIN_DATADIR', async () => {
     const run = await runChain(['account', 'show', second.id, '--json'], { env: { CHAIN_DATADIR: datadir } })
     assert.equal(run.code, 0, run.stderr)
-    assert.deepEqual(JSON.parse(run.stdout), second)
+    assert.deepEqual(JSON.parse(run.stdout), { ...second, registered: null })
   })
 
   it('exits 3 for an account that is not there, and 1 for a mistyped id', async () => {
