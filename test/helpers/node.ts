@@ -8,7 +8,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestContext } from 'node:test'
 import { RpcClient, type NodeInfo } from '../../src/rpc/client.js'
 import { CHAIN_BIN, cleanEnv, GOOD_PASSWORD, runChain, type RunResult } from './cli.js'
@@ -16,7 +15,6 @@ import { CHAIN_BIN, cleanEnv, GOOD_PASSWORD, runChain, type RunResult } from './
 /** A node start is a Node.js start, a keystore unlock (light kdf) and libp2p: seconds on 2 busy cores. */
 const START_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 20_000
-const POLL_MS = 100
 
 export interface TestNode {
   readonly datadir: string
@@ -39,18 +37,13 @@ export interface NodeStartOptions {
   readonly flags?: readonly string[]
   /** Reuse a data dir (a restart) instead of making a new one. */
   readonly datadir?: string
+  /** A genesis file (`--genesis`) instead of the built-in dev network. */
+  readonly genesis?: string
 }
 
-/** Waits until `check` returns a value (not undefined) or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(POLL_MS)
-  }
-}
+import { waitFor } from './wait.js'
+
+export { waitFor }
 
 /**
  * Where a helper registers what must be undone: a test's context, or any runner with `after`
@@ -73,7 +66,7 @@ export async function startNode(t: Cleanup, options: NodeStartOptions = {}): Pro
   const args = [
     CHAIN_BIN,
     'node',
-    '--dev',
+    ...(options.genesis === undefined ? ['--dev'] : ['--genesis', options.genesis]),
     '--datadir', datadir,
     '--password-file', join(datadir, 'password'),
     '--listen', '/ip4/127.0.0.1/tcp/0',

@@ -26,14 +26,9 @@ export function freshNetworkId(): Uint8Array {
   return Uint8Array.from(randomBytes(32))
 }
 
-/** Polls `condition` every 25 ms; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
+import { waitFor } from '../helpers/wait.js'
+
+export { waitFor }
 
 export interface Recorder {
   readonly blocks: { block: Block; from: string }[]
