@@ -1,0 +1,146 @@
+/**
+ * Block propagation on loopback, for the node benchmark: five `chain node` processes in a line
+ * joined by --bootstrap, the one at an end mining, and the first arrival of each block at the
+ * four others; beside it, the same line of raw libp2p hosts in one process, whose validators
+ * accept at once (gossipsub's own relay, without decoding's cost beyond the network layer's,
+ * validation or import).
+ *
+ * How arrival at a node process is observed: by polling each node's `status` over RPC. The
+ * nodes log no line when they import a gossiped block (only the miner logs its own blocks,
+ * which gives each block's exact origin time), and a libp2p observer would be one more peer
+ * that short-cuts the line and sees only the first copy of each message, not each node's. A
+ * block is taken to arrive halfway between the last poll that did not see it and the first
+ * that did: the resolution is about half the poll interval plus the RPC round trip.
+ */
+import { performance } from 'node:perf_hooks'
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { BUILT_IN_NETWORKS } from '../src/ledger/networks.js'
+import type { Network } from '../src/network/network.js'
+import { startNode, waitFor, type TestNode } from '../test/helpers/node.js'
+import { sampleBlock } from '../test/network/helpers.js'
+import { startHost, type Cleanups } from './node-processes.js'
+
+/** Nodes in the line: the miner and four others, one to four hops from it. */
+export const LINE_NODES = 5
+/** Heights mined before measuring: the dev network starts easy and retargets to ~1 block/s by then. */
+const WARMUP_HEIGHT = 60
+/** Pause between two polling rounds of the four receivers. */
+export const POLL_INTERVAL_MS = 10
+/** Heartbeats of gossipsub (one a second) before the raw line's mesh is formed. */
+const MESH_SETTLE_MS = 3_000
+/** Between two messages of the raw line: apart, as blocks are, not a burst. */
+const RAW_MESSAGE_INTERVAL_MS = 100
+/** A bound on every wait of this benchmark: a node start, the warm-up, one block. */
+const WAIT_MS = 180_000
+
+export interface Propagation {
+  /** First arrival after the block left its origin, ms, one per (block, receiver). */
+  readonly samples: readonly number[]
+  /** The same, by hops from the origin (index 0: one hop). */
+  readonly byHop: readonly (readonly number[])[]
+  readonly blocks: number
+  /** Median RPC round trip of the polls: the measurement's own resolution (node line only). */
+  readonly pollRoundTripMs?: number
+}
+
+const heightOf = async (node: TestNode): Promise<number> => (await node.rpc.call<{ height: number }>('status')).height
+const peerCount = async (node: TestNode): Promise<number> => (await node.rpc.call<unknown[]>('peers')).length
+
+/** When the miner logged each block it mined (ms since the epoch), by height. */
+function minedAt(miner: TestNode): Map<number, { at: number; hash: string }> {
+  const mined = new Map<number, { at: number; hash: string }>()
+  for (const match of miner.log().matchAll(/^(\S+Z) INFO +\[node:mining\] mined a block height=(\d+) hash=(\w+)/gm)) {
+    mined.set(Number(match[2]), { at: Date.parse(match[1]!), hash: match[3]! })
+  }
+  return mined
+}
+
+/** Samples of (block, receiver) arrivals, by hop; `arrival(hop, block)` in the same clock as `origin(block)`. */
+function collect(blocks: readonly number[], hops: number, origin: (block: number) => number, arrival: (hop: number, block: number) => number): Propagation {
+  const byHop = Array.from({ length: hops }, (_, hop) => blocks.map((block) => arrival(hop, block) - origin(block)))
+  return { samples: byHop.flat(), byHop, blocks: blocks.length }
+}
+
+/** Five node processes in a line, the miner at one end; `blocks` blocks measured after the warm-up. */
+export async function nodeLine(cleanups: Cleanups, blocks: number): Promise<Propagation> {
+  // Built from the far end, the miner last: no node is ever far behind the miner, so each
+  // catches up by gossip (and its short-gap fetch) alone.
+  const line: TestNode[] = []
+  for (let i = 0; i < LINE_NODES - 1; i++) line.unshift(await startNode(cleanups, { bootstrap: line.length === 0 ? [] : [line[0]!.info.multiaddrs[0]!] }))
+  line.unshift(await startNode(cleanups, { mine: true, bootstrap: [line[0]!.info.multiaddrs[0]!] }))
+  const [miner, ...receivers] = line as [TestNode, ...TestNode[]]
+  const degrees = line.map((_, i) => (i === 0 || i === line.length - 1 ? 1 : 2))
+  for (const [i, node] of line.entries()) {
+    await waitFor(`node ${i} to have its ${degrees[i]} line neighbours`, async () => ((await peerCount(node)) === degrees[i] ? true : undefined), WAIT_MS)
+  }
+  await waitFor('the warm-up', async () => ((await Promise.all(line.map(heightOf))).every((height) => height >= WARMUP_HEIGHT) ? true : undefined), WAIT_MS)
+
+  const first = (await heightOf(miner)) + 1
+  const last = first + blocks - 1
+  const arrivals = receivers.map(() => new Map<number, number>())
+  const seen = await Promise.all(receivers.map(heightOf))
+  const previousSend = receivers.map(() => Date.now())
+  const roundTrips: number[] = []
+  const deadline = Date.now() + blocks * WAIT_MS
+  while (arrivals.some((arrived) => !arrived.has(last))) {
+    if (Date.now() > deadline) throw new Error(`block ${last} did not reach every node in time`)
+    await Promise.all(
+      receivers.map(async (node, k) => {
+        const sent = Date.now()
+        const height = await heightOf(node)
+        const received = Date.now()
+        roundTrips.push(received - sent)
+        for (let h = Math.max(seen[k]! + 1, first); h <= Math.min(height, last); h++) arrivals[k]!.set(h, (previousSend[k]! + received) / 2)
+        seen[k] = Math.max(seen[k]!, height)
+        previousSend[k] = sent
+      }),
+    )
+    await sleep(POLL_INTERVAL_MS)
+  }
+
+  const mined = minedAt(miner)
+  const heights = Array.from({ length: blocks }, (_, i) => first + i)
+  for (const height of heights) if (!mined.has(height)) throw new Error(`block ${height} was not mined by the miner of the line`)
+  const tops = await Promise.all(line.map((node) => node.rpc.call<{ hash: string }>('getBlock', { block: last })))
+  if (tops.some((top) => top.hash !== mined.get(last)!.hash)) throw new Error(`the nodes disagree on block ${last}`)
+  const sorted = [...roundTrips].sort((a, b) => a - b)
+  return {
+    ...collect(heights, receivers.length, (height) => mined.get(height)!.at, (hop, height) => arrivals[hop]!.get(height)!),
+    pollRoundTripMs: sorted[Math.floor(sorted.length / 2)]!,
+  }
+}
+
+/** The same line of raw libp2p hosts in this process; `messages` block-sized messages from one end. */
+export async function rawLine(cleanups: Cleanups, messages: number): Promise<Propagation> {
+  const networkId = Uint8Array.from(randomBytes(32))
+  const arrivals = Array.from({ length: LINE_NODES - 1 }, () => new Map<number, number>())
+  const hosts: Network[] = []
+  for (let i = 0; i < LINE_NODES; i++) {
+    const arrived = i === 0 ? undefined : arrivals[i - 1]!
+    hosts.push(
+      await startHost(cleanups, {
+        networkId,
+        maxBlockBytes: BUILT_IN_NETWORKS.dev!.params.maxBlockBytes,
+        bootstrap: i === 0 ? [] : [hosts[i - 1]!.multiaddrs()[0]!],
+        onBlock: (block) => {
+          if (arrived !== undefined && !arrived.has(block.header.height)) arrived.set(block.header.height, performance.now())
+          return Promise.resolve('accept')
+        },
+      }),
+    )
+  }
+  await waitFor('the raw line’s subscriptions', () => (hosts.every((host, i) => host.gossipPeers().length === (i === 0 || i === hosts.length - 1 ? 1 : 2)) ? true : undefined), WAIT_MS)
+  await sleep(MESH_SETTLE_MS)
+
+  const sent = new Map<number, number>()
+  const salt = randomBytes(4).readUInt32BE()
+  for (let height = 1; height <= messages; height++) {
+    sent.set(height, performance.now())
+    await hosts[0]!.publishBlock(sampleBlock(height, salt))
+    await sleep(RAW_MESSAGE_INTERVAL_MS)
+  }
+  await waitFor('every raw message at every host', () => (arrivals.every((arrived) => arrived.size === messages) ? true : undefined), WAIT_MS)
+  const heights = Array.from({ length: messages }, (_, i) => i + 1)
+  return collect(heights, arrivals.length, (height) => sent.get(height)!, (hop, height) => arrivals[hop]!.get(height)!)
+}
