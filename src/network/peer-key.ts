@@ -5,26 +5,21 @@
  * peer id.
  *
  * The file holds the key in libp2p's protobuf encoding (`privateKeyToProtobuf`, 68 bytes),
- * mode 0600. It is written so a crash or a second process starting at the same moment can
- * never leave a half-written key: a temporary file is written and fsynced, then hard-linked
- * to the final name (`link` fails if the name exists, where `rename` would replace a key
- * another process just wrote), and the directory is fsynced.
+ * mode 0600, written with `writeFileAtomic` without replacing (src/files.ts): a crash or a
+ * second process starting at the same moment can never leave a half-written key, nor replace
+ * a key another process just wrote.
  */
-import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { mkdir, readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
+import { isErrno, writeFileAtomic } from '../files.js'
 import { NetworkError } from './errors.js'
 
 const KEY_FILE_MODE = 0o600
 const KEY_DIR_MODE = 0o700
 /** A protobuf Ed25519 key is 68 bytes; anything much longer is not one. */
 const MAX_KEY_FILE_BYTES = 1024
-
-function isErrno(error: unknown, ...codes: string[]): boolean {
-  return typeof error === 'object' && error !== null && codes.includes((error as { code?: string }).code ?? '')
-}
 
 /** Decodes a key file's bytes, accepting only an Ed25519 key. */
 export function decodePeerKey(bytes: Uint8Array, path: string): PrivateKey {
@@ -52,40 +47,15 @@ async function readKey(path: string): Promise<PrivateKey | undefined> {
   return decodePeerKey(new Uint8Array(bytes), path)
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } catch (error) {
-    // Some file systems cannot fsync a directory; the file itself is synced.
-    if (!isErrno(error, 'EISDIR', 'EINVAL', 'EPERM')) throw error
-  } finally {
-    await handle.close()
-  }
-}
-
 /** Writes `bytes` at `path` unless a file is there already; false when one was. */
 async function writeNewFile(path: string, bytes: Uint8Array): Promise<boolean> {
-  const dir = dirname(path)
-  const temp = join(dir, `.node-key-${randomBytes(8).toString('hex')}.tmp`)
-  const handle = await open(temp, 'wx', KEY_FILE_MODE)
   try {
-    try {
-      await handle.chmod(KEY_FILE_MODE)
-      await handle.writeFile(bytes)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await link(temp, path)
+    await writeFileAtomic(path, bytes, { mode: KEY_FILE_MODE })
+    return true
   } catch (error) {
     if (isErrno(error, 'EEXIST')) return false
     throw error
-  } finally {
-    await unlink(temp).catch(() => undefined)
   }
-  await syncDirectory(dir)
-  return true
 }
 
 /**
