@@ -1,5 +1,10 @@
-#!/usr/bin/env -S node --import tsx
-// The `chain` command straight from the TypeScript sources, for development.
-import { execute } from '@oclif/core'
+#!/usr/bin/env node
+// The `chain` command straight from the TypeScript sources (through tsx), for development.
+import { handedToProjectNode } from './project-node.js'
 
-await execute({ development: true, dir: import.meta.url })
+if (!handedToProjectNode(import.meta.url)) {
+  const { register } = await import('tsx/esm/api')
+  register()
+  const { execute } = await import('@oclif/core')
+  await execute({ development: true, dir: import.meta.url })
+}

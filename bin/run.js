@@ -1,35 +1,8 @@
 #!/usr/bin/env node
 // The `chain` command: runs the compiled CLI from dist/ (built by `npm install`).
-//
-// chain needs Node >= 22 (libp2p 3). When started by an older Node (a machine's default one),
-// it runs itself again on the Node 24 that the project installs as its `node` dependency.
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { handedToProjectNode } from './project-node.js'
 
-const MINIMUM_NODE_MAJOR = 22
-
-if (Number(process.versions.node.split('.')[0]) < MINIMUM_NODE_MAJOR) {
-  let projectNode
-  try {
-    projectNode = join(dirname(createRequire(import.meta.url).resolve('node/package.json')), 'bin', 'node')
-  } catch {
-    projectNode = undefined
-  }
-  if (projectNode === undefined || !existsSync(projectNode)) {
-    console.error(`Error: chain needs Node ${MINIMUM_NODE_MAJOR} or newer (this is ${process.version}); run \`npm install\` in the project to get it`)
-    process.exit(1)
-  }
-  const child = spawn(projectNode, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' })
-  const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP']
-  for (const signal of forwarded) process.on(signal, () => child.kill(signal))
-  child.on('exit', (code, signal) => {
-    if (signal === null) process.exit(code ?? 1)
-    for (const name of forwarded) process.removeAllListeners(name)
-    process.kill(process.pid, signal)
-  })
-} else {
+if (!handedToProjectNode(import.meta.url)) {
   const { execute } = await import('@oclif/core')
   await execute({ dir: import.meta.url })
 }
