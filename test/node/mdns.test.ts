@@ -5,6 +5,12 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { genesisToJson } from '../../src/ledger/genesis.js'
+import { BUILT_IN_NETWORKS } from '../../src/ledger/networks.js'
+import { tempDir } from '../helpers/chain.js'
 import { multicastUnavailable } from '../helpers/multicast.js'
 import { startNode, waitFor, type TestNode } from '../helpers/node.js'
 
@@ -29,10 +35,17 @@ test('two nodes with no --bootstrap find each other by mDNS and share blocks', a
     t.skip(noMulticast)
     return
   }
+  // The dev network's rules under a name of this run's own: another network id, so another
+  // mDNS service name, which no other node on this machine or LAN (a quick start, another
+  // test run) answers to.
+  const genesis = join(await tempDir(t), 'genesis.json')
+  const network = `mdns-${randomBytes(4).toString('hex')}`
+  await writeFile(genesis, JSON.stringify({ ...genesisToJson(BUILT_IN_NETWORKS.dev!), network }))
   // `--mdns` after the helper's `--no-mdns`: the last one given wins. The DHT stays off, and
   // there is no bootstrap address: mDNS is the only way these two can meet.
-  const miner = await startNode(t, { mine: true, flags: ['--mdns'] })
-  const other = await startNode(t, { flags: ['--mdns'] })
+  const miner = await startNode(t, { genesis, mine: true, flags: ['--mdns'] })
+  const other = await startNode(t, { genesis, flags: ['--mdns'] })
+  assert.equal(miner.info.network, network)
   for (const [node, peer] of [[miner, other], [other, miner]] as const) {
     const seen = await waitFor(
       `${node.info.peerId} to connect to ${peer.info.peerId}`,
