@@ -126,8 +126,9 @@ test('attackers sending garbage, oversized, invalid transactions and invalid blo
   assert.equal(toHex(copy.networkId), (await status(honest)).genesis)
   const names = networkNames(copy.networkId)
 
-  // Garbage on the block topic, then a transaction over the size limit: two bans' worth of
-  // 'malformed-gossip', judged before any decoding reaches the node.
+  // Garbage on the block topic, then a transaction over the size limit: 60 points of
+  // 'malformed-gossip' each, so the second bans. The network layer refuses both (size, strict
+  // decoding) before the node's validators see anything.
   const junk = await attacker(t, copy.networkId, honest)
   const sendJunk = await offender(junk, honest)
   const junkSeen = [
