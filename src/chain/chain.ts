@@ -18,7 +18,7 @@ import { blockHash, transactionHashes, validateBlockBody, type Block, type Block
 import type { GenesisConfig } from '../ledger/genesis.js'
 import type { Consensus } from '../consensus/consensus.js'
 import { BlockExecutor, ExecutionError } from '../state/executor.js'
-import { StateOverlay, type StateReader } from '../state/overlay.js'
+import { StateOverlay, type StateChange, type StateReader } from '../state/overlay.js'
 import { StateTrie } from '../state/trie.js'
 import type { ContractVm } from '../vm/vm.js'
 import { ChainStore, StoreBatch, StoreError, type BlockMeta } from '../store/chain-store.js'
@@ -251,7 +251,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     return block
   }
 
-  private requireUndo(hash: Uint8Array): ReturnType<ChainStore['undo']> & object {
+  private requireUndo(hash: Uint8Array): StateChange[] {
     const undo = this.store.undo(hash)
     if (undo === undefined) throw new StoreError('STORE_ERROR_CORRUPT', this.store.path, `undo log of ${toHex(hash)} is missing`)
     return undo

@@ -26,7 +26,7 @@ import {
   validateTransaction,
   type Transaction,
 } from './transaction.js'
-import { toHex } from '../encoding/bytes.js'
+import { bytesEqual, toHex } from '../encoding/bytes.js'
 
 /** The header layout this code writes and reads; a new layout gets a new number. */
 export const BLOCK_VERSION = 1
@@ -194,7 +194,7 @@ export function validateBlockBody(block: Block, params: ChainParams, networkId: 
   }
   const hashes = transactionHashes(block.transactions)
   const root = merkleRoot(hashes)
-  if (toHex(root) !== toHex(block.header.txRoot)) throw new BlockError('BLOCK_ERROR_BAD_TX_ROOT', 'txRoot does not match the transactions')
+  if (!bytesEqual(root, block.header.txRoot)) throw new BlockError('BLOCK_ERROR_BAD_TX_ROOT', 'txRoot does not match the transactions')
   const seen = new Set<string>()
   block.transactions.forEach((tx, index) => {
     const hash = toHex(hashes[index]!)
