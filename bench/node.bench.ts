@@ -23,23 +23,44 @@ import { LINE_NODES, nodeLine, POLL_INTERVAL_MS, rawLine, type Propagation } fro
 
 /** Transactions per way in: a few seconds of work, well under the pool's 10,000. */
 const TXS = 2_000
+/**
+ * Chunks the transactions are sent in, each followed by the raw verification of its own
+ * signatures: on a machine shared with other work, both sides then see the same share of it.
+ */
+const CHUNKS = 4
 /** `sendTransaction` requests in flight at once: enough to keep the node busy between round trips. */
 const RPC_IN_FLIGHT = 16
 /** How often the pool size is polled while gossip arrives. */
-const POOL_POLL_MS = 10
-/** Longest the gossiped transactions may take to be admitted. */
+const POOL_POLL_MS = 5
+/** Longest one chunk of transactions may take to be admitted. */
 const ADMISSION_TIMEOUT_MS = 120_000
 /** Blocks (and raw messages) whose propagation is measured. */
 const PROPAGATION_BLOCKS = 30
 
 const poolSize = async (node: TestNode): Promise<number> => (await node.rpc.call<{ mempool: { transactions: number } }>('status')).mempool.transactions
 
-/** Verifications per second of the transactions' signatures, each key met for the first time (as the node meets them). */
-function rawVerifyRate(txs: readonly Transaction[], networkId: Uint8Array): number {
+/** Milliseconds to verify the transactions' signatures, each key met for the first time (as the node meets them). */
+function rawVerifyMs(txs: readonly Transaction[], networkId: Uint8Array): number {
   const items = txs.map((tx) => ({ signature: tx.signature, message: signingHash(tx, networkId), publicKey: tx.publicKey }))
   const start = performance.now()
   for (const item of items) if (!verify(item.signature, item.message, item.publicKey)) throw new Error('bench setup: a signature does not verify')
-  return (items.length * 1000) / (performance.now() - start)
+  return performance.now() - start
+}
+
+/**
+ * Admits `txs` chunk by chunk with `admit` (which resolves once the node has pooled the
+ * chunk), each chunk followed by the raw verification of its signatures; both per second.
+ */
+async function admissionBesideVerify(txs: readonly Transaction[], networkId: Uint8Array, admit: (chunk: readonly Transaction[]) => Promise<void>): Promise<[number, number]> {
+  let admitMs = 0
+  let verifyMs = 0
+  const size = Math.ceil(txs.length / CHUNKS)
+  for (let start = 0; start < txs.length; start += size) {
+    const chunk = txs.slice(start, start + size)
+    admitMs += await timeMs(() => admit(chunk))
+    verifyMs += rawVerifyMs(chunk, networkId)
+  }
+  return [(txs.length * 1000) / admitMs, (txs.length * 1000) / verifyMs]
 }
 
 /** Sends every transaction with `sendTransaction`, `inFlight` requests at a time. */
@@ -52,6 +73,15 @@ async function sendAll(rpc: RpcClient, txs: readonly Transaction[], inFlight: nu
   await Promise.all(Array.from({ length: inFlight }, worker))
 }
 
+/** Waits until the node's pool holds `size` transactions. */
+async function poolReaches(node: TestNode, size: number): Promise<void> {
+  const deadline = performance.now() + ADMISSION_TIMEOUT_MS
+  for (let now = await poolSize(node); now < size; now = await poolSize(node)) {
+    if (performance.now() > deadline) throw new Error(`the pool holds ${now} transactions, ${size} were expected`)
+    await sleep(POOL_POLL_MS)
+  }
+}
+
 async function mempoolFigures(): Promise<Figure[]> {
   const cleanups = new Cleanups()
   try {
@@ -61,39 +91,38 @@ async function mempoolFigures(): Promise<Figure[]> {
     const viaRpc = registrations(networkId, TXS, 'rpc')
     const viaGossip = registrations(networkId, TXS, 'gossip')
 
-    const beforeRpc = await poolSize(node)
-    const rpcMs = await timeMs(() => sendAll(node.rpc, viaRpc, RPC_IN_FLIGHT))
-    const rpcRaw = rawVerifyRate(viaRpc, networkId)
-    if ((await poolSize(node)) !== beforeRpc + TXS) throw new Error('not every transaction sent over RPC was admitted')
+    let pooled = await poolSize(node)
+    const [rpcRate, rpcRaw] = await admissionBesideVerify(viaRpc, networkId, async (chunk) => {
+      await sendAll(node.rpc, chunk, RPC_IN_FLIGHT)
+      pooled += chunk.length
+    })
+    // Every call answered with a hash; the pool confirms none was dropped.
+    await poolReaches(node, pooled)
 
     const host = await startHost(cleanups, { networkId, maxBlockBytes: BUILT_IN_NETWORKS.dev!.params.maxBlockBytes, bootstrap: [node.info.multiaddrs[0]!] })
     await waitFor('the node to subscribe', () => (host.gossipPeers().includes(node.info.peerId) ? true : undefined), ADMISSION_TIMEOUT_MS)
-    const target = (await poolSize(node)) + TXS
-    const start = performance.now()
-    for (const tx of viaGossip) {
-      if ((await host.publishTransaction(tx)) === 0) throw new Error('a gossiped transaction reached no peer')
-    }
-    const publishedMs = performance.now() - start
-    while ((await poolSize(node)) < target) {
-      if (performance.now() - start > ADMISSION_TIMEOUT_MS) throw new Error(`only ${(await poolSize(node)) - target + TXS} of ${TXS} gossiped transactions were admitted`)
-      await sleep(POOL_POLL_MS)
-    }
-    const gossipMs = performance.now() - start
-    const gossipRaw = rawVerifyRate(viaGossip, networkId)
+    const [gossipRate, gossipRaw] = await admissionBesideVerify(viaGossip, networkId, async (chunk) => {
+      for (const tx of chunk) {
+        if ((await host.publishTransaction(tx)) === 0) throw new Error('a gossiped transaction reached no peer')
+      }
+      pooled += chunk.length
+      await poolReaches(node, pooled)
+    })
+    const chunking = `${TXS} registrations in ${CHUNKS} chunks, each followed by the raw verify of its signatures`
     return [
       {
         name: 'transactions admitted to the mempool over RPC',
-        value: (TXS * 1000) / rpcMs,
+        value: rpcRate,
         unit: 'transactions/s',
         baseline: { name: 'raw Ed25519 verify of the same signatures', value: rpcRaw },
-        note: `${TXS} registrations, sendTransaction over HTTP, ${RPC_IN_FLIGHT} in flight`,
+        note: `${chunking}; sendTransaction over HTTP, ${RPC_IN_FLIGHT} in flight`,
       },
       {
         name: 'transactions admitted to the mempool from gossip',
-        value: (TXS * 1000) / gossipMs,
+        value: gossipRate,
         unit: 'transactions/s',
         baseline: { name: 'raw Ed25519 verify of the same signatures', value: gossipRaw },
-        note: `${TXS} registrations published by a raw libp2p host in ${Math.round(publishedMs)} ms; pool polled every ${POOL_POLL_MS} ms`,
+        note: `${chunking}; published by a raw libp2p host, pool polled every ${POOL_POLL_MS} ms`,
       },
     ]
   } finally {
