@@ -181,7 +181,16 @@ export class Node {
         chain,
         mempool,
         peerId: network.peerId,
-        peers: () => network.peers().map((peer) => ({ peerId: peer.id, addresses: peer.addresses, direction: peer.direction, latencyMs: peer.latencyMs, height: peer.status?.headHeight })),
+        peers: () =>
+          network.peers().map((peer) => ({
+            peerId: peer.id,
+            addresses: peer.addresses,
+            direction: peer.direction,
+            latencyMs: peer.latencyMs,
+            height: peer.status?.headHeight,
+            gossipScore: peer.gossipScore,
+            penaltyPoints: peer.penaltyPoints,
+          })),
         submitTransaction: (bytes) => node.submitTransaction(bytes),
         syncing: () => downloader.progress(),
         mining: () => ({ enabled: options.mine, hashRate: mining.hashRate(), blocksMined: mining.blocksMined }),
@@ -302,7 +311,16 @@ export class Node {
   private async onGossipBlock(block: Block, from: string): Promise<GossipVerdict> {
     try {
       const result = await this.importWithAncestors(block, from)
-      return result === 'known' ? 'ignore' : 'accept'
+      this.log.debug('gossiped block', { from, height: block.header.height, result })
+      // Only a block that became the head was executed: a block stored on a lighter branch is
+      // kept but not relayed, or an unexecuted (possibly invalid) block would spread for free.
+      switch (result) {
+        case 'head':
+          return 'accept'
+        case 'side':
+        case 'known':
+          return 'ignore'
+      }
     } catch (error) {
       const code = errorCode<Parameters<typeof blockVerdict>[0]>(error)
       if (code === undefined) {

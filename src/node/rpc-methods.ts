@@ -22,6 +22,10 @@ export interface PeerView {
   readonly direction: 'inbound' | 'outbound'
   readonly latencyMs?: number | undefined
   readonly height?: number | undefined
+  /** gossipsub's score of the peer: negative once it sent invalid gossip. */
+  readonly gossipScore: number
+  /** Penalty points in this node's book (decaying; a ban at 100). */
+  readonly penaltyPoints: number
 }
 
 export interface SyncView {
