@@ -15,20 +15,13 @@ import { sha256 } from '../src/crypto/hash.js'
 import { participantIdOf } from '../src/crypto/identity.js'
 import { utf8 } from '../src/encoding/bytes.js'
 import { encodeBlock, type Block } from '../src/ledger/block.js'
-import { parseGenesis } from '../src/ledger/genesis.js'
+import { testGenesis } from '../test/helpers/chain.js'
 import { signTransaction } from '../src/ledger/transaction.js'
 import { ContractVm } from '../src/vm/vm.js'
 import { timeMs, type Benchmark, type Figure } from './harness.js'
 
 const BLOCKS_PER_SIZE = 5
-const genesis = parseGenesis(
-  JSON.stringify({
-    network: 'bench',
-    timestamp: Date.UTC(2026, 0, 1),
-    params: { maxBlockBytes: 8 * 1024 * 1024, blockGasLimit: 1_000_000_000, targetBlockTimeMs: 1000 },
-    consensus: { type: 'pow', initialDifficulty: 1, minimumDifficulty: 1 },
-  }),
-)
+const genesis = testGenesis({ network: 'bench', maxBlockBytes: 8 * 1024 * 1024, blockGasLimit: 1_000_000_000 })
 
 async function openChain(path: string): Promise<Chain> {
   return Chain.open({ path, genesis, consensus: createConsensus(genesis), vm: new ContractVm(), create: true })

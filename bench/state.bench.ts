@@ -18,7 +18,7 @@ import { sha256 } from '../src/crypto/hash.js'
 import { contractAddressOf, formatContractAddress, formatParticipantId, participantIdOf } from '../src/crypto/identity.js'
 import { utf8 } from '../src/encoding/bytes.js'
 import type { Block } from '../src/ledger/block.js'
-import { parseGenesis } from '../src/ledger/genesis.js'
+import { testGenesis } from '../test/helpers/chain.js'
 import { signTransaction, type Transaction, type TxPayload } from '../src/ledger/transaction.js'
 import { blockInfo } from '../src/state/executor.js'
 import { StateOverlay } from '../src/state/overlay.js'
@@ -32,14 +32,7 @@ const HOLDERS = 20
 const GAS = 2_000_000
 const source = (name: string): string => readFileSync(new URL(`../../docs/examples/${name}`, import.meta.url), 'utf8')
 
-const genesis = parseGenesis(
-  JSON.stringify({
-    network: 'bench-state',
-    timestamp: Date.UTC(2026, 0, 1),
-    params: { maxBlockBytes: 8 * 1024 * 1024, blockGasLimit: 10_000_000_000, targetBlockTimeMs: 1000 },
-    consensus: { type: 'pow', initialDifficulty: 1, minimumDifficulty: 1 },
-  }),
-)
+const genesis = testGenesis({ network: 'bench-state', maxBlockBytes: 8 * 1024 * 1024, blockGasLimit: 10_000_000_000 })
 
 interface Key {
   readonly secretKey: Uint8Array

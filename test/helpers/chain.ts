@@ -22,12 +22,25 @@ import { ContractVm } from '../../src/vm/vm.js'
 export const GENESIS_TIME_MS = Date.UTC(2026, 0, 1)
 export const BLOCK_INTERVAL_MS = 1_000
 
-export function testGenesis(overrides: Partial<{ initialDifficulty: number; minimumDifficulty: number; network: string }> = {}): GenesisConfig {
+export interface TestGenesisOptions {
+  readonly network: string
+  readonly initialDifficulty: number
+  readonly minimumDifficulty: number
+  readonly maxBlockBytes: number
+  readonly blockGasLimit: number
+}
+
+/** A network for tests and benchmarks: difficulty 1 unless asked (every seal found at once). */
+export function testGenesis(overrides: Partial<TestGenesisOptions> = {}): GenesisConfig {
   return parseGenesis(
     JSON.stringify({
       network: overrides.network ?? 'test',
       timestamp: GENESIS_TIME_MS,
-      params: { maxBlockBytes: 1024 * 1024, blockGasLimit: 200_000_000, targetBlockTimeMs: BLOCK_INTERVAL_MS },
+      params: {
+        maxBlockBytes: overrides.maxBlockBytes ?? 1024 * 1024,
+        blockGasLimit: overrides.blockGasLimit ?? 200_000_000,
+        targetBlockTimeMs: BLOCK_INTERVAL_MS,
+      },
       consensus: { type: 'pow', initialDifficulty: overrides.initialDifficulty ?? 1, minimumDifficulty: overrides.minimumDifficulty ?? 1 },
     }),
   )
