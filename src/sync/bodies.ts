@@ -39,6 +39,18 @@ export class BodyQueue {
     return this.open.filter((batch) => batch.status === BatchStatus.AwaitingDownload && batch.range.from < limit)
   }
 
+  /**
+   * Forgets the awaiting bodies below `height`: those blocks were imported another way (they
+   * came by gossip meanwhile). A batch across `height` keeps its upper part.
+   */
+  trimBelow(height: number): void {
+    for (const batch of this.open.filter((item) => item.status === BatchStatus.AwaitingDownload && item.range.from < height)) {
+      this.open.splice(this.open.indexOf(batch), 1)
+      const end = batch.range.from + batch.range.count
+      if (end > height) this.add(height, end - height)
+    }
+  }
+
   /** The batch that fails the run, if one ran out of attempts. */
   failed(): BodyBatch | undefined {
     return this.open.find((batch) => batch.status === BatchStatus.Failed)

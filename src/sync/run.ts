@@ -333,6 +333,7 @@ export class SyncRun {
       const peer = this.pick(batch, peers)
       if (peer !== undefined) this.track(peer, () => this.fetchHeaders(batch, peer, signal))
     }
+    if (this.cursor !== undefined) this.bodies.trimBelow(this.cursor)
     const base = this.cursor ?? this.lowestLinked
     for (const batch of this.bodies.awaiting(base + this.settings.maxBodiesAhead)) {
       const peer = this.pick(batch, peers)
@@ -343,11 +344,16 @@ export class SyncRun {
   private track(peer: string, request: () => Promise<void>): void {
     const record = this.record(peer)
     record.inFlight++
-    const task = request().finally(() => {
-      record.inFlight--
-      this.tasks.delete(task)
-      this.wake()
-    })
+    const task = request()
+      .catch((error: unknown) => {
+        // Requests handle their own failures; anything left is a bug, and ends the run.
+        this.fatal ??= error instanceof Error ? error : new Error(String(error))
+      })
+      .finally(() => {
+        record.inFlight--
+        this.tasks.delete(task)
+        this.wake()
+      })
     this.tasks.add(task)
   }
 

@@ -43,3 +43,13 @@ test('a batch out of attempts is the queue’s failure', () => {
   assert.equal(queue.failed(), batch)
   assert.deepEqual(ranges(queue), [])
 })
+
+test('bodies below a height imported another way are forgotten; a batch across it keeps its upper part', () => {
+  const queue = new BodyQueue(4)
+  queue.add(1, 10)
+  const [first] = queue.awaiting(100)
+  first!.startDownload('peer-a')
+  queue.trimBelow(7)
+  assert.deepEqual(ranges(queue), [{ from: 7, count: 2 }, { from: 9, count: 2 }])
+  assert.equal(first!.status, BatchStatus.Downloading, 'a batch in flight is left to finish')
+})
