@@ -181,6 +181,15 @@ export class Downloader extends EventEmitter<DownloaderEvents> {
 
   /** Idle -> Syncing when there is a target worth a sync. */
   private check(): void {
+    try {
+      this.checkNow()
+    } catch (error) {
+      // A timer or an event called this: a failure (the store closing under us) must not escape.
+      this.log.error('sync target check failed', { error: errorMessage(error) })
+    }
+  }
+
+  private checkNow(): void {
     if (this.state.status !== DownloaderStatus.Idle) return
     const choice = this.choose(this.state.waiting)
     if (choice === undefined) return

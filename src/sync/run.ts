@@ -102,6 +102,8 @@ export class SyncRun {
   private readonly peers = new Map<string, PeerRecord>()
   private readonly tasks = new Set<Promise<void>>()
   private readonly stopRequests = new AbortController()
+  /** Ends the requests in flight: the downloader stopping, or the run ending. */
+  private requestSignal: AbortSignal = this.stopRequests.signal
   private readonly startHeight: number
   private fatal: Error | undefined
   /** The next height to import, once the ancestor is known. */
@@ -140,7 +142,7 @@ export class SyncRun {
 
   /** Downloads and imports the target's chain; throws `DownloadError` when it cannot. */
   async execute(signal: AbortSignal): Promise<RunReport> {
-    const requests = AbortSignal.any([signal, this.stopRequests.signal])
+    this.requestSignal = AbortSignal.any([signal, this.stopRequests.signal])
     const onAbort = (): void => this.wake()
     signal.addEventListener('abort', onAbort)
     try {
@@ -150,7 +152,7 @@ export class SyncRun {
         if (signal.aborted) throw aborted()
         if (this.fatal !== undefined) throw this.fatal
         this.advanceHeaders()
-        this.schedule(requests)
+        this.schedule()
         await this.importAvailable(signal)
         if (this.reached()) break
         this.checkStalled()
@@ -325,8 +327,14 @@ export class SyncRun {
     return ready.find((peer) => this.components.limiter.take(peer))
   }
 
-  /** Hands awaiting batches to peers: headers top-down first, then bodies lowest first. */
-  private schedule(signal: AbortSignal): void {
+  /**
+   * Hands awaiting batches to peers: headers top-down first, then bodies lowest first. Called
+   * by the loop, and also as each answer lands and each block is imported, so downloads go on
+   * while the import runs.
+   */
+  private schedule(): void {
+    const signal = this.requestSignal
+    if (signal.aborted || this.fatal !== undefined) return
     const peers = this.servingPeers()
     if (peers.length === 0) return
     for (const batch of this.headers.awaiting()) {
@@ -352,6 +360,7 @@ export class SyncRun {
       .finally(() => {
         record.inFlight--
         this.tasks.delete(task)
+        this.schedule()
         this.wake()
       })
     this.tasks.add(task)
@@ -465,6 +474,7 @@ export class SyncRun {
       this.counts.imported++
       this.lastActivity = now()
       onProgress(this.progress())
+      this.schedule()
       if (this.cleanup.length >= this.settings.cleanupEveryBlocks) await this.flushCleanup()
     }
   }

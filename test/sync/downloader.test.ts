@@ -84,7 +84,7 @@ async function stallWith(network: Network, status: ChainStatus): Promise<void> {
   )
 }
 
-/** Starts a downloader for `chain` over `network`; stopped when the test ends. */
+/** Starts a downloader for `chain` over `network`; stopped when the test ends (if not before). */
 function startDownloader(t: TestContext, chain: Chain, network: SyncNetwork, init: DownloaderInit = SMALL): Downloader {
   const downloader = new Downloader({ chain, network }, init)
   t.after(() => downloader.stop())
@@ -92,11 +92,16 @@ function startDownloader(t: TestContext, chain: Chain, network: SyncNetwork, ini
   return downloader
 }
 
-function nextReport(downloader: Downloader): Promise<RunReport> {
-  return new Promise((resolve, reject) => {
-    downloader.once('sync:done', resolve)
-    downloader.once('sync:failed', (_target, error) => reject(error))
-  })
+/** The report of the downloader's next run; the downloader is stopped then (before its chain closes). */
+async function nextReport(downloader: Downloader): Promise<RunReport> {
+  try {
+    return await new Promise((resolve, reject) => {
+      downloader.once('sync:done', resolve)
+      downloader.once('sync:failed', (_target, error) => reject(error))
+    })
+  } finally {
+    await downloader.stop()
+  }
 }
 
 async function assertSameChain(synced: Chain, source: Chain): Promise<void> {
@@ -152,7 +157,8 @@ test('a peer that stalls is charged for its timeouts and the sync finishes from 
   const a = await fixtureCopy(t)
   const fresh = await openTestChain(t, GENESIS)
   const netA = await startNetwork(t, { networkId: fresh.networkId, chain: chainReaderOf(a.chain) })
-  const staller = await startNetwork(t, { networkId: fresh.networkId })
+  // Its own status requests must announce the same chain as its answers do.
+  const staller = await startNetwork(t, { networkId: fresh.networkId, chain: chainReaderOf(a.chain) })
   await stallWith(staller, statusOf(a.chain))
   const net = await startNetwork(t, {
     networkId: fresh.networkId,
