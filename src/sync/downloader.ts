@@ -39,7 +39,8 @@ import {
 } from './constants.js'
 import { DownloadError, type DownloadErrorCode } from './errors.js'
 import type { SyncTarget } from './headers.js'
-import { SyncRun, type RunReport, type RunSettings, type SyncNetwork, type SyncProgress } from './run.js'
+import { SyncRun } from './run.js'
+import type { RunReport, RunSettings, SyncNetwork, SyncProgress } from './types.js'
 
 export interface DownloaderComponents {
   readonly chain: Chain

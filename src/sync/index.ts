@@ -7,4 +7,4 @@ export { Downloader, DownloaderStatus, syncNetworkOf, type DownloaderComponents,
 export { DownloadError, type DownloadErrorCode, type DownloadErrorData } from './errors.js'
 export type { SyncTarget } from './headers.js'
 export { SyncProgressView, type ProgressViewInit } from './progress-view.js'
-export type { RunReport, SyncNetwork, SyncProgress } from './run.js'
+export type { RunReport, SyncNetwork, SyncProgress } from './types.js'

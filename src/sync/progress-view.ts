@@ -7,7 +7,7 @@ import { Presets, SingleBar } from 'cli-progress'
 import type { Logger } from '../log.js'
 import { PROGRESS_LOG_INTERVAL_MS } from './constants.js'
 import type { Downloader, SyncStart } from './downloader.js'
-import type { SyncProgress } from './run.js'
+import type { SyncProgress } from './types.js'
 
 export interface ProgressViewInit {
   readonly downloader: Downloader

@@ -12,43 +12,18 @@ import type { Chain } from '../chain/chain.js'
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { ChainError, errorMessage } from '../errors.js'
 import { blockHash } from '../ledger/block.js'
-import type { Transaction } from '../ledger/transaction.js'
 import type { Logger } from '../log.js'
-import type { PenaltyReason } from '../network/constants.js'
-import { SyncError } from '../network/errors.js'
 import type { RateLimiter } from '../network/rate-limit.js'
-import type { ChainStatus, HeadersQuery, ReceivedHeader } from '../network/sync-codec.js'
+import type { ReceivedHeader } from '../network/sync-codec.js'
 import { StoreBatch } from '../store/chain-store.js'
 import { BatchStatus, type Batch } from './batch.js'
 import { BodyQueue, type BodyBatch } from './bodies.js'
 import { RUN_TICK_MS } from './constants.js'
-import { DownloadError, importBlame, peerVerdict, requestFailure, type ImportErrorCode } from './errors.js'
+import { DownloadError, importBlame, type ImportErrorCode } from './errors.js'
 import { HeaderChain, type HeaderBatch, type SyncTarget } from './headers.js'
+import { RunPeers } from './peers.js'
+import type { RunReport, RunSettings, SyncNetwork, SyncProgress } from './types.js'
 import { verifyBody, verifyHeaderBatch, type Ancestor, type VerifyContext } from './verify.js'
-
-/** What the downloader needs of the network: the `Network`'s own methods, narrowed. */
-export interface SyncNetwork {
-  /** The last status of each connected peer. */
-  statuses(): ReadonlyMap<string, ChainStatus>
-  requestHeaders(peer: string, query: HeadersQuery, signal?: AbortSignal): Promise<ReceivedHeader[]>
-  requestBodies(peer: string, hashes: readonly Uint8Array[], signal?: AbortSignal): Promise<Transaction[][]>
-  reportPeer(peer: string, reason: PenaltyReason): void
-  /** Calls `listener` whenever a peer's status arrives; returns the function that stops it. */
-  onStatus(listener: () => void): () => void
-}
-
-/** The settings of a run (DownloaderInit, defaulted from constants.ts). */
-export interface RunSettings {
-  readonly headerBatchSize: number
-  readonly bodyBatchSize: number
-  readonly maxHeaderBatchesAhead: number
-  readonly maxBodiesAhead: number
-  readonly maxRequestsPerPeer: number
-  readonly maxPeerFailures: number
-  readonly peerBusyBackoffMs: number
-  readonly stallTimeoutMs: number
-  readonly cleanupEveryBlocks: number
-}
 
 export interface RunComponents {
   readonly chain: Chain
@@ -60,46 +35,12 @@ export interface RunComponents {
   readonly onProgress: (progress: SyncProgress) => void
 }
 
-export interface SyncProgress {
-  readonly target: number
-  /** Our head's height. */
-  readonly current: number
-  /** Our head's height when the run started. */
-  readonly startHeight: number
-  readonly imported: number
-  /** Blocks this run imports in all, once the common ancestor is known. */
-  readonly toImport: number | undefined
-  /** Headers linked, and bodies at hand (downloaded, restored or already ours). */
-  readonly headers: number
-  readonly bodies: number
-}
-
-export interface RunReport {
-  readonly target: SyncTarget
-  readonly ancestor: Ancestor | undefined
-  readonly imported: number
-  /** Headers and bodies fetched from peers, and found in the store (a resumed run). */
-  readonly headers: { readonly downloaded: number; readonly restored: number }
-  readonly bodies: { readonly downloaded: number; readonly restored: number }
-  readonly requests: { readonly headers: number; readonly bodies: number }
-  /** Batches each peer served. */
-  readonly servedBy: Readonly<Record<string, number>>
-}
-
-interface PeerRecord {
-  inFlight: number
-  failures: number
-  excluded: boolean
-  busyUntil: number
-  served: number
-}
-
 const aborted = (): DownloadError => new DownloadError('DOWNLOAD_ERROR_ABORTED', { detail: 'the downloader is stopping' })
 
 export class SyncRun {
   private readonly headers: HeaderChain
   private readonly bodies: BodyQueue
-  private readonly peers = new Map<string, PeerRecord>()
+  private readonly peers: RunPeers
   private readonly tasks = new Set<Promise<void>>()
   private readonly stopRequests = new AbortController()
   /** Ends the requests in flight: the downloader stopping, or the run ending. */
@@ -124,6 +65,7 @@ export class SyncRun {
     this.startHeight = head
     this.headers = new HeaderChain(target, head, { batchSize: settings.headerBatchSize, maxBatchesAhead: settings.maxHeaderBatchesAhead })
     this.bodies = new BodyQueue(settings.bodyBatchSize)
+    this.peers = new RunPeers(components, target, settings)
     this.lastActivity = components.now()
   }
 
@@ -158,17 +100,20 @@ export class SyncRun {
         this.checkStalled()
         await this.sleep(RUN_TICK_MS)
       }
-      this.stopRequests.abort()
-      await Promise.allSettled(this.tasks)
-      await this.flushCleanup()
+      await this.settle()
       await this.components.chain.store.clearSyncData()
       return this.report()
     } finally {
       signal.removeEventListener('abort', onAbort)
-      this.stopRequests.abort()
-      await Promise.allSettled(this.tasks)
-      await this.flushCleanup().catch(() => undefined)
+      await this.settle().catch(() => undefined)
     }
+  }
+
+  /** Ends the requests in flight, waits for their writes, and writes the pending clean-up. */
+  private async settle(): Promise<void> {
+    this.stopRequests.abort()
+    await Promise.allSettled(this.tasks)
+    await this.flushCleanup()
   }
 
   /** The target's head is ours, or our chain became at least as heavy another way. */
@@ -193,24 +138,19 @@ export class SyncRun {
     return { consensus: chain.consensus, nowMs: now(), validHeader, ...(peer === undefined ? {} : { peer }) }
   }
 
-  private hasTarget(peer: string): boolean {
-    const status = this.components.network.statuses().get(peer)
-    return status !== undefined && bytesEqual(status.headHash, this.target.hash)
-  }
-
   /** Plans, restores and links header batches as far as they go; queues the bodies of what links. */
   private advanceHeaders(): void {
     for (;;) {
       for (const batch of this.headers.plan()) this.restoreHeaders(batch)
       let step
       try {
-        step = this.headers.link({ consensus: this.components.chain.consensus, nowMs: this.components.now(), hasTarget: (peer) => this.hasTarget(peer) })
+        step = this.headers.link({ consensus: this.components.chain.consensus, nowMs: this.components.now(), hasTarget: (peer) => this.peers.hasTarget(peer) })
       } catch (error) {
         // A header invalid on its true parent: the target's chain is invalid.
-        if (error instanceof DownloadError) this.blame(error.data.peer, error)
+        if (error instanceof DownloadError) this.peers.blame(error.data.peer, error)
         throw error
       }
-      if (step.rejected !== undefined) this.blame(step.rejected.peer, step.rejected.error)
+      if (step.rejected !== undefined) this.peers.blame(step.rejected.peer, step.rejected.error)
       for (const batch of step.linked) this.queueBodies(batch)
       const failed = this.headers.failed()
       if (failed?.state.status === BatchStatus.Failed) throw failed.state.error
@@ -277,13 +217,11 @@ export class SyncRun {
 
   /** Checks the target's announced work against its headers, and starts the import. */
   private foundAncestor(ancestor: Ancestor): void {
-    const { chain, network, log } = this.components
+    const { chain, log } = this.components
     const total = chain.store.meta(ancestor.hash)!.totalWork + this.headers.work
     if (total !== this.target.totalWork) {
       const error = new DownloadError('DOWNLOAD_ERROR_WORK_MISMATCH', { detail: `the headers add up to work ${total}, the target was announced with ${this.target.totalWork}` })
-      for (const [peer, status] of network.statuses()) {
-        if (bytesEqual(status.headHash, this.target.hash) && status.totalWork === this.target.totalWork) this.blame(peer, error)
-      }
+      for (const peer of this.peers.announcers()) this.peers.blame(peer, error)
       throw error
     }
     this.cursor = ancestor.height + 1
@@ -291,41 +229,6 @@ export class SyncRun {
   }
 
   // ---- Requests ---------------------------------------------------------------------------
-
-  private record(peer: string): PeerRecord {
-    let record = this.peers.get(peer)
-    if (record === undefined) {
-      record = { inFlight: 0, failures: 0, excluded: false, busyUntil: 0, served: 0 }
-      this.peers.set(peer, record)
-    }
-    return record
-  }
-
-  /** Charges `peer` what `error` costs, and stops asking it if the error says so. */
-  private blame(peer: string | undefined, error: DownloadError): void {
-    if (peer === undefined) return
-    const verdict = peerVerdict(error.code)
-    if (verdict.penalty !== undefined) this.components.network.reportPeer(peer, verdict.penalty)
-    if (verdict.exclude) this.record(peer).excluded = true
-    this.components.log.debug('peer data refused', { peer, code: error.code, detail: error.data.detail, penalty: verdict.penalty })
-  }
-
-  /** Peers whose status is at least as heavy as the target: their chain holds it, or one as good. */
-  private servingPeers(): string[] {
-    return [...this.components.network.statuses()].filter(([, status]) => status.totalWork >= this.target.totalWork).map(([peer]) => peer)
-  }
-
-  /** The least busy peer that may take `batch` now, if any; it takes one of our request tokens. */
-  private pick(batch: Batch<unknown, unknown>, peers: readonly string[]): string | undefined {
-    const now = this.components.now()
-    const ready = peers
-      .filter((peer) => {
-        const record = this.record(peer)
-        return !record.excluded && record.busyUntil <= now && record.inFlight < this.settings.maxRequestsPerPeer && !batch.hasFailed(peer)
-      })
-      .sort((a, b) => this.record(a).inFlight - this.record(b).inFlight || this.record(a).served - this.record(b).served)
-    return ready.find((peer) => this.components.limiter.take(peer))
-  }
 
   /**
    * Hands awaiting batches to peers: headers top-down first, then bodies lowest first. Called
@@ -335,30 +238,29 @@ export class SyncRun {
   private schedule(): void {
     const signal = this.requestSignal
     if (signal.aborted || this.fatal !== undefined) return
-    const peers = this.servingPeers()
+    const peers = this.peers.serving()
     if (peers.length === 0) return
     for (const batch of this.headers.awaiting()) {
-      const peer = this.pick(batch, peers)
+      const peer = this.peers.pick(batch, peers)
       if (peer !== undefined) this.track(peer, () => this.fetchHeaders(batch, peer, signal))
     }
     if (this.cursor !== undefined) this.bodies.trimBelow(this.cursor)
     const base = this.cursor ?? this.lowestLinked
     for (const batch of this.bodies.awaiting(base + this.settings.maxBodiesAhead)) {
-      const peer = this.pick(batch, peers)
+      const peer = this.peers.pick(batch, peers)
       if (peer !== undefined) this.track(peer, () => this.fetchBodies(batch, peer, signal))
     }
   }
 
   private track(peer: string, request: () => Promise<void>): void {
-    const record = this.record(peer)
-    record.inFlight++
+    const ended = this.peers.started(peer)
     const task = request()
       .catch((error: unknown) => {
         // Requests handle their own failures; anything left is a bug, and ends the run.
         this.fatal ??= error instanceof Error ? error : new Error(String(error))
       })
       .finally(() => {
-        record.inFlight--
+        ended()
         this.tasks.delete(task)
         this.schedule()
         this.wake()
@@ -412,43 +314,16 @@ export class SyncRun {
   }
 
   private served(peer: string, kind: 'headers' | 'bodies', items: number): void {
-    this.record(peer).served++
+    this.peers.served(peer)
     if (kind === 'headers') this.counts.headersDownloaded += items
     else this.counts.bodiesDownloaded += items
     this.lastActivity = this.components.now()
   }
 
-  /** Decides what a failed request means for the batch and the peer. */
+  /** Moves a batch on after its request failed; a failure nobody expected ends the run. */
   private requestFailed(batch: Batch<unknown, unknown>, peer: string, error: unknown, wanted: boolean): void {
-    const record = this.record(peer)
-    if (error instanceof DownloadError) {
-      this.blame(peer, error)
-      batch.downloadFailed(error)
-    } else if (error instanceof SyncError) {
-      // The network client charged the peer already where the failure shows misbehaviour.
-      const kind = requestFailure(error.code)
-      switch (kind) {
-        case 'liar':
-          record.excluded = true
-          batch.downloadFailed(error)
-          break
-        case 'flaky':
-          if (++record.failures >= this.settings.maxPeerFailures) record.excluded = true
-          batch.downloadFailed(error)
-          break
-        case 'busy':
-          record.busyUntil = this.components.now() + this.settings.peerBusyBackoffMs
-          batch.downloadFailed(error, false)
-          break
-        case 'stopped':
-          batch.downloadFailed(error, false)
-          break
-      }
-      this.components.log.debug('request failed', { peer, code: error.code, detail: error.data.detail, outcome: kind })
-    } else {
-      batch.downloadFailed(error instanceof Error ? error : new Error(String(error)), false)
-      this.fatal ??= error instanceof Error ? error : new Error(String(error))
-    }
+    const unexpected = this.peers.requestFailed(batch, peer, error)
+    if (unexpected !== undefined) this.fatal ??= unexpected
     if (wanted && batch.state.status === BatchStatus.Failed) this.fatal ??= batch.state.error
   }
 
@@ -487,7 +362,7 @@ export class SyncRun {
     if (importBlame(cause) === 'ours') return new DownloadError('DOWNLOAD_ERROR_IMPORT_FAILED', { detail, height, cause })
     const servers = [...new Set([this.headers.servedBy(height), this.bodies.servedBy(height)])].filter((peer) => peer !== undefined)
     const invalid = new DownloadError('DOWNLOAD_ERROR_INVALID_BLOCK', { detail, height, cause, ...(servers[0] === undefined ? {} : { peer: servers[0] }) })
-    for (const peer of servers) this.blame(peer, invalid)
+    for (const peer of servers) this.peers.blame(peer, invalid)
     return invalid
   }
 
@@ -506,9 +381,9 @@ export class SyncRun {
     if (idleMs > this.settings.stallTimeoutMs) {
       throw new DownloadError('DOWNLOAD_ERROR_STALLED', { detail: `nothing downloaded or imported for ${Math.round(idleMs / 1000)} s` })
     }
-    const peers = this.servingPeers()
+    const peers = this.peers.serving()
     const waiting = this.headers.awaiting().length + this.bodies.awaiting(Number.POSITIVE_INFINITY).length > 0
-    if (waiting && peers.length > 0 && peers.every((peer) => this.record(peer).excluded)) {
+    if (waiting && this.peers.allExcluded(peers)) {
       throw new DownloadError('DOWNLOAD_ERROR_STALLED', { detail: `every peer that could serve the target (${peers.length}) was found useless` })
     }
   }
@@ -533,8 +408,6 @@ export class SyncRun {
   }
 
   private report(): RunReport {
-    const servedBy: Record<string, number> = {}
-    for (const [peer, record] of this.peers) if (record.served > 0) servedBy[peer] = record.served
     const c = this.counts
     return {
       target: this.target,
@@ -543,7 +416,7 @@ export class SyncRun {
       headers: { downloaded: c.headersDownloaded, restored: c.headersRestored },
       bodies: { downloaded: c.bodiesDownloaded, restored: c.bodiesRestored },
       requests: { headers: c.headerRequests, bodies: c.bodyRequests },
-      servedBy,
+      servedBy: this.peers.servedBy(),
     }
   }
 }
