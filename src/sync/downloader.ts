@@ -245,9 +245,10 @@ export class Downloader extends EventEmitter<DownloaderEvents> {
     this.log.info(resumed ? 'sync resumed' : 'sync started', { ...context, from, work: target.totalWork })
     const done = run.execute(controller.signal).then(
       (report) => {
+        // The event first: a progress bar ends its line before the log line is written.
+        this.emit('sync:done', report)
         const servedBy = Object.fromEntries(Object.entries(report.servedBy).map(([peer, count]) => [peer.slice(-8), count]))
         this.log.info('sync finished', { ...context, imported: report.imported, headers: report.headers, bodies: report.bodies, requests: report.requests, servedBy })
-        this.emit('sync:done', report)
       },
       (error: unknown) => this.failed(target, error),
     )
@@ -258,10 +259,10 @@ export class Downloader extends EventEmitter<DownloaderEvents> {
   private failed(target: SyncTarget, error: unknown): Promise<void> | void {
     const failure = error instanceof DownloadError ? error : new DownloadError('DOWNLOAD_ERROR_IMPORT_FAILED', { detail: errorMessage(error) })
     if (failure.code === 'DOWNLOAD_ERROR_ABORTED') return
-    if (!(error instanceof DownloadError)) this.log.error('sync failed unexpectedly', { error: errorMessage(error) })
-    this.log.warn('sync failed', { target: toHex(target.hash).slice(0, 12), height: target.height, code: failure.code, detail: failure.data.detail })
     this.failedTargets.set(toHex(target.hash), this.now() + (this.init.failedTargetRetryMs ?? FAILED_TARGET_RETRY_MS))
     this.emit('sync:failed', target, failure)
+    if (!(error instanceof DownloadError)) this.log.error('sync failed unexpectedly', { error: errorMessage(error) })
+    this.log.warn('sync failed', { target: toHex(target.hash).slice(0, 12), height: target.height, code: failure.code, detail: failure.data.detail })
     if (DATA_IS_WRONG[failure.code]) return this.components.chain.store.clearSyncData().catch((cause: unknown) => this.log.warn('could not clear sync data', { error: errorMessage(cause) }))
   }
 

@@ -225,7 +225,7 @@ export class SyncRun {
       throw error
     }
     this.cursor = ancestor.height + 1
-    log.info('common ancestor found', { height: ancestor.height, hash: toHex(ancestor.hash).slice(0, 12), toImport: this.target.height - ancestor.height })
+    log.debug('common ancestor found', { height: ancestor.height, hash: toHex(ancestor.hash).slice(0, 12), toImport: this.target.height - ancestor.height })
   }
 
   // ---- Requests ---------------------------------------------------------------------------
