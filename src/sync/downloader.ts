@@ -150,11 +150,6 @@ export class Downloader extends EventEmitter<DownloaderEvents> {
     return { current, target }
   }
 
-  /** The whole progress of the run in progress, if one is. */
-  details(): SyncProgress | undefined {
-    return this.state.status === DownloaderStatus.Syncing ? this.state.run.progress() : undefined
-  }
-
   /** Stopped -> Idle: watches the peers' statuses (idempotent). Resumes a stored target at once. */
   start(): void {
     if (this.state.status !== DownloaderStatus.Stopped) return
@@ -243,16 +238,21 @@ export class Downloader extends EventEmitter<DownloaderEvents> {
     const from = this.components.chain.head.header.height
     const context = { target: toHex(target.hash).slice(0, 12), height: target.height }
     this.log.info(resumed ? 'sync resumed' : 'sync started', { ...context, from, work: target.totalWork })
-    const done = run.execute(controller.signal).then(
-      (report) => {
-        // The event first: a progress bar ends its line before the log line is written.
-        this.emit('sync:done', report)
-        const servedBy = Object.fromEntries(Object.entries(report.servedBy).map(([peer, count]) => [peer.slice(-8), count]))
-        this.log.info('sync finished', { ...context, imported: report.imported, headers: report.headers, bodies: report.bodies, requests: report.requests, servedBy })
-      },
-      (error: unknown) => this.failed(target, error),
-    )
-    this.state = { status: DownloaderStatus.Syncing, run, controller, done: done.finally(() => this.ended(run)) }
+    const done = run
+      .execute(controller.signal)
+      .then(
+        (report) => {
+          // The event first: a progress bar ends its line before the log line is written.
+          this.emit('sync:done', report)
+          const servedBy = Object.fromEntries(Object.entries(report.servedBy).map(([peer, count]) => [peer.slice(-8), count]))
+          this.log.info('sync finished', { ...context, imported: report.imported, headers: report.headers, bodies: report.bodies, requests: report.requests, servedBy })
+        },
+        (error: unknown) => this.failed(target, error),
+      )
+      // A listener that throws must not leave `done` rejected: stop() awaits it.
+      .catch((error: unknown) => this.log.error('sync event listener failed', { error: errorMessage(error) }))
+      .finally(() => this.ended(run))
+    this.state = { status: DownloaderStatus.Syncing, run, controller, done }
     this.emit('sync:start', { target, resumed, from })
   }
 
