@@ -1,6 +1,7 @@
 /**
- * The base of every `chain` command: the shared `--datadir` flag, `--json`, and the one place
- * where errors become a one-line message and an exit code (a stack trace only with `DEBUG`).
+ * The base of every `chain` command: the shared `--datadir` and `--debug` flags, `--json`, and
+ * the one place where errors become a one-line message and an exit code (a stack trace only
+ * with `--debug` or `DEBUG`).
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -41,6 +42,11 @@ export abstract class ChainCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
+    debug: Flags.boolean({
+      summary: 'Print the stack trace of an error (as does DEBUG=1 in the environment).',
+      default: false,
+      helpGroup: 'GLOBAL',
+    }),
     datadir: Flags.directory({
       summary: 'Data directory (keystore, chain database, node files).',
       env: 'CHAIN_DATADIR',
@@ -67,7 +73,8 @@ export abstract class ChainCommand<T extends typeof Command> extends Command {
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (error instanceof Errors.CLIError || error instanceof Errors.ExitError) return super.catch(error)
-    if (process.env.DEBUG) this.logToStderr(error.stack ?? String(error))
+    // The flags may not have been parsed (the error may be a parse error): look at argv too.
+    if (process.env.DEBUG || process.argv.includes('--debug')) this.logToStderr(error.stack ?? String(error))
     const exit = error instanceof ChainError ? exitCodeOf(error as ChainError) : ExitCode.Failure
     if (this.jsonEnabled()) return super.catch(new Errors.CLIError(errorMessage(error), { exit }))
     // One line, unwrapped (oclif would wrap it at the terminal's width), then the exit code.
