@@ -29,6 +29,8 @@ const GENESIS = {
 }
 /** Longer than the gossip short-gap fetch reaches (the node's MAX_ANCESTOR_GAP, 64). */
 const DEEP_FORK_BLOCKS = 80
+/** Blocks on top before a block is compared across nodes: two miners race at the tip. */
+const CONFIRMATIONS = 8
 
 interface Status {
   readonly height: number
@@ -96,26 +98,31 @@ test('two partitions mine apart, then join: all end on the heavier chain; the li
   const joined = await startNode(t, { genesis, datadir: b.datadir, mine: true, bootstrap: [a1.info.multiaddrs[0]!] })
   const nodes = [a1, a2, joined]
 
-  // B's deploy and its registration, reverted with its chain, are mined again into A's chain.
+  // B's deploy and its registration, reverted with its chain, are mined again into A's chain
+  // (above the join-time head), and stay there: two miners race at the tip, so the block that
+  // holds them must be CONFIRMATIONS deep before the nodes are compared.
   const included = await waitFor(
-    'the deploy mined into the heavier chain',
+    'the deploy mined into the heavier chain, and buried',
     async () => {
       const view = await a1.rpc.call<TxView>('getTransaction', { hash: deploy.tx }).catch(() => undefined)
-      return view?.block === null || view?.block === undefined ? undefined : view
+      if (view?.block === null || view?.block === undefined || view.block.height <= heavier.height) return undefined
+      return (await status(a1)).height >= view.block.height + CONFIRMATIONS ? view : undefined
     },
     STEP_TIMEOUT_MS,
   )
   assert.equal(included.receipt?.status, 'ok')
-  assert.ok(await registered(joined, a1), 'B’s registration is on the heavier chain')
   assert.match(joined.log(), /\] sync finished /)
   assert.match(joined.log(), /\] reorganised .*readmitted=[1-9]/)
 
-  // Every node has the heavier chain's head of the join time, and one block and state above it.
-  const height = included.block!.height + 1
+  // Every node has the heavier chain's head of the join time, and the block with the deploy,
+  // with the same state; B is registered there.
+  const height = included.block!.height
+  for (const node of nodes) await waitFor('blocks on top', async () => ((await status(node)).height >= height + CONFIRMATIONS ? true : undefined), STEP_TIMEOUT_MS)
   const blocks = await Promise.all(nodes.map((node) => blockAt(node, height)))
-  assert.equal(new Set(blocks.map((block) => block.hash)).size, 1, 'one block at that height on every node')
+  assert.deepEqual(new Set(blocks.map((block) => block.hash)), new Set([included.block!.hash]), 'the same block on every node')
   assert.equal(new Set(blocks.map((block) => block.stateRoot)).size, 1)
   for (const node of nodes) assert.equal((await blockAt(node, heavier.height)).hash, heavier.head)
+  for (const node of nodes) assert.ok(await registered(joined, node), 'B’s registration is on the heavier chain')
   const answers = await Promise.all(nodes.map((node) => node.cli(['contract', 'call', deploy.contract, 'get', '--at', String(height), '--json'])))
   for (const answer of answers) assert.deepEqual(JSON.parse(answer.stdout), { result: 3 })
 })
