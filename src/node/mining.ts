@@ -2,7 +2,8 @@
  * The mining loop: build a block from the mempool on the head, seal it in the mining thread,
  * import it, publish it; again. A new head from the network aborts the current attempt at once
  * (its work would be wasted on a stale parent), and so does a template that has fallen behind
- * the mempool for a while, so that new transactions get in.
+ * the mempool for a while, so that new transactions get in. While the node syncs toward a
+ * heavier chain, it does not mine at all.
  */
 import type { Chain, HeadChange } from '../chain/chain.js'
 import type { Mempool } from '../chain/mempool.js'
@@ -16,6 +17,8 @@ import type { Logger } from '../log.js'
 const TEMPLATE_REFRESH_MS = 2_000
 /** Pause after an unexpected error, so a persistent one does not spin the loop. */
 const ERROR_BACKOFF_MS = 1_000
+/** How often a miner that waits for a sync to end looks again. */
+const SYNC_WAIT_MS = 500
 
 export interface MiningInit {
   readonly chain: Chain
@@ -26,6 +29,8 @@ export interface MiningInit {
   readonly log: Logger
   /** Hashes tried so far by the sealer, for the hash rate. */
   readonly hashes: () => number
+  /** Whether the node is catching up with a heavier chain: work on our old head would be wasted. */
+  readonly syncing: () => boolean
 }
 
 export class MiningService {
@@ -70,6 +75,10 @@ export class MiningService {
     const { chain, mempool, log } = this.init
     while (this.running) {
       try {
+        if (this.init.syncing()) {
+          await new Promise((resolve) => setTimeout(resolve, SYNC_WAIT_MS))
+          continue
+        }
         const parent = chain.head.hash
         const version = mempool.version
         const { block, skipped } = await produceBlock(chain, mempool.pending(), this.init.producer, Date.now())
@@ -81,7 +90,7 @@ export class MiningService {
         this.attempt = new AbortController()
         this.attemptParent = parent
         const refresh = setInterval(() => {
-          if (mempool.version !== version) this.attempt?.abort()
+          if (mempool.version !== version || this.init.syncing()) this.attempt?.abort()
         }, TEMPLATE_REFRESH_MS)
         let header
         try {

@@ -173,6 +173,7 @@ export class Node {
       publishBlock: (block) => node.publish('block', block),
       log: log.child('mining'),
       hashes: () => sealer.hashes,
+      syncing: () => downloader.progress() !== false,
     })
 
     const cookie = randomBytes(32).toString('hex')
@@ -241,6 +242,8 @@ export class Node {
   private onHead(change: HeadChange): void {
     const txs = (blocks: readonly Block[]): Transaction[] => blocks.flatMap((block) => block.transactions)
     const back = this.mempool.update(txs(change.applied), txs(change.reverted))
+    // Transactions of abandoned blocks are announced again: peers on the winning branch may never have seen them.
+    for (const tx of back) this.publish('transaction', tx)
     if (change.reverted.length > 0) {
       this.log.info('reorganised', { height: change.head.header.height, reverted: change.reverted.length, applied: change.applied.length, readmitted: back.length })
     }
