@@ -5,16 +5,9 @@
  * until its effect is decided.
  */
 import { ChainError } from '../errors.js'
-import type { ChainErrorCode } from '../chain/chain.js'
-import type { ConsensusErrorCode } from '../consensus/consensus.js'
-import type { EncodingErrorCode } from '../encoding/cbor.js'
-import type { BlockErrorCode } from '../ledger/block.js'
-import type { TxErrorCode } from '../ledger/transaction.js'
+import { importFault, type ImportErrorCode } from '../chain/import-errors.js'
 import type { PenaltyReason } from '../network/constants.js'
 import type { SyncErrorCode } from '../network/errors.js'
-import type { ExecutionErrorCode } from '../state/executor.js'
-import type { StoreErrorCode } from '../store/chain-store.js'
-import type { VmErrorCode } from '../vm/vm.js'
 
 export type DownloadErrorCode =
   | 'DOWNLOAD_ERROR_INCOMPLETE' // fewer headers or bodies than asked, or none: the peer lacks them (or is on another branch now)
@@ -109,62 +102,15 @@ export function requestFailure(code: SyncErrorCode): 'liar' | 'flaky' | 'busy' |
   }
 }
 
-export type ImportErrorCode = ChainErrorCode | BlockErrorCode | ConsensusErrorCode | ExecutionErrorCode | TxErrorCode | EncodingErrorCode | VmErrorCode | StoreErrorCode
-
 /** Whose fault an import failure is: the block's (the target is invalid) or ours (retry later). */
 export function importBlame(code: ImportErrorCode): 'block' | 'ours' {
-  switch (code) {
-    case 'BLOCK_ERROR_MALFORMED':
-    case 'BLOCK_ERROR_TOO_LARGE':
-    case 'BLOCK_ERROR_BAD_VERSION':
-    case 'BLOCK_ERROR_TOO_MANY_TXS':
-    case 'BLOCK_ERROR_BAD_TX':
-    case 'BLOCK_ERROR_DUPLICATE_TX':
-    case 'BLOCK_ERROR_BAD_TX_ROOT':
-    case 'BLOCK_ERROR_GAS_ABOVE_LIMIT':
-    case 'CONSENSUS_ERROR_BAD_HEIGHT':
-    case 'CONSENSUS_ERROR_BAD_PARENT':
-    case 'CONSENSUS_ERROR_TIMESTAMP_NOT_AFTER_PARENT':
-    case 'CONSENSUS_ERROR_BAD_DIFFICULTY':
-    case 'CONSENSUS_ERROR_BAD_SEAL':
-    case 'CONSENSUS_ERROR_INSUFFICIENT_WORK':
-    case 'EXECUTION_ERROR_NOT_REGISTERED':
-    case 'EXECUTION_ERROR_ALREADY_REGISTERED':
-    case 'EXECUTION_ERROR_BAD_NONCE':
-    case 'EXECUTION_ERROR_BLOCK_GAS_EXCEEDED':
-    case 'EXECUTION_ERROR_STATE_ROOT_MISMATCH':
-    case 'EXECUTION_ERROR_RECEIPTS_ROOT_MISMATCH':
-    case 'EXECUTION_ERROR_GAS_USED_MISMATCH':
-    case 'CHAIN_ERROR_INVALID_PARENT':
-    case 'CHAIN_ERROR_KNOWN_INVALID':
-    case 'TX_ERROR_MALFORMED':
-    case 'TX_ERROR_UNKNOWN_KIND':
-    case 'TX_ERROR_TOO_LARGE':
-    case 'TX_ERROR_BAD_METHOD':
-    case 'TX_ERROR_BAD_NAME':
-    case 'TX_ERROR_BAD_ARGS':
-    case 'TX_ERROR_GAS_LIMIT_TOO_LOW':
-    case 'TX_ERROR_GAS_LIMIT_TOO_HIGH':
-    case 'TX_ERROR_BAD_SIGNATURE':
-    case 'ENCODING_ERROR_TOO_LARGE':
-    case 'ENCODING_ERROR_MALFORMED':
-    case 'ENCODING_ERROR_NON_CANONICAL':
-    case 'ENCODING_ERROR_BAD_SHAPE':
+  switch (importFault(code)) {
+    case 'invalid':
       return 'block'
     // Checked at download already (refused now only if our clock went back); and the
     // downloader imports in order from a block it has, so the rest mean trouble here.
-    case 'CONSENSUS_ERROR_TIMESTAMP_IN_FUTURE':
-    case 'CHAIN_ERROR_UNKNOWN_PARENT':
-    case 'CHAIN_ERROR_NOT_FOUND':
-    case 'VM_ERROR_DEADLINE':
-    case 'VM_ERROR_INTERNAL':
-    case 'VM_ERROR_HOST':
-    case 'VM_ERROR_CLOSED':
-    case 'STORE_ERROR_NOT_FOUND':
-    case 'STORE_ERROR_LOCKED':
-    case 'STORE_ERROR_CORRUPT':
-    case 'STORE_ERROR_INCOMPATIBLE':
-    case 'STORE_ERROR_WRONG_NETWORK':
+    case 'not-yet':
+    case 'local':
       return 'ours'
   }
 }
