@@ -167,8 +167,10 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       await this.store.write(new StoreBatch().putMeta(hash, { height: block.header.height, totalWork: 0n, status: 'invalid' }))
       throw new ChainOperationError('CHAIN_ERROR_INVALID_PARENT', `parent ${toHex(block.header.parentHash)} is invalid`)
     }
-    validateBlockBody(block, this.params, this.networkId)
+    // The header first: one hash proves the work behind it, while the body costs a signature
+    // check per transaction; a peer cannot make us verify a thousand signatures for free.
     this.consensus.validateHeader(block.header, parent, this.now())
+    validateBlockBody(block, this.params, this.networkId)
     const meta: BlockMeta = { height: block.header.height, totalWork: parentMeta.totalWork + this.consensus.work(block.header), status: 'stored' }
     if (meta.totalWork <= this.current.totalWork) {
       await this.store.write(new StoreBatch().putBlock(hash, block).putMeta(hash, meta))
