@@ -213,7 +213,15 @@ export class Node {
       mining.start()
       stops.push(() => mining.stop())
     }
-    const status = new StatusReporter({ chain, mempool, network, mining: options.mine ? mining : undefined, log, terminal: options.statusLine })
+    const status = new StatusReporter({
+      chain,
+      mempool,
+      network,
+      mining: options.mine ? mining : undefined,
+      log,
+      terminal: options.statusLine,
+      syncing: () => downloader.progress() !== false,
+    })
     status.start()
     stops.push(() => status.stop())
 

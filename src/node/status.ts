@@ -21,6 +21,8 @@ export interface StatusInit {
   readonly mining: MiningService | undefined
   readonly log: Logger
   readonly terminal: boolean
+  /** While a sync runs, its progress bar is the terminal's status line. */
+  readonly syncing: () => boolean
 }
 
 function hashRate(perSecond: number): string {
@@ -52,6 +54,7 @@ export class StatusReporter {
 
   private report(): void {
     const { chain, mempool, network, mining, log, terminal } = this.init
+    if (terminal && this.init.syncing()) return
     const fields = {
       height: chain.head.header.height,
       head: toHex(chain.head.hash).slice(0, 12),
