@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core'
 import { ChainCommand, CommandError, networkFlags } from '../cli/base-command.js'
-import { accountFlag, passwordFileFlag } from '../cli/account-flags.js'
+import { accountFlag, describeIdentity, identityResult, passwordFileFlag } from '../cli/account-flags.js'
+import { runIdentityWizard } from '../cli/identity-wizard.js'
 import { unlockForCommand } from '../cli/unlock.js'
 import { ExitCode } from '../cli/exit-codes.js'
-import { listAccounts } from '../keystore/accounts.js'
+import { listAccounts, unlockAccount } from '../keystore/accounts.js'
 import { LOG_LEVELS, createLogger } from '../log.js'
 import { resolveNetwork } from '../node/datadir.js'
 import { BUILT_IN_NETWORKS } from '../ledger/networks.js'
@@ -48,13 +49,18 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
   async run(): Promise<void> {
     const { flags } = this
     const genesis = flags.dev ? BUILT_IN_NETWORKS.dev! : await resolveNetwork(flags.datadir, flags, { allowDefault: true })
+    let account
     if ((await listAccounts(flags.datadir)).length === 0) {
       if (!process.stdin.isTTY) {
         throw new CommandError(`no identity in ${flags.datadir}: create one with \`chain init --datadir ${flags.datadir}\``, ExitCode.Failure)
       }
-      await this.config.runCommand('init', ['--datadir', flags.datadir])
+      // The login of a new user: create the identity, then unlock it with the password just chosen.
+      const created = await runIdentityWizard(flags.datadir, { lightKdf: false, mnemonic: true })
+      this.logToStderr(['Identity created.', ...describeIdentity(identityResult(created.account))].join('\n'))
+      account = await unlockAccount(created.account.path, created.password)
+    } else {
+      account = await unlockForCommand(flags.datadir, { account: flags.account, passwordFile: flags['password-file'] })
     }
-    const account = await unlockForCommand(flags.datadir, { account: flags.account, passwordFile: flags['password-file'] })
     const log = createLogger({ level: flags['log-level'], format: flags['log-format'], component: 'node' })
     const node = await Node.start({
       datadir: flags.datadir,
