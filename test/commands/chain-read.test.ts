@@ -1,11 +1,16 @@
 /**
- * `chain block show` and `chain tx show` on a data dir with no node running: they open the
- * chain database themselves.
+ * The commands that read a data dir with no node running (`block show`, `tx show`,
+ * `db verify`), and `genesis`.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import { ClassicLevel } from 'classic-level'
+import { networkIdOf } from '../../src/chain/genesis-block.js'
 import { toHex } from '../../src/encoding/bytes.js'
+import { parseGenesis } from '../../src/ledger/genesis.js'
+import { BUILT_IN_NETWORKS } from '../../src/ledger/networks.js'
+import { keys } from '../../src/store/keys.js'
 import { blockHash, transactionHashes } from '../../src/ledger/block.js'
 import { chainDbDir, ensureNetworkDir } from '../../src/node/datadir.js'
 import { errorLine, runChain } from '../helpers/cli.js'
@@ -60,4 +65,40 @@ test('block show and tx show read a data dir offline, with --json shapes, exit c
   const noChain = await runChain(['block', 'show', '--datadir', join(datadir, 'empty')])
   assert.equal(noChain.code, 1)
   assert.equal(errorLine(noChain.stderr), `no chain data in ${join(datadir, 'empty')}: run \`chain node\` first`)
+})
+
+test('db verify finds a consistent database consistent and a damaged one damaged (exit 5)', async (t) => {
+  const datadir = await tempDir(t)
+  const genesis = testGenesis()
+  await ensureNetworkDir(datadir, genesis)
+  const path = chainDbDir(datadir, genesis.network)
+  const chain = await openTestChain(t, genesis, path)
+  await extendChain(chain, 4, (height) => (height === 3 ? [signed(chain, testKey('verify bob'), 0, { kind: 'participant', name: null })] : []))
+  await chain.close()
+
+  const good = await runChain(['db', 'verify', '--json', '--datadir', datadir])
+  assert.equal(good.code, 0, good.stderr)
+  assert.deepEqual(JSON.parse(good.stdout), { height: 4, head: toHex(chain.head.hash), blocks: 5, transactions: 1, stateKeys: 1, problems: [] })
+
+  // lose the canonical index entry of height 2, as a bad disk might
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+  await db.del(keys.canonical(2))
+  await db.close()
+  const bad = await runChain(['db', 'verify', '--datadir', datadir])
+  assert.equal(bad.code, 5)
+  // the missing entry itself, and the total work of height 3 that can no longer be checked against it
+  assert.match(bad.stdout, /problem: height 2: canonical index does not name [0-9a-f]{64}\n/)
+  assert.match(bad.stdout, /problem: height 3: total work does not add up\n/)
+  assert.equal(errorLine(bad.stderr), 'the database has 2 problem(s)')
+})
+
+test('genesis prints a genesis file that parses back, and the network id', async () => {
+  const dev = await runChain(['genesis', '--network', 'dev', '--json'])
+  assert.equal(dev.code, 0, dev.stderr)
+  const { networkId, genesis } = JSON.parse(dev.stdout) as { networkId: string; genesis: object }
+  assert.equal(networkId, toHex(await networkIdOf(BUILT_IN_NETWORKS.dev!)))
+  assert.deepEqual(parseGenesis(JSON.stringify(genesis)), BUILT_IN_NETWORKS.dev)
+  const text = await runChain(['genesis', '--network', 'main'])
+  assert.deepEqual(parseGenesis(text.stdout), BUILT_IN_NETWORKS.main)
+  assert.equal(text.stderr.trim(), `network id ${toHex(await networkIdOf(BUILT_IN_NETWORKS.main!))}`)
 })
