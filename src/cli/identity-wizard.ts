@@ -1,15 +1,16 @@
 /**
- * The identity wizard at a terminal: a password asked twice (hidden, weak ones refused), a new
- * id with its 24-word recovery phrase shown once and checked, then the keystore written. Used by
- * `chain init`, and by `chain node` when a data dir has no identity yet (which then unlocks the
- * new keystore with the password just chosen, rather than asking for it a third time).
+ * Creating identities. The wizard at a terminal: a password asked twice (hidden, weak ones
+ * refused), a new id with its 24-word recovery phrase shown once and checked, then the keystore
+ * written; used by `chain init`, and by `chain node` when a data dir has no identity yet (which
+ * then unlocks the new keystore with the password just chosen, rather than asking a third time).
+ * And the same without questions, for scripts and `chain account new`.
  */
 import { randomInt } from 'node:crypto'
 import { publicKeyOf } from '../crypto/ed25519.js'
 import { formatParticipantId, participantIdOf } from '../crypto/identity.js'
-import { recoverAccount, type AccountInfo } from '../keystore/accounts.js'
+import { createAccount, recoverAccount, type AccountInfo } from '../keystore/accounts.js'
 import { generateMnemonic, secretKeyFromMnemonic } from '../keystore/mnemonic.js'
-import { formatMnemonic } from './account-flags.js'
+import { formatMnemonic, identityResult, type IdentityResult } from './account-flags.js'
 import { CommandError } from './base-command.js'
 import { askLine, readPassword } from './password.js'
 
@@ -75,4 +76,15 @@ async function confirmWords(mnemonic: string): Promise<void> {
     }
   }
   process.stderr.write('Confirmed.\n')
+}
+
+/**
+ * A new account without questions beyond the password (from `--password-file`, `CHAIN_PASSWORD`
+ * or a prompt, held to the strength rules): what `chain init` does in a script and `chain
+ * account new` always does.
+ */
+export async function createIdentity(datadir: string, options: WizardOptions & { readonly passwordFile: string | undefined }): Promise<IdentityResult> {
+  const password = await readPassword({ passwordFile: options.passwordFile, confirm: true })
+  const account = await createAccount(datadir, password, { lightKdf: options.lightKdf })
+  return identityResult(account, options.mnemonic ? account.mnemonic : undefined)
 }

@@ -12,9 +12,9 @@ import {
   passwordFileFlag,
   type IdentityResult,
 } from '../cli/account-flags.js'
-import { runIdentityWizard } from '../cli/identity-wizard.js'
-import { PASSWORD_ENV, readPassword } from '../cli/password.js'
-import { createAccount, listAccounts } from '../keystore/accounts.js'
+import { createIdentity, runIdentityWizard } from '../cli/identity-wizard.js'
+import { PASSWORD_ENV } from '../cli/password.js'
+import { listAccounts } from '../keystore/accounts.js'
 
 export default class Init extends ChainCommand<typeof Init> {
   static override summary = 'Create this node’s identity: an Ed25519 key pair, its id, and an encrypted keystore.'
@@ -60,10 +60,8 @@ It refuses to run where an identity already exists: add more accounts with \`cha
     return result
   }
 
-  private async unattended(): Promise<IdentityResult> {
-    const password = await readPassword({ passwordFile: this.flags['password-file'], confirm: true })
-    const account = await createAccount(this.flags.datadir, password, { lightKdf: this.flags['light-kdf'] })
-    return identityResult(account, this.flags.mnemonic ? account.mnemonic : undefined)
+  private unattended(): Promise<IdentityResult> {
+    return createIdentity(this.flags.datadir, { passwordFile: this.flags['password-file'], lightKdf: this.flags['light-kdf'], mnemonic: this.flags.mnemonic })
   }
 
   private async wizard(): Promise<IdentityResult> {

@@ -3,16 +3,8 @@
  * phrase. (`chain init` makes the first one, the node's identity.)
  */
 import { ChainCommand } from '../../cli/base-command.js'
-import {
-  describeIdentity,
-  identityResult,
-  lightKdfFlag,
-  mnemonicFlag,
-  passwordFileFlag,
-  type IdentityResult,
-} from '../../cli/account-flags.js'
-import { readPassword } from '../../cli/password.js'
-import { createAccount } from '../../keystore/accounts.js'
+import { describeIdentity, lightKdfFlag, mnemonicFlag, passwordFileFlag, type IdentityResult } from '../../cli/account-flags.js'
+import { createIdentity } from '../../cli/identity-wizard.js'
 
 export default class AccountNew extends ChainCommand<typeof AccountNew> {
   static override summary = 'Create another account: a new key pair, id, keystore file and recovery phrase.'
@@ -34,9 +26,7 @@ export default class AccountNew extends ChainCommand<typeof AccountNew> {
   }
 
   public async run(): Promise<IdentityResult> {
-    const password = await readPassword({ passwordFile: this.flags['password-file'], confirm: true })
-    const account = await createAccount(this.flags.datadir, password, { lightKdf: this.flags['light-kdf'] })
-    const result = identityResult(account, this.flags.mnemonic ? account.mnemonic : undefined)
+    const result = await createIdentity(this.flags.datadir, { passwordFile: this.flags['password-file'], lightKdf: this.flags['light-kdf'], mnemonic: this.flags.mnemonic })
     if (!this.jsonEnabled()) this.log(['Account created.', ...describeIdentity(result)].join('\n'))
     return result
   }
