@@ -18,6 +18,7 @@ import {
   runChain,
   secretFile,
   tempDir,
+  readWizardPhrase,
 } from '../helpers/cli.js'
 
 let dir: { path: string; remove: () => Promise<void> }
@@ -104,10 +105,7 @@ describe('chain init, the wizard in a pseudo-terminal', { skip: havePython3Pty()
       await session.expect('Repeat it: ')
       await session.send(`${GOOD_PASSWORD}\r`)
 
-      const [id] = await session.expect('Your participant id: (ch1[02-9ac-hj-np-z]{38})')
-      await session.expect('Press Enter once they are written down\\. ')
-      const words = [...session.output.matchAll(/(\d+)\. ([a-z]+)/g)].map((match) => match[2]!)
-      assert.equal(words.length, 24)
+      const { id, words } = await readWizardPhrase(session)
       const mnemonic = words.join(' ')
       assert.ok(validateMnemonic(mnemonic, wordlist))
       await session.send('\r')

@@ -3,6 +3,7 @@
  * tests: plainly with pipes, or in a real pseudo-terminal through test/commands/pty-driver.py.
  * Every wait is bounded; a child that outlives its bound is killed.
  */
+import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -167,4 +168,16 @@ export class PtySession {
       }
     })
   }
+}
+
+/**
+ * The wizard's phrase screen, read as a person would: the id it shows and the 24 words
+ * (asserted to be 24), once it waits for Enter.
+ */
+export async function readWizardPhrase(session: PtySession): Promise<{ id: string; words: string[] }> {
+  const [id] = await session.expect('Your participant id: (ch1[02-9ac-hj-np-z]{38})')
+  await session.expect('Press Enter once they are written down\\. ')
+  const words = [...session.output.matchAll(/(\d+)\. ([a-z]+)/g)].map((match) => match[2]!)
+  assert.equal(words.length, 24, 'the wizard shows 24 words')
+  return { id: id!, words }
 }

@@ -15,7 +15,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { DEFAULT_P2P_PORT, DEFAULT_RPC_PORT } from '../../src/node/node.js'
 import { RpcClient, type NodeInfo } from '../../src/rpc/client.js'
-import { GOOD_PASSWORD, havePython3Pty, PtySession, REPO_ROOT, runChain, tempDir } from '../helpers/cli.js'
+import { GOOD_PASSWORD, havePython3Pty, PtySession, readWizardPhrase, REPO_ROOT, runChain, tempDir } from '../helpers/cli.js'
 
 /** The README's command, word for word. */
 const QUICK_START = ['npx', 'chain', 'node', '--dev']
@@ -57,10 +57,7 @@ test('the README quick start: `npx chain node --dev` creates an identity, mines,
   await session.send(`${GOOD_PASSWORD}\r`)
   await session.expect('Repeat it: ')
   await session.send(`${GOOD_PASSWORD}\r`)
-  const [id] = await session.expect('Your participant id: (ch1[02-9ac-hj-np-z]{38})')
-  await session.expect('Press Enter once they are written down\\. ')
-  const words = [...session.output.matchAll(/(\d+)\. ([a-z]+)/g)].map((match) => match[2]!)
-  assert.equal(words.length, 24)
+  const { id, words } = await readWizardPhrase(session)
   await session.send('\r')
   for (let i = 0; i < 3; i++) {
     const [position] = await session.expect('Word #(\\d+): ')
