@@ -11,3 +11,9 @@ export const MEMPOOL_MAX_BYTES = 64 * MIB
  * sender to crowd out everybody else.
  */
 export const MEMPOOL_MAX_PER_SENDER = 64
+/**
+ * Transactions that left the pool without being included are remembered, with the reason, so
+ * that `chain tx show` and `tx send --wait` can say "dropped: REASON" rather than "not found".
+ * The most recent this many are kept: a wallet asks within seconds of sending.
+ */
+export const MEMPOOL_DEPARTURES_KEPT = 4_096

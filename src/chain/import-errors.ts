@@ -66,9 +66,9 @@ export function importFault(code: ImportErrorCode): ImportFault {
     case 'CHAIN_ERROR_UNKNOWN_PARENT':
     case 'CHAIN_ERROR_NOT_FOUND':
       return 'not-yet'
-    case 'VM_ERROR_DEADLINE':
     case 'VM_ERROR_INTERNAL':
     case 'VM_ERROR_HOST':
+    case 'VM_ERROR_BINARY':
     case 'VM_ERROR_CLOSED':
     case 'STORE_ERROR_NOT_FOUND':
     case 'STORE_ERROR_LOCKED':

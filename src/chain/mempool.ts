@@ -12,12 +12,15 @@
  *   (they could never be included without it).
  * - Included transactions leave; transactions of blocks that a reorganisation abandons
  *   come back, if they are still valid on the new head.
+ * - Every other departure has a reason (`DropReason`), told to the `onDrop` listener (the node
+ *   logs it) and remembered for the last MEMPOOL_DEPARTURES_KEPT transactions, so a wallet
+ *   waiting for one learns why it will never be included.
  */
 import { ChainError } from '../errors.js'
 import { toHex } from '../encoding/bytes.js'
 import { formatParticipantId } from '../crypto/identity.js'
 import { encodeTransaction, senderOf, transactionHash, type Transaction } from '../ledger/transaction.js'
-import { MEMPOOL_MAX_BYTES, MEMPOOL_MAX_PER_SENDER, MEMPOOL_MAX_TXS } from './constants.js'
+import { MEMPOOL_DEPARTURES_KEPT, MEMPOOL_MAX_BYTES, MEMPOOL_MAX_PER_SENDER, MEMPOOL_MAX_TXS } from './constants.js'
 
 export type MempoolErrorCode =
   | 'MEMPOOL_ERROR_KNOWN' // the same transaction is already in the pool
@@ -31,6 +34,21 @@ export class MempoolError extends ChainError<MempoolErrorCode, { detail: string 
   constructor(code: MempoolErrorCode, detail: string) {
     super(code, { detail }, detail)
   }
+}
+
+/** Why a transaction left the pool without being included. */
+export type DropReason =
+  | 'replaced' // a transaction of the same sender and nonce with a higher gas limit took its place
+  | 'evicted' // the pool was full and it was the oldest (or came after the oldest of its sender)
+  | 'stale' // its nonce was used on chain by another transaction (or its sender got registered another way)
+  | 'unincludable' // a block could not include it (a rule of the state, or this node could not execute it)
+  | 'predecessor-dropped' // an earlier nonce of its sender left the pool, so this one can never be included
+
+export interface Departure {
+  readonly tx: Transaction
+  readonly reason: DropReason
+  /** One line on the particular case (the error a block met, the replacement's hash). */
+  readonly detail: string
 }
 
 /** What the pool needs to know of the head state: a sender's next nonce, `undefined` if unregistered. */
@@ -51,6 +69,11 @@ export interface MempoolLimits {
   readonly maxPerSender: number
 }
 
+export interface MempoolInit extends Partial<MempoolLimits> {
+  /** Told of every transaction that leaves the pool without being included. */
+  readonly onDrop?: (hash: string, departure: Departure) => void
+}
+
 export class Mempool {
   private readonly byHash = new Map<string, Entry>()
   /** sender → nonce → entry */
@@ -60,12 +83,22 @@ export class Mempool {
   /** Bumped on every admission: lets a miner tell whether its block template is stale. */
   version = 0
   private readonly limits: MempoolLimits
+  /** Recent departures by hash, oldest first (Map order). */
+  private readonly departures = new Map<string, Departure>()
+  private readonly onDrop: ((hash: string, departure: Departure) => void) | undefined
 
   constructor(
     private readonly nonceOf: NonceLookup,
-    limits: Partial<MempoolLimits> = {},
+    init: MempoolInit = {},
   ) {
+    const { onDrop, ...limits } = init
     this.limits = { maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, maxPerSender: MEMPOOL_MAX_PER_SENDER, ...limits }
+    this.onDrop = onDrop
+  }
+
+  /** Why the transaction `hash` left the pool, if it did recently without being included. */
+  departure(hash: Uint8Array): Departure | undefined {
+    return this.departures.get(toHex(hash))
   }
 
   get size(): number {
@@ -111,9 +144,10 @@ export class Mempool {
     if (existing !== undefined && tx.gasLimit <= existing.tx.gasLimit) {
       throw new MempoolError('MEMPOOL_ERROR_REPLACEMENT_TOO_LOW', `a transaction with nonce ${tx.nonce} is pending; a replacement needs a gas limit above ${existing.tx.gasLimit}`)
     }
-    if (existing !== undefined) this.remove(existing)
+    if (existing !== undefined) this.depart(existing, 'replaced', `by ${hashHex}`)
     const entry: Entry = { tx, hash: hashHex, sender, bytes: encoded.length, sequence: this.sequence++ }
     this.insert(entry)
+    this.departures.delete(hashHex)
     this.version++
     return { hash, replaced: existing?.tx, evicted: this.evictOverflow() }
   }
@@ -134,12 +168,22 @@ export class Mempool {
     if (nonces?.size === 0) this.bySender.delete(entry.sender)
   }
 
+  /** Removes an entry that leaves without being included, and remembers why. */
+  private depart(entry: Entry, reason: DropReason, detail: string): void {
+    this.remove(entry)
+    const departure: Departure = { tx: entry.tx, reason, detail }
+    this.departures.set(entry.hash, departure)
+    if (this.departures.size > MEMPOOL_DEPARTURES_KEPT) this.departures.delete(this.departures.keys().next().value!)
+    this.onDrop?.(entry.hash, departure)
+  }
+
   /** Removes an entry and its sender's later nonces, which could never be included without it. */
-  private removeWithSuccessors(entry: Entry): Transaction[] {
+  private removeWithSuccessors(entry: Entry, reason: DropReason, detail: string): Transaction[] {
     const removed: Transaction[] = []
     for (const other of [...(this.bySender.get(entry.sender)?.values() ?? [])]) {
       if (other.tx.nonce >= entry.tx.nonce) {
-        this.remove(other)
+        if (other === entry) this.depart(other, reason, detail)
+        else this.depart(other, 'predecessor-dropped', `nonce ${entry.tx.nonce} (${entry.hash}) left the pool: ${reason}`)
         removed.push(other.tx)
       }
     }
@@ -150,7 +194,7 @@ export class Mempool {
   private evictOverflow(): Transaction[] {
     const evicted: Transaction[] = []
     while (this.byHash.size > this.limits.maxTxs || this.bytes > this.limits.maxBytes) {
-      evicted.push(...this.removeWithSuccessors(this.byHash.values().next().value!))
+      evicted.push(...this.removeWithSuccessors(this.byHash.values().next().value!, 'evicted', 'the pool was full and it was the oldest'))
     }
     return evicted
   }
@@ -181,10 +225,10 @@ export class Mempool {
     }
   }
 
-  /** Drops a transaction (a block could not include it) with its sender's later nonces. */
-  drop(tx: Transaction): Transaction[] {
+  /** Drops a transaction a block could not include (`why`: the error it met), with its sender's later nonces. */
+  drop(tx: Transaction, why: string): Transaction[] {
     const entry = this.byHash.get(toHex(transactionHash(encodeTransaction(tx))))
-    return entry === undefined ? [] : this.removeWithSuccessors(entry)
+    return entry === undefined ? [] : this.removeWithSuccessors(entry, 'unincludable', why)
   }
 
   /** The nonce a new transaction of `sender` should carry: chain nonce plus its contiguous pending ones. */
@@ -209,7 +253,7 @@ export class Mempool {
       const next = this.nonceOf(senderOf(first.tx))
       for (const entry of [...nonces.values()]) {
         const stale = entry.tx.kind === 'participant' ? next !== undefined : entry.tx.nonce < (next ?? 0)
-        if (stale) this.remove(entry)
+        if (stale) this.depart(entry, 'stale', entry.tx.kind === 'participant' ? 'its sender is registered' : `nonce ${entry.tx.nonce} is used on chain`)
       }
     }
     const readmitted: Transaction[] = []

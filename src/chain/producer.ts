@@ -2,8 +2,10 @@
  * Block production: picks transactions for a new block on the head, executes them, and fills
  * in the header (everything but the seal, which the consensus finds).
  *
- * Transactions that break a rule of the state (a stale nonce, a sender not registered) or that
- * this node cannot execute are left out and reported, so the caller can drop them from its pool.
+ * Every candidate that fits is included, whatever its outcome: one that runs out of gas or
+ * reverts is included with that receipt (its sender pays for what it used). Transactions that
+ * break a rule of the state (a stale nonce, a sender not registered) or that this node cannot
+ * execute at all (VmError) are left out and reported, so the caller can drop them from its pool.
  */
 import { ADDRESS_BYTES } from '../crypto/identity.js'
 import { BLOCK_VERSION, encodeBlock, transactionsRoot, type Block } from '../ledger/block.js'
@@ -17,12 +19,6 @@ import type { Chain } from './chain.js'
 
 /** Bytes the block's framing adds around its transactions (array headers, a byte-string header each). */
 const TX_FRAMING_BYTES = 8
-/**
- * Wall-clock cap on executing one candidate transaction. Gas bounds operations, not time, and a
- * built-in can do much work in one operation (docs/contracts.md, "What gas does not measure"):
- * a transaction that is slow for its gas is left out of our blocks rather than stalling mining.
- */
-const PRODUCE_TX_DEADLINE_MS = 2_000
 
 export interface ProducedBlock {
   /** The block with its seal still empty. */
@@ -62,7 +58,7 @@ export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, pr
       if (size + txSize > chain.params.maxBlockBytes || tx.gasLimit > gasLeft) continue
       state.checkpoint()
       try {
-        const receipt = chain.executor.applyTransaction(state, tx, info, gasLeft, undefined, PRODUCE_TX_DEADLINE_MS)
+        const receipt = chain.executor.applyTransaction(state, tx, info, gasLeft)
         state.commit()
         included.push(tx)
         receipts.push(receipt)

@@ -27,11 +27,6 @@ export interface ContractQuery {
 const NOBODY = formatParticipantId(new Uint8Array(ADDRESS_BYTES))
 /** Gas of a query unless the caller asks for more (up to the block gas limit): a generous read. */
 const QUERY_DEFAULT_GAS = 50_000_000
-/**
- * Wall-clock cap of a query: queries hold the chain's lock, and a contract can be slow for its
- * gas (docs/contracts.md), so a query may not stall imports for long.
- */
-const QUERY_DEADLINE_MS = 5_000
 
 /**
  * Runs `query` and returns what it returned, reverted with, or ran out of. Throws
@@ -52,7 +47,6 @@ export function queryContract(chain: Chain, query: ContractQuery): Promise<Execu
       method: query.method,
       args: query.args,
       gasLimit: Math.min(query.gasLimit ?? QUERY_DEFAULT_GAS, chain.params.blockGasLimit),
-      deadlineMs: QUERY_DEADLINE_MS,
     })
   })
 }

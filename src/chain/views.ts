@@ -114,10 +114,15 @@ export function receiptView(receipt: Receipt): ReceiptView {
   }
 }
 
-/** A transaction with where it stands: in a block (with its receipt), or pending in a mempool. */
+/**
+ * A transaction with where it stands: in a block (with its receipt), pending in a mempool, or
+ * dropped from it (with the reason) and never to be included.
+ */
 export type TransactionStatusView = TransactionView & {
   /** Waiting in the node's mempool, not in a block yet. */
   readonly pending: boolean
+  /** Why the node's mempool let it go without a block including it (src/chain/mempool.ts, `DropReason`). */
+  readonly dropped: { readonly reason: string; readonly detail: string } | null
   readonly block: { readonly hash: string; readonly height: number; readonly index: number } | null
   readonly receipt: ReceiptView | null
 }

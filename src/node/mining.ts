@@ -82,10 +82,8 @@ export class MiningService {
         const parent = chain.head.hash
         const version = mempool.version
         const { block, skipped } = await produceBlock(chain, mempool.pending(), this.init.producer, Date.now())
-        for (const { tx, error } of skipped) {
-          mempool.drop(tx)
-          log.debug('dropped a transaction a block could not include', { nonce: tx.nonce, error: errorMessage(error) })
-        }
+        // The pool logs each drop, with its reason.
+        for (const { tx, error } of skipped) mempool.drop(tx, errorMessage(error))
         if (!bytesEqual(parent, chain.head.hash)) continue
         this.attempt = new AbortController()
         this.attemptParent = parent

@@ -116,13 +116,17 @@ export class Node {
 
     const sealer = new PowMiner()
     stops.push(() => sealer.close())
-    const vm = new ContractVm()
+    const vm = new ContractVm({
+      onSlowExecution: (contract, elapsedMs) => log.warn('a contract execution is taking long (it will finish: gas bounds it)', { contract, seconds: Math.round(elapsedMs / 1000) }),
+    })
     stops.push(() => vm.close())
     const chain = await Chain.open({ path: chainDbDir(datadir, genesis.network), genesis, consensus: createConsensus(genesis, sealer), vm, create: true })
     stops.push(() => chain.close())
     log.info('chain opened', { network: genesis.network, id: toHex(chain.networkId).slice(0, 16), height: chain.head.header.height, head: toHex(chain.head.hash) })
 
-    const mempool = new Mempool((sender) => readParticipant(chain.stateAt(), sender)?.nonce)
+    const mempool = new Mempool((sender) => readParticipant(chain.stateAt(), sender)?.nonce, {
+      onDrop: (hash, { reason, detail }) => log.info('transaction dropped from the pool', { hash, reason, detail }),
+    })
     // The network's callbacks need the node, and the node needs the network: bound late.
     const late: { node?: Node } = {}
     const network = await createNetwork(

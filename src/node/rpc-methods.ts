@@ -117,13 +117,17 @@ export function rpcMethods(context: RpcContext): RpcMethods {
         return {
           ...transactionView(found.tx, found.hash),
           pending: false,
+          dropped: null,
           block: { hash: toHex(found.blockHash), height: found.height, index: found.index },
           receipt: found.receipt === undefined ? null : receiptView(found.receipt),
         }
       }
       const pending = mempool.get(hash)
-      if (pending === undefined) throw notFound('transaction')
-      return { ...transactionView(pending, hash), pending: true, block: null, receipt: null }
+      if (pending !== undefined) return { ...transactionView(pending, hash), pending: true, dropped: null, block: null, receipt: null }
+      const departed = mempool.departure(hash)
+      if (departed === undefined) throw notFound('transaction')
+      const dropped = { reason: departed.reason, detail: departed.detail }
+      return { ...transactionView(departed.tx, hash), pending: false, dropped, block: null, receipt: null }
     },
 
     getReceipt: (raw) => {

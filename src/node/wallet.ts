@@ -12,8 +12,13 @@ import type { RpcClient } from '../rpc/client.js'
 /** How often `--wait` asks the node whether the transaction is in a block. */
 const INCLUSION_POLL_MS = 250
 
-export class WalletError extends ChainError<'WALLET_ERROR_TIMEOUT' | 'WALLET_ERROR_BAD_NODE', { detail: string }> {
-  constructor(code: 'WALLET_ERROR_TIMEOUT' | 'WALLET_ERROR_BAD_NODE', detail: string) {
+export type WalletErrorCode =
+  | 'WALLET_ERROR_TIMEOUT' // the transaction was not in a block within the wait
+  | 'WALLET_ERROR_DROPPED' // the node's mempool let the transaction go: it will never be included
+  | 'WALLET_ERROR_BAD_NODE' // the node answered something no node should
+
+export class WalletError extends ChainError<WalletErrorCode, { detail: string }> {
+  constructor(code: WalletErrorCode, detail: string) {
     super(code, { detail }, detail)
   }
 }
@@ -42,12 +47,16 @@ export async function signAndSend(client: RpcClient, account: SigningAccount, pa
   return { hash, tx }
 }
 
-/** Polls the node until the transaction is in a block; `WALLET_ERROR_TIMEOUT` after `timeoutMs`. */
+/**
+ * Polls the node until the transaction is in a block; `WALLET_ERROR_DROPPED` as soon as the
+ * node says it dropped it, `WALLET_ERROR_TIMEOUT` after `timeoutMs`.
+ */
 export async function waitForInclusion(client: RpcClient, hash: string, timeoutMs: number): Promise<TransactionStatusView> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const found = await client.call<TransactionStatusView>('getTransaction', { hash })
     if (!found.pending && found.receipt !== null) return found
+    if (found.dropped !== null) throw new WalletError('WALLET_ERROR_DROPPED', `transaction ${hash} dropped: ${found.dropped.reason} (${found.dropped.detail})`)
     if (Date.now() >= deadline) throw new WalletError('WALLET_ERROR_TIMEOUT', `transaction ${hash} was not included within ${timeoutMs / 1000} s (it may still be)`)
     await sleep(INCLUSION_POLL_MS)
   }

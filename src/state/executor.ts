@@ -104,10 +104,9 @@ export class BlockExecutor {
   /**
    * Applies one transaction to `state` with `gasLeft` gas left in the block. Stateful rule
    * violations throw `ExecutionError` and leave `state` unchanged; `VmError` (this node could not
-   * run the code, or not within `deadlineMs`, a cap for block production) propagates, also
-   * leaving `state` unchanged.
+   * run the code) propagates, also leaving `state` unchanged.
    */
-  applyTransaction(state: StateOverlay, tx: Transaction, block: BlockInfo, gasLeft: number, index?: number, deadlineMs?: number): Receipt {
+  applyTransaction(state: StateOverlay, tx: Transaction, block: BlockInfo, gasLeft: number, index?: number): Receipt {
     if (tx.gasLimit > gasLeft) {
       throw new ExecutionError('EXECUTION_ERROR_BLOCK_GAS_EXCEEDED', `gas limit ${tx.gasLimit} above the ${gasLeft} left in the block`, index)
     }
@@ -119,7 +118,7 @@ export class BlockExecutor {
       return { status: 'ok', gasUsed: intrinsic, result: null, error: null, events: [], touched: [], contract: null }
     }
     const host = new OverlayContractHost(state, sender)
-    const request = { host, block, sender: formatParticipantId(sender), gasLimit: tx.gasLimit - intrinsic, ...(deadlineMs === undefined ? {} : { deadlineMs }) }
+    const request = { host, block, sender: formatParticipantId(sender), gasLimit: tx.gasLimit - intrinsic }
     let outcome: ExecutionOutcome
     let created: Uint8Array | null = null
     if (tx.kind === 'contract-deploy') {

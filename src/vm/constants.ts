@@ -1,7 +1,8 @@
 /**
  * Constants of the contract VM: the gas schedule, the limits every node must apply alike
  * (protocol constants: changing one changes which transactions succeed), and the local safety
- * settings that never decide an outcome (the deadline, the sandbox thread's stack).
+ * settings that never decide an outcome (the slow-execution alarm, the instance cache, the sandbox
+ * thread's stack).
  *
  * Gas is calibrated to time on the reference machine (2 shared cores, Node 24, the
  * quickjs-emscripten 0.32 RELEASE_SYNC build): one gas is about 2.5 ns of work, 400 gas per
@@ -18,22 +19,28 @@ const SECOND_MS = 1000
 // Gas schedule
 
 /**
- * QuickJS calls the interrupt handler once every 10,000 counted operations (function calls and
- * backward jumps, `JS_INTERRUPT_COUNTER_INIT` in quickjs.c) and once every 10,000 steps of a
- * regular expression. One such tick of plain code (loops, calls) took 0.22-0.26 ms here, so it
- * is priced at 100,000 gas. The counter lives in the QuickJS context and every frame gets a
- * fresh context, so the ticks of a call never depend on what ran before it.
+ * Gas is counted by the metered QuickJS binary in fuel: about one fuel per WebAssembly
+ * instruction, charged per straight-line region (tools/metering/instrument.ts). A gas is
+ * FUEL_PER_GAS fuel, which keeps the unit where the rest of the schedule and the block gas limit
+ * were calibrated: about 2.5 ns of work on the reference machine (bench/vm.bench.ts, "wall time
+ * of a million gas"; docs/contracts.md has the figures).
  */
-export const GAS_PER_TICK = 100_000
+export const FUEL_PER_GAS = 32
 
 /**
- * Every frame (the outer call and each nested `call`) creates a QuickJS context and installs
- * the contract API: ~0.1 ms here; compiling the contract is the per-byte cost below. The
- * frame's first operation is also a tick (QuickJS's counter starts at zero in a new context).
+ * Every frame (the outer call and each nested `call`): crossing into the contract's instance and
+ * restoring its snapshot afterwards, measured at ~20-40 µs here for a call that writes little.
+ * The work the call itself does is metered on top.
  */
-export const FRAME_GAS = 40_000
-/** Compiling and linking the contract source: ~80-100 ns per byte of source here. */
-export const CODE_GAS_PER_BYTE = 40
+export const FRAME_GAS = 10_000
+
+/**
+ * Gas a contract's module may use while it loads (its top-level code), at deploy and whenever
+ * a node sets the contract up again (a restart, an evicted cache). A deploy pays what loading
+ * really used; the cap bounds the unpaid work of setting a contract up again. Top-level code
+ * should be declarations: this is far above what any declarations need.
+ */
+export const MODULE_LOAD_GAS_LIMIT = 20_000_000
 
 /** A state read (`state.get`, `state.has`): a round trip to the host and a trie lookup there. */
 export const STATE_READ_GAS = 4_000
@@ -58,18 +65,13 @@ export const CALL_GAS = 5_000
 // Protocol limits: the same on every node, or nodes disagree on which calls succeed
 
 /**
- * Memory of one execution (all its frames together): how far its WebAssembly memory may grow
- * beyond QUICKJS_INITIAL_MEMORY_BYTES, and also QuickJS's own limit (which in this build
- * counts 8 bytes per live allocation plus the size asked for; see src/vm/worker.ts). Tens of
- * MiB hold any honest contract's working set many times over and bound what a memory bomb
- * costs the node. Every execution gets a fresh QuickJS instance, so where the limit falls
- * never depends on earlier calls.
+ * Memory of one frame, as QuickJS counts it (8 bytes per live allocation plus the size asked
+ * for). Each contract runs in its own instance of fixed size (src/vm/metered/layout.ts: 48 MiB,
+ * of which ~41 MiB heap), so this limit is what stops a memory bomb, with a clean "out of
+ * memory" the contract may catch. Every call starts from the same snapshot, so where the limit
+ * falls never depends on earlier calls.
  */
 export const MEMORY_LIMIT_BYTES = 32 * MIB
-
-/** The memory a QuickJS instance of quickjs-emscripten 0.32 starts with (its 5 MiB stack included). */
-export const QUICKJS_INITIAL_MEMORY_BYTES = 16 * MIB
-export const WASM_PAGE_BYTES = 64 * KIB
 
 /**
  * Stack of one execution (all frames), as QuickJS counts it (the WebAssembly shadow stack).
@@ -79,7 +81,7 @@ export const WASM_PAGE_BYTES = 64 * KIB
  */
 export const MAX_STACK_BYTES = 256 * KIB
 
-/** Nested calls deep (the outer frame is depth 1). Each frame is a QuickJS context of ~150 KiB. */
+/** Nested calls deep (the outer frame is depth 1). Each frame runs in an instance of its own. */
 export const MAX_CALL_DEPTH = 16
 
 /** A state key, in UTF-8 bytes: keys are names (`balance:ch1…`), not data. */
@@ -101,19 +103,24 @@ export const MAX_ERROR_CHARS = 256
 // Local safety settings: they protect this node and never decide a transaction's outcome
 
 /**
- * Wall-clock limit on one execution, after which `VmError` VM_ERROR_DEADLINE is thrown and the
- * sandbox thread is replaced: DEADLINE_BASE_MS plus DEADLINE_MS_PER_MILLION_GAS for each million
- * gas of the request's limit. Measured here (bench/vm.bench.ts, "wall time of a million gas"),
- * a million gas took 2.5-3.5 ms of plain loops and calls, 4-8 ms of state writes, 9-12 ms of
- * string building, 53-88 ms of object churn, 68-107 ms of regular expressions, 95 ms of a Map
- * growing to the memory limit and 200-270 ms of JSON round trips: a tick prices a fixed count
- * of operations, and native built-ins do far more per operation than the interpreter. Six times
- * the slowest of these leaves room for a slower machine; a full block of the built-in networks
- * (200,000,000 gas) gets 305 s. Hostile code can still get there: a built-in that scans a long
- * string costs one operation (see docs/contracts.md).
+ * An execution still running after this long is logged (once), as an alarm: it decides nothing.
+ * Gas bounds every execution (a full block of 200,000,000 gas is well under a minute of work
+ * even for the slowest built-ins), so a long one means a slow or overloaded machine.
  */
-export const DEADLINE_BASE_MS = 5 * SECOND_MS
-export const DEADLINE_MS_PER_MILLION_GAS = 1_500
+export const EXECUTION_ALARM_MS = 10 * SECOND_MS
+
+/**
+ * Bytes the sandbox thread keeps in idle contract instances (their snapshots and the pages
+ * their calls touched), least recently used out first. A token contract's instance keeps
+ * ~0.5 MiB; 256 MiB holds hundreds of contracts.
+ */
+export const INSTANCE_CACHE_BYTES = 256 * MIB
+
+/** Blank instances made ahead, between executions (more after a nested call found none free). */
+export const SPARE_INSTANCES = 2
+
+/** Instances of one sandbox thread at most: each reserves its own 48 MiB memory. */
+export const MAX_INSTANCES = 64
 
 /**
  * The sandbox thread's stack. QuickJS stops at MAX_STACK_BYTES of its own count; the
@@ -123,7 +130,7 @@ export const DEADLINE_MS_PER_MILLION_GAS = 1_500
  */
 export const SANDBOX_THREAD_STACK_MB = 64
 
-/** How long the sandbox thread may take to start (load and compile QuickJS). */
+/** How long the sandbox thread may take to start (load, check and compile the metered QuickJS). */
 export const SANDBOX_START_TIMEOUT_MS = 30 * SECOND_MS
 
 /**
@@ -145,5 +152,4 @@ export { MAX_ARGS_BYTES, MAX_CODE_BYTES } from '../ledger/constants.js'
 /** Method names are plain identifiers, as the ledger requires of a contract-call transaction. */
 export const METHOD_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/
 
-/** Gas for `checkContractSource`: a module's top-level code should be declarations, far below this. */
-export const CHECK_GAS_LIMIT = 10_000_000
+

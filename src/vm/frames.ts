@@ -1,43 +1,30 @@
 /**
- * One execution (a deploy or a call) inside QuickJS: its runtime, its call frames, its gas.
+ * One execution (a deploy or a call): its call frames, its gas, its outcome.
  *
- * What is fresh and what is reused, and why:
- * - A QuickJS instance (WebAssembly module and memory) is reused from one execution to the
- *   next until its memory once fails to grow (see src/vm/worker.ts).
- * - Every execution gets a fresh QuickJS runtime (~15 µs here). A reused runtime would carry
- *   its allocation counters, garbage-collection threshold and atom table from earlier calls
- *   (and from local-only work such as queries), so limits and collections would fall at points
- *   that depend on the node's history.
- * - Every frame gets a fresh context (~0.1 ms here with the built-ins contracts get). A reused
- *   context would keep the contract's module-level variables and any global it changed from one
- *   transaction to the next, state outside `state` that a restarted node would not have; and
- *   QuickJS's interrupt counter lives in the context, so the first gas tick of a call would
- *   come at a point that depends on what ran before it in that context.
- * - Compiled code is not reused: quickjs-emscripten 0.32 does not expose bytecode
- *   serialization (its binary JSON omits JS_WRITE_OBJ_BYTECODE), and a compiled module belongs
- *   to the context that compiled it. Compiling costs ~80-100 ns per byte of source here.
+ * Each frame runs in the instance of its contract's code (src/vm/contract-instance.ts): set up
+ * once, restored to its snapshot after every frame. A nested call runs in the callee's own
+ * instance, on the same thread, with the fuel the caller had left; re-entry is refused, so an
+ * instance is never on the call stack twice.
  *
  * The API handlers below are the only way out of QuickJS. They trust nothing: each checks that
  * the frame is still running, charges its gas first, then checks types, sizes and addresses. A
- * contract sees each refusal as an ordinary exception; running out of gas and `revert()` also
- * flag the execution or the frame, so catching them changes nothing (the interrupt handler
- * stops the code at its next tick, and the flags decide the outcome).
+ * contract sees each refusal as an ordinary exception; running out of gas and `revert()` stop
+ * the instance at its next instruction (a trap), so catching them changes nothing.
  */
-import type { QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten'
 import { parseContractAddress } from '../crypto/identity.js'
 import type { ContractHost } from './host.js'
 import type { ContractEvent, ExecutionOutcome } from './types.js'
 import type { WireRequest } from './protocol.js'
-import { ContractContext, withoutLimits, type ApiHandlers, type FrameInfo, type Invocation, type SandboxLimits } from './api.js'
+import { ContractInstance, type ApiHandlers, type FrameInfo, type Invocation } from './contract-instance.js'
+import { PoolExhausted, type InstancePool } from './instance-pool.js'
 import { GasMeter, Halt } from './meter.js'
+import { VmError } from './errors.js'
 import { byteLength, oneLine } from './text.js'
 import {
-  CALL_GAS, CODE_GAS_PER_BYTE, DATA_GAS_PER_BYTE, EVENT_GAS, EVENT_GAS_PER_BYTE, EVENT_NAME_PATTERN, FRAME_GAS,
+  CALL_GAS, DATA_GAS_PER_BYTE, EVENT_GAS, EVENT_GAS_PER_BYTE, EVENT_NAME_PATTERN, FRAME_GAS, FUEL_PER_GAS,
   MAX_ARGS_BYTES, MAX_CALL_DEPTH, MAX_CODE_BYTES, MAX_EVENT_DATA_BYTES, MAX_EVENTS, MAX_RESULT_BYTES,
-  MAX_STATE_KEY_BYTES, MAX_STATE_VALUE_BYTES, METHOD_PATTERN, STATE_GAS_PER_BYTE, STATE_READ_GAS, STATE_WRITE_GAS,
+  MAX_STATE_KEY_BYTES, MAX_STATE_VALUE_BYTES, METHOD_PATTERN, MODULE_LOAD_GAS_LIMIT, STATE_GAS_PER_BYTE, STATE_READ_GAS, STATE_WRITE_GAS,
 } from './constants.js'
-
-export type { SandboxLimits } from './api.js'
 
 type FrameResult = Invocation
 
@@ -46,27 +33,17 @@ interface Frame {
   readonly events: ContractEvent[]
   /** Set by `revert()`: the frame fails with this message whatever its code does next. */
   revertMessage: string | null
+  /** Fuel left when `revert()` stopped the frame (its instance was then made to trap). */
+  fuelAtRevert: number
 }
 
 /**
- * Runs one request to its outcome. Throws only when QuickJS itself failed (the thread must then
- * be replaced). `memoryExhausted` tells whether the instance's memory has refused to grow.
+ * Runs one request to its outcome. Throws `VmError` when this node could not execute (the
+ * thread must then be replaced), and `PoolExhausted` when a nested call found no free instance
+ * (the caller undoes the host's changes and runs the request again on a grown pool).
  */
-export function execute(
-  quickjs: QuickJSWASMModule,
-  request: WireRequest,
-  host: ContractHost,
-  limits: SandboxLimits,
-  memoryExhausted: () => boolean = () => false,
-): ExecutionOutcome {
-  const runtime = quickjs.newRuntime()
-  runtime.setMemoryLimit(limits.memoryLimitBytes)
-  runtime.setMaxStackSize(limits.maxStackBytes)
-  // On an unexpected exception the runtime is left as it is: the thread is replaced anyway, and
-  // freeing a runtime in an unknown state could abort and hide the exception.
-  const outcome = new Execution(runtime, request, host, limits, memoryExhausted).run()
-  runtime.dispose()
-  return outcome
+export function execute(pool: InstancePool, request: WireRequest, host: ContractHost): ExecutionOutcome {
+  return new Execution(pool, request, host).run()
 }
 
 class Execution {
@@ -76,23 +53,13 @@ class Execution {
   /** Events of the outer frame once it succeeded (nested frames' events are in it by then). */
   private topEvents: ContractEvent[] = []
   private eventCount = 0
-  /** True while the VM makes a frame's context and installs the API. */
-  private settingUp = false
 
   constructor(
-    private readonly runtime: QuickJSRuntime,
+    private readonly pool: InstancePool,
     private readonly request: WireRequest,
     private readonly host: ContractHost,
-    private readonly limits: SandboxLimits,
-    private readonly memoryExhausted: () => boolean,
   ) {
     this.meter = new GasMeter(request.gasLimit)
-    // Every tick is charged; the code is stopped only outside the VM's own setup of a frame
-    // (which must never fail halfway), and the setup checks the meter when it is done.
-    runtime.setInterruptHandler(() => {
-      const stop = this.meter.tick() || this.frames.at(-1)?.revertMessage != null
-      return stop && !this.settingUp
-    })
   }
 
   run(): ExecutionOutcome {
@@ -108,11 +75,14 @@ class Execution {
           result = this.callTop(request.method, request.args)
           break
         case 'check':
-          result = this.frame(request.contract, request.code, null, request.args, request.sender)
+          result = this.load(request.contract, request.code, 'check')
           break
       }
     } catch (error) {
-      if (!(error instanceof Halt)) throw error
+      if (!(error instanceof Halt)) {
+        host.revert()
+        throw error
+      }
       result = { ok: false, error: error.message }
     }
     const failed = (status: 'reverted' | 'out-of-gas', error: string): ExecutionOutcome => {
@@ -131,8 +101,36 @@ class Execution {
     if (codeBytes > MAX_CODE_BYTES) return { ok: false, error: `code of ${codeBytes} bytes, above the limit of ${MAX_CODE_BYTES}` }
     if (this.host.getCode(contract) !== undefined) return { ok: false, error: `a contract is already deployed at ${contract}` }
     this.meter.charge(STATE_WRITE_GAS + STATE_GAS_PER_BYTE * codeBytes)
+    const loaded = this.load(contract, code, 'deploy')
+    if (!loaded.ok) return loaded
     this.host.setCode(contract, code)
     return this.frame(contract, code, 'init', args, this.request.sender)
+  }
+
+  /**
+   * Sets the contract up (or finds it set up) and charges what loading its module used: the
+   * deploy pays for it, and a check runs it. A module whose top level needs more than
+   * MODULE_LOAD_GAS_LIMIT is refused.
+   */
+  private load(contract: string, code: string, purpose: 'deploy' | 'check'): FrameResult {
+    const limitFuel = MODULE_LOAD_GAS_LIMIT * FUEL_PER_GAS
+    const made = this.pool.acquire(code, limitFuel)
+    if (!(made instanceof ContractInstance)) {
+      if (!made.outOfFuel) return { ok: false, error: made.error }
+      this.meter.charge(Math.min(MODULE_LOAD_GAS_LIMIT, this.meter.limit))
+      return { ok: false, error: `the module's top-level code needs more than ${MODULE_LOAD_GAS_LIMIT} gas to load` }
+    }
+    try {
+      if (!this.touched.includes(contract)) this.touched.push(contract)
+      this.meter.charge(Math.ceil(made.moduleFuel / FUEL_PER_GAS))
+      if (purpose === 'deploy') return { ok: true, result: 'null' }
+      return this.inInstance(made, () => {
+        const type = made.exportType('init')
+        return type === 'function' || type === 'undefined' ? { ok: true, result: 'null' } : { ok: false, error: 'init is exported but is not a function' }
+      })
+    } finally {
+      this.pool.release(made)
+    }
   }
 
   private callTop(method: string, args: string): FrameResult {
@@ -145,24 +143,28 @@ class Execution {
   }
 
   /**
-   * Runs `method` of the contract (or its `init`, which may be absent; or, for null, only the
-   * module's own code) in a fresh context. The caller opens and closes the host checkpoint around it.
+   * Runs `method` of the contract (or its `init`, which may be absent) from the contract's
+   * snapshot. The caller opens and closes the host checkpoint around it.
    */
-  private frame(contract: string, code: string, method: string | null, args: string, sender: string): FrameResult {
+  private frame(contract: string, code: string, method: string, args: string, sender: string): FrameResult {
     if (byteLength(args) > MAX_ARGS_BYTES) return { ok: false, error: `arguments above the limit of ${MAX_ARGS_BYTES} bytes` }
-    this.meter.charge(FRAME_GAS + CODE_GAS_PER_BYTE * byteLength(code))
+    this.meter.charge(FRAME_GAS)
     if (!this.touched.includes(contract)) this.touched.push(contract)
-    const frame: Frame = { contract, events: [], revertMessage: null }
+    const instance = this.pool.acquire(code, MODULE_LOAD_GAS_LIMIT * FUEL_PER_GAS)
+    if (!(instance instanceof ContractInstance)) {
+      // It loaded when it was deployed; loading is deterministic, so this node is at fault.
+      throw new VmError('VM_ERROR_INTERNAL', { contract, detail: `the deployed contract failed to load: ${instance.error}` })
+    }
+    const frame: Frame = { contract, events: [], revertMessage: null, fuelAtRevert: 0 }
     const { block } = this.request
     const info: FrameInfo = { sender, contract, height: block.height, timestamp: block.timestamp, hash: block.parentHash }
-    const context = this.setUp(frame, info)
     this.frames.push(frame)
     let result: FrameResult
     try {
-      result = this.meter.exhausted ? { ok: false, error: 'out of gas' } : this.runCode(context, frame, code, method, args)
+      result = this.inInstance(instance, () => this.runMethod(instance, frame, method, args, info), frame)
     } finally {
-      context.dispose()
       this.frames.pop()
+      this.pool.release(instance)
     }
     if (this.meter.exhausted) throw new Halt('out of gas')
     if (frame.revertMessage !== null) return { ok: false, error: frame.revertMessage }
@@ -175,40 +177,39 @@ class Execution {
   }
 
   /**
-   * Makes the frame's context and installs the API: the same fixed work in every frame. It runs
-   * with the limits lifted and without interruption, so it never fails halfway because the
-   * calling frames used the budget up (the callee's own code then meets the limits at once).
+   * Runs `task` on `instance` with the execution's fuel. A trap is the end of the frame: out of
+   * fuel, or `revert()` (the instance was made to trap; its fuel is what it had then), or a
+   * failure of this node that an API function met.
    */
-  private setUp(frame: Frame, info: FrameInfo): ContractContext {
-    this.settingUp = true
+  private inInstance(instance: ContractInstance, task: () => FrameResult, frame?: Frame): FrameResult {
+    const previous = this.meter.enter(instance.metered)
+    let fuelLeft: number | undefined
     try {
-      return withoutLimits(this.runtime, this.limits, () => {
-        const context = new ContractContext(this.runtime, this.limits, this.memoryExhausted)
-        try {
-          context.install(info, this.handlers(frame))
-          return context
-        } catch (error) {
-          context.dispose()
-          throw error
-        }
-      })
+      return task()
+    } catch (error) {
+      const failure = instance.takeFailure()
+      if (failure instanceof VmError || failure instanceof PoolExhausted) throw failure
+      if (failure !== undefined) throw new VmError('VM_ERROR_INTERNAL', { contract: frame?.contract ?? '', detail: String(failure) }, { cause: failure })
+      if (frame !== undefined && frame.revertMessage !== null) {
+        fuelLeft = frame.fuelAtRevert
+        return { ok: false, error: frame.revertMessage }
+      }
+      if (instance.metered.fuel < 0) return { ok: false, error: 'out of gas' }
+      throw new VmError('VM_ERROR_INTERNAL', { contract: frame?.contract ?? '', detail: `QuickJS failed: ${(error as Error).message}` }, { cause: error })
     } finally {
-      this.settingUp = false
+      this.meter.leave(previous, fuelLeft)
     }
   }
 
-  private runCode(context: ContractContext, frame: Frame, code: string, method: string | null, args: string): FrameResult {
-    const evaluated = context.evaluate(code)
-    if ('error' in evaluated) return { ok: false, error: evaluated.error }
-    const type = context.exportType(evaluated.namespace, method ?? 'init')
-    if (method === null) return type === 'function' || type === 'undefined' ? { ok: true, result: 'null' } : { ok: false, error: 'init is exported but is not a function' }
+  private runMethod(instance: ContractInstance, frame: Frame, method: string, args: string, info: FrameInfo): FrameResult {
+    const type = instance.exportType(method)
     if (type !== 'function') {
       if (method !== 'init') return { ok: false, error: `${frame.contract} has no method ${JSON.stringify(method)}` }
       if (type !== 'undefined') return { ok: false, error: 'init is exported but is not a function' }
       if (!isEmptyArray(args)) return { ok: false, error: 'deploy arguments given, but the contract exports no init' }
       return { ok: true, result: 'null' }
     }
-    const result = context.invoke(evaluated.namespace, method, args)
+    const result = instance.invoke(method, args, info, this.handlers(frame))
     if (!result.ok) return result
     const resultBytes = byteLength(result.result)
     if (resultBytes > MAX_RESULT_BYTES) return { ok: false, error: `return value of ${resultBytes} bytes, above the limit of ${MAX_RESULT_BYTES}` }
@@ -261,6 +262,8 @@ class Execution {
       revert: (message) => {
         running()
         frame.revertMessage = oneLine(message) || 'reverted'
+        frame.fuelAtRevert = meter.left()
+        meter.stopHolder()
         throw new Halt('reverted')
       },
     }
@@ -294,6 +297,8 @@ class Execution {
       result = this.frame(address, code, method, args, caller.contract)
     } catch (error) {
       this.host.revert()
+      // Out of gas in the callee ends the caller too: stop its instance as well.
+      if (error instanceof Halt) this.meter.stopHolder()
       throw error
     }
     if (!result.ok) {

@@ -47,7 +47,9 @@ export const CLEANUP_SOURCE = `'use strict'
  * `describe(thrown, ErrorType, toText)`: one line about a thrown value, never trusting it (a
  * getter may throw, a Proxy may trap, its own toString is the contract's code and is not
  * called). `ErrorType` and `toText` are the context's original `Error` and `String`, captured
- * before the contract ran. Compiled only when a frame fails.
+ * before the contract ran. Where the error came from in the contract's source (QuickJS records
+ * it in `stack`) is added as "(line L, column C)"; a syntax error that `export` or `import`
+ * below the top level caused (nearly always a missing `}` above) says so.
  */
 export const DESCRIBE_SOURCE = `(function describe(thrown, ErrorType, toText) {
   'use strict'
@@ -55,7 +57,14 @@ export const DESCRIBE_SOURCE = `(function describe(thrown, ErrorType, toText) {
     if (thrown instanceof ErrorType) {
       const name = typeof thrown.name === 'string' ? thrown.name : 'Error'
       const message = typeof thrown.message === 'string' ? thrown.message : ''
-      return message === '' ? name : name + ': ' + message
+      let text = message === '' ? name : name + ': ' + message
+      const stack = typeof thrown.stack === 'string' ? thrown.stack : ''
+      const at = /contract\\.js:(\\d+):(\\d+)/.exec(stack)
+      if (at !== null) text += ' (line ' + at[1] + ', column ' + at[2] + ')'
+      if (name === 'SyntaxError' && /^unsupported keyword: (export|import)$/.test(message)) {
+        text += ': export and import are allowed only at the top level of a contract; is a } missing above?'
+      }
+      return text
     }
     if (thrown === null) return 'uncaught null'
     if (typeof thrown === 'object' || typeof thrown === 'function') return 'uncaught ' + typeof thrown
@@ -66,22 +75,45 @@ export const DESCRIBE_SOURCE = `(function describe(thrown, ErrorType, toText) {
 })`
 
 /**
- * Returns `invoke(fn, argsText)`, how the host calls a contract's function: it parses the JSON
- * array of arguments, calls `fn`, refuses a promise, and returns the JSON text of the result
- * ('null' for undefined). Given the context's original `JSON.parse`, `JSON.stringify`,
- * `Array.isArray` and `Promise` before the contract runs. One crossing into QuickJS instead of
- * five, and the host never calls a contract-supplied function directly: with quickjs-emscripten
- * 0.32, a native function entered straight from the host (an exported `Reflect.apply.bind(...)`)
- * whose callee runs out of memory traps WebAssembly ("memory access out of bounds"); entered
- * through this JavaScript frame, the same code fails cleanly with "out of memory"
- * (test/vm/hostile.test.ts).
+ * Returns `invoke(namespace, method, argsText, frameText)`, how the host calls a contract's
+ * method, after defining the `msg` and `block` globals. Given the context's original
+ * `JSON.parse`, `JSON.stringify`, `Array.isArray`, `Promise`, `Object.freeze`,
+ * `Object.defineProperty` and global object, before the contract runs.
+ *
+ * `msg` and `block` describe the frame being run, which changes with every call while the
+ * contract's snapshot does not: they are frozen objects whose getters read the frame `invoke`
+ * was given, and refuse while the module itself loads (no frame yet).
+ *
+ * `invoke` parses the JSON array of arguments, calls the method, refuses a promise, and returns
+ * the JSON text of the result ('null' for undefined): one crossing into QuickJS instead of
+ * several. The host never calls a contract-supplied function directly: with quickjs-emscripten
+ * 0.32, a native function entered straight from the host whose callee runs out of memory traps
+ * WebAssembly; entered through this JavaScript frame, the same code fails cleanly with "out of
+ * memory" (test/vm/hostile.test.ts).
  */
-export const INVOKE_SOURCE = `(function (parse, stringify, isArray, PromiseType) {
+export const SETUP_SOURCE = `(function (parse, stringify, isArray, PromiseType, freeze, defineProperty, global) {
   'use strict'
-  return function invoke(fn, argsText) {
+  let frame = null
+  const current = (what) => {
+    if (frame === null) throw new TypeError(what + ' is only available while a method runs, not while the module loads')
+    return frame
+  }
+  const msg = freeze({
+    get sender() { return current('msg').sender },
+    get contract() { return current('msg').contract },
+  })
+  const block = freeze({
+    get height() { return current('block').height },
+    get timestamp() { return current('block').timestamp },
+    get hash() { return current('block').hash },
+  })
+  defineProperty(global, 'msg', { value: msg, writable: false, enumerable: false, configurable: false })
+  defineProperty(global, 'block', { value: block, writable: false, enumerable: false, configurable: false })
+  return function invoke(namespace, method, argsText, frameText) {
+    frame = parse(frameText)
     const args = parse(argsText)
     if (!isArray(args)) throw new TypeError('arguments must be a JSON array')
-    const value = fn(...args)
+    const value = namespace[method](...args)
     if (value instanceof PromiseType) {
       throw new TypeError('a method must return a value, not a promise (promise callbacks never run)')
     }

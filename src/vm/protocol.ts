@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { BlockInfo, ExecutionOutcome } from './types.js'
-import type { SandboxLimits } from './frames.js'
+import type { SandboxLimits } from './contract-instance.js'
 
 interface WireCommon {
   readonly block: BlockInfo

@@ -22,11 +22,6 @@ export interface ExecutionRequest {
   readonly contract: string
   /** Gas available to execution (the executor has already charged intrinsic gas). */
   readonly gasLimit: number
-  /**
-   * A tighter wall-clock cap than the VM's own, for work this node may decline (building a
-   * block, answering a query); never set when validating a block, where declining is not an option.
-   */
-  readonly deadlineMs?: number
 }
 
 export interface DeployRequest extends ExecutionRequest {

@@ -1,20 +1,22 @@
 /**
- * `ContractVm`: runs contract deploys and calls for the executor, each in a fresh QuickJS
- * runtime on a sandbox thread, metered by gas, against the caller's `ContractHost`.
+ * `ContractVm`: runs contract deploys and calls for the executor on a sandbox thread, each
+ * contract from a snapshot of itself, metered by gas counted inside the interpreter, against
+ * the caller's `ContractHost`.
  *
- * Outcomes (ok, reverted, out of gas) are the same on every node. `VmError` is thrown when this
- * node could not execute at all (the wall-clock deadline, a QuickJS failure, a host failure);
- * the host is then left exactly as it was, and the next call starts a new sandbox thread.
- * See docs/contracts.md for the contract API, the gas schedule and the limits.
+ * Outcomes (ok, reverted, out of gas) are the same on every node, and the wall clock decides
+ * none of them. `VmError` is thrown when this node could not execute at all (a QuickJS failure,
+ * a host failure, a binary that is not the protocol's); the host is then left exactly as it was,
+ * and the next call starts a new sandbox thread. See docs/contracts.md for the contract API,
+ * the gas schedule and the limits.
  */
 import { ADDRESS_BYTES, formatContractAddress, formatParticipantId } from '../crypto/identity.js'
 import type { ContractHost } from './host.js'
 import type { BlockInfo, CallRequest, DeployRequest, ExecutionOutcome, ExecutionRequest } from './types.js'
 import type { WireRequest } from './protocol.js'
-import type { SandboxLimits } from './frames.js'
+import type { SandboxLimits } from './contract-instance.js'
 import { VmError } from './errors.js'
 import { SandboxThread } from './sandbox-thread.js'
-import { CHECK_GAS_LIMIT, DEADLINE_BASE_MS, DEADLINE_MS_PER_MILLION_GAS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES } from './constants.js'
+import { EXECUTION_ALARM_MS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES, MODULE_LOAD_GAS_LIMIT } from './constants.js'
 
 export type { BlockInfo, CallRequest, ContractEvent, DeployRequest, ExecutionOutcome, ExecutionRequest, ExecutionStatus } from './types.js'
 export type { ContractHost } from './host.js'
@@ -29,15 +31,18 @@ export interface ContractVmInit {
   readonly memoryLimitBytes?: number
   readonly maxStackBytes?: number
   /**
-   * Wall-clock limit of one execution, a local safety valve; by default it grows with the
-   * request's gas limit (DEADLINE_BASE_MS + DEADLINE_MS_PER_MILLION_GAS per million gas).
+   * Told once about an execution still running after EXECUTION_ALARM_MS: an alarm for the
+   * node's log, which decides nothing (the execution goes on to its outcome).
    */
-  readonly deadlineMs?: number
+  readonly onSlowExecution?: (contract: string, elapsedMs: number) => void
+  /** When `onSlowExecution` is told: EXECUTION_ALARM_MS unless a test wants it sooner. */
+  readonly alarmMs?: number
 }
 
 export class ContractVm {
   private readonly limits: SandboxLimits
-  private readonly deadlineMs: number | undefined
+  private readonly onSlowExecution: ((contract: string, elapsedMs: number) => void) | undefined
+  private readonly alarmMs: number
   /** Started at the first execution, replaced after any VmError. */
   private thread: SandboxThread | undefined
   private closed = false
@@ -47,7 +52,8 @@ export class ContractVm {
       memoryLimitBytes: init.memoryLimitBytes ?? MEMORY_LIMIT_BYTES,
       maxStackBytes: init.maxStackBytes ?? MAX_STACK_BYTES,
     }
-    this.deadlineMs = init.deadlineMs
+    this.onSlowExecution = init.onSlowExecution
+    this.alarmMs = init.alarmMs ?? EXECUTION_ALARM_MS
   }
 
   /**
@@ -65,11 +71,11 @@ export class ContractVm {
   }
 
   /**
-   * Compiles `code` as a contract module and runs its top-level code against an empty state,
+   * Loads `code` as a contract module (its top-level code, with the gas a deploy allows for it),
    * without `init`: undefined when it would deploy that far, else the reason it would revert.
    */
   check(code: string): string | undefined {
-    const request: ExecutionRequest = { host: new DiscardingHost(), block: CHECK_BLOCK, sender: NOBODY, contract: NOWHERE, gasLimit: CHECK_GAS_LIMIT }
+    const request: ExecutionRequest = { host: new DiscardingHost(), block: CHECK_BLOCK, sender: NOBODY, contract: NOWHERE, gasLimit: MODULE_LOAD_GAS_LIMIT }
     const outcome = this.execute(request, { ...wire({ ...request, args: '[]' }), mode: 'check', code })
     return outcome.status === 'ok' ? undefined : (outcome.error ?? outcome.status)
   }
@@ -85,8 +91,7 @@ export class ContractVm {
     if (this.closed) throw new VmError('VM_ERROR_CLOSED', { contract: request.contract, detail: 'the VM is closed' })
     this.thread ??= SandboxThread.start(this.limits, request.contract)
     try {
-      const ownDeadlineMs = this.deadlineMs ?? DEADLINE_BASE_MS + Math.ceil((request.gasLimit / 1e6) * DEADLINE_MS_PER_MILLION_GAS)
-      return this.thread.execute(wireRequest, request.host, Math.min(ownDeadlineMs, request.deadlineMs ?? Infinity))
+      return this.thread.execute(wireRequest, request.host, this.alarmMs, this.onSlowExecution)
     } catch (error) {
       // The thread may be running, stuck or broken: never reuse it.
       this.thread.stop()
@@ -96,7 +101,7 @@ export class ContractVm {
   }
 }
 
-/** `ContractVm.check` on a VM of its own (one sandbox thread start, ~50 ms). */
+/** `ContractVm.check` on a VM of its own (one sandbox thread start, ~100 ms). */
 export function checkContractSource(code: string): string | undefined {
   const vm = new ContractVm()
   try {

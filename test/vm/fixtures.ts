@@ -46,3 +46,8 @@ export function run(vm: ContractVm, host: MemoryHost, contract: string, code: st
 export function example(name: 'counter' | 'token' | 'registry'): string {
   return readFileSync(fileURLToPath(new URL(`../../../docs/examples/${name}.js`, import.meta.url)), 'utf8')
 }
+
+/** A revert message without the "(line L, column C)" that says where in the contract it was raised. */
+export function bare(message: string | null | undefined): string | null | undefined {
+  return message?.replace(/ \(line \d+, column \d+\)/g, '')
+}

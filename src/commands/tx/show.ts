@@ -29,6 +29,7 @@ export default class TxShow extends ChainCommand<typeof TxShow> {
           return {
             ...transactionView(found.tx, found.hash),
             pending: false,
+            dropped: null,
             block: { hash: toHex(found.blockHash), height: found.height, index: found.index },
             receipt: found.receipt === undefined ? null : receiptView(found.receipt),
           }
@@ -37,7 +38,8 @@ export default class TxShow extends ChainCommand<typeof TxShow> {
       this.log(`transaction ${result.hash}`)
       this.log(`  kind     ${result.kind}`)
       this.log(`  sender   ${result.sender}  nonce ${result.nonce}`)
-      this.log(result.block === null ? '  pending  in the mempool' : `  block    ${result.block.height} (${result.block.hash}) #${result.block.index}`)
+      if (result.dropped !== null) this.log(`  dropped: ${result.dropped.reason} (${result.dropped.detail})`)
+      else this.log(result.block === null ? '  pending  in the mempool' : `  block    ${result.block.height} (${result.block.hash}) #${result.block.index}`)
       if (result.receipt !== null) {
         this.log(`  status   ${result.receipt.status}${result.receipt.error === null ? '' : `: ${result.receipt.error}`}`)
         this.log(`  gas used ${result.receipt.gasUsed} of ${result.gasLimit}`)
