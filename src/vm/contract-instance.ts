@@ -78,10 +78,13 @@ interface Originals {
 
 /**
  * Errors an API function throws for the contract to see (and catch): a wrong argument, a
- * refused nested call, a halt. Anything else is this node's failure, and ends the execution.
+ * refused nested call, a halt; or a trap of the instance while the function worked (out of
+ * fuel, which the frame then reports). Anything else is this node's failure, and ends the
+ * execution.
  */
 export function isContractFacing(error: unknown): boolean {
-  return error instanceof TypeError || error instanceof RangeError || error instanceof Halt || (error instanceof Error && error.name === 'CallError')
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof Halt) return true
+  return error instanceof Error && (error.name === 'CallError' || error.name === 'RuntimeError')
 }
 
 /** What the API functions of an instance reach: the frame being run, for the length of one call. */
@@ -129,7 +132,8 @@ export class ContractInstance {
       runtime.setMemoryLimit(limits.memoryLimitBytes)
       runtime.setMaxStackSize(limits.maxStackBytes)
       const context = runtime.newContext({ intrinsics: INTRINSICS })
-      // quickjs-emscripten makes these handles on first use: make them now, inside the snapshot.
+      // quickjs-emscripten makes these on first use: make them now, inside the snapshot (made
+      // during a call, they would be undone in memory but not on the host's side).
       void [context.undefined, context.null, context.true, context.false, context.global]
       const originals = capture(context)
       const binding = new FrameBinding(metered)
@@ -195,6 +199,8 @@ export class ContractInstance {
   /** One line about a thrown value (see DESCRIBE_SOURCE). */
   private describe(thrown: QuickJSHandle): string {
     const { context, originals } = this
+    // When even QuickJS's error object cannot be allocated, what is thrown is null.
+    if (context.sameValue(thrown, context.null) && this.metered.ranOutOfMemory) return 'InternalError: out of memory'
     const description = context.callFunction(originals.describe, context.undefined, thrown, originals.ErrorType, originals.toText)
     if (description.error !== undefined) return 'uncaught exception'
     return oneLine(context.getString(description.value))

@@ -113,7 +113,9 @@ export const SETUP_SOURCE = `(function (parse, stringify, isArray, PromiseType, 
     frame = parse(frameText)
     const args = parse(argsText)
     if (!isArray(args)) throw new TypeError('arguments must be a JSON array')
-    const value = namespace[method](...args)
+    const fn = namespace[method]
+    // Called as a plain function: its \`this\` is undefined, not the module's namespace.
+    const value = fn(...args)
     if (value instanceof PromiseType) {
       throw new TypeError('a method must return a value, not a promise (promise callbacks never run)')
     }

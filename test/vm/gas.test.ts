@@ -1,15 +1,16 @@
 /**
- * The gas schedule of src/vm/constants.ts, charged exactly as documented: each test compares
- * two executions that differ by one operation, so the difference is that operation's price.
+ * The gas schedule of src/vm/constants.ts: the host charges each API operation exactly as
+ * documented on top of the metered work of the code that asks for it, and the metered work of
+ * built-ins grows with what they do. Each test compares executions that differ by one operation.
  */
 import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ContractVm } from '../../src/vm/vm.js'
 import {
-  CALL_GAS, CODE_GAS_PER_BYTE, DATA_GAS_PER_BYTE, EVENT_GAS, EVENT_GAS_PER_BYTE, FRAME_GAS, GAS_PER_TICK, STATE_GAS_PER_BYTE, STATE_READ_GAS,
-  STATE_WRITE_GAS,
+  CALL_GAS, DATA_GAS_PER_BYTE, EVENT_GAS, EVENT_GAS_PER_BYTE, FRAME_GAS, FUEL_PER_GAS, STATE_GAS_PER_BYTE, STATE_READ_GAS, STATE_WRITE_GAS,
 } from '../../src/vm/constants.js'
 import { GasMeter, Halt } from '../../src/vm/meter.js'
+import type { MeteredInstance } from '../../src/vm/metered/instance.js'
 import { MemoryHost } from './memory-host.js'
 import { call, contractAddress, deploy } from './fixtures.js'
 
@@ -17,6 +18,8 @@ const vm = new ContractVm()
 after(() => vm.close())
 const A = contractAddress(60)
 const B = contractAddress(61)
+/** The metered work of calling one API function and converting its values: a few thousand instructions. */
+const API_CALL_WORK = 2_000
 
 /** Gas of `main` in a contract whose source is `code`, on a fresh host prepared by `setup`. */
 function gasOf(code: string, setup: (host: MemoryHost) => void = () => {}): number {
@@ -28,41 +31,54 @@ function gasOf(code: string, setup: (host: MemoryHost) => void = () => {}): numb
   return outcome.gasUsed
 }
 
-/** `body` (ASCII) padded with spaces to a fixed source length, so that code bytes cost the same. */
 function contract(body: string): string {
-  return `export function main() { ${body} }`.padEnd(200)
+  return `export function main() { ${body} }`
+}
+
+/** That `actual` is the host's `charge` plus at most API_CALL_WORK of metered work. */
+function charged(actual: number, charge: number): void {
+  assert.ok(actual >= charge && actual < charge + API_CALL_WORK, `${actual} gas, expected ${charge} plus at most ${API_CALL_WORK}`)
 }
 
 describe('the schedule', () => {
-  test('a frame costs its first tick, FRAME_GAS and CODE_GAS_PER_BYTE per byte of source', () => {
-    // QuickJS's interrupt counter starts at zero in a new context: the first operation is a tick.
-    assert.equal(gasOf(contract('')), GAS_PER_TICK + FRAME_GAS + CODE_GAS_PER_BYTE * 200)
+  test('a call costs FRAME_GAS and its own work, whatever the size of the contract (nothing is compiled per call)', () => {
+    const small = gasOf(contract(''))
+    // Crossing in: parsing the frame and the arguments, finding the method, returning its value.
+    assert.ok(small > FRAME_GAS && small < FRAME_GAS + 3 * API_CALL_WORK, `${small}`)
+    const declarations = Array.from({ length: 300 }, (_, i) => `function helper${i}(x) { return x * ${i} + ${i} }`).join('\n')
+    // ~15 KB more source: not a gas more for it (the old schedule charged 40 gas a byte of
+    // source per call); what differs is the allocator's state in the two snapshots.
+    const large = gasOf(`${declarations}\n${contract('')}`)
+    assert.ok(Math.abs(large - small) < 100, `${large} gas against ${small}`)
   })
 
-  test('deploy also pays for storing the code', () => {
+  test('deploy pays for storing the code and for loading the module, which grows with the module', () => {
     const code = contract('')
-    const outcome = deploy(vm, new MemoryHost(), A, code)
-    assert.equal(outcome.gasUsed, STATE_WRITE_GAS + STATE_GAS_PER_BYTE * 200 + GAS_PER_TICK + FRAME_GAS + CODE_GAS_PER_BYTE * 200)
+    const bigger = `${Array.from({ length: 100 }, (_, i) => `const table${i} = [${i}, ${i + 1}, ${i + 2}]`).join('\n')}\n${code}`
+    const small = deploy(vm, new MemoryHost(), A, code).gasUsed
+    const large = deploy(vm, new MemoryHost(), A, bigger).gasUsed
+    assert.ok(small > STATE_WRITE_GAS + STATE_GAS_PER_BYTE * code.length, `${small}`)
+    assert.ok(large - small > STATE_GAS_PER_BYTE * (bigger.length - code.length), `${large} against ${small}`)
   })
 
   test('a state write: STATE_WRITE_GAS plus STATE_GAS_PER_BYTE per byte of key and JSON value', () => {
     const base = gasOf(contract(''))
-    assert.equal(gasOf(contract(`state.set('key', { a: 'b' })`)) - base, STATE_WRITE_GAS + STATE_GAS_PER_BYTE * (3 + '{"a":"b"}'.length))
+    charged(gasOf(contract(`state.set('key', { a: 'b' })`)) - base, STATE_WRITE_GAS + STATE_GAS_PER_BYTE * (3 + '{"a":"b"}'.length))
     // Bytes are UTF-8 bytes: 'é' is two.
-    assert.equal(gasOf(contract(`state.set('key', '\\u00e9')`)) - base, STATE_WRITE_GAS + STATE_GAS_PER_BYTE * (3 + 4))
-    assert.equal(gasOf(contract(`state.delete('key')`)) - base, STATE_WRITE_GAS)
+    charged(gasOf(contract(`state.set('key', '\\u00e9')`)) - base, STATE_WRITE_GAS + STATE_GAS_PER_BYTE * (3 + 4))
+    charged(gasOf(contract(`state.delete('key')`)) - base, STATE_WRITE_GAS)
   })
 
   test('a state read: STATE_READ_GAS plus DATA_GAS_PER_BYTE per byte found', () => {
     const stored = (host: MemoryHost): void => host.setState(A, 'k', '"hello"')
     const base = gasOf(contract(''), stored)
-    assert.equal(gasOf(contract(`state.get('k')`), stored) - base, STATE_READ_GAS + DATA_GAS_PER_BYTE * 7)
-    assert.equal(gasOf(contract(`state.get('missing')`), stored) - base, STATE_READ_GAS)
-    assert.equal(gasOf(contract(`state.has('k')`), stored) - base, STATE_READ_GAS)
+    charged(gasOf(contract(`state.get('k')`), stored) - base, STATE_READ_GAS + DATA_GAS_PER_BYTE * 7)
+    charged(gasOf(contract(`state.get('missing')`), stored) - base, STATE_READ_GAS)
+    charged(gasOf(contract(`state.has('k')`), stored) - base, STATE_READ_GAS)
   })
 
   test('an event: EVENT_GAS plus EVENT_GAS_PER_BYTE per byte of name and JSON data', () => {
-    assert.equal(gasOf(contract(`emit('Done', [1, 2])`)) - gasOf(contract('')), EVENT_GAS + EVENT_GAS_PER_BYTE * (4 + 5))
+    charged(gasOf(contract(`emit('Done', [1, 2])`)) - gasOf(contract('')), EVENT_GAS + EVENT_GAS_PER_BYTE * (4 + 5))
   })
 
   test('a nested call: CALL_GAS, the callee frame, and DATA_GAS_PER_BYTE per byte of its result', () => {
@@ -70,18 +86,27 @@ describe('the schedule', () => {
     const withCallee = (host: MemoryHost): void => void deploy(vm, host, B, callee)
     const host = new MemoryHost()
     withCallee(host)
-    const calleeFrame = GAS_PER_TICK + FRAME_GAS + CODE_GAS_PER_BYTE * callee.length
-    assert.equal(call(vm, host, B, 'f').gasUsed, calleeFrame)
+    const calleeFrame = call(vm, host, B, 'f').gasUsed
     const base = gasOf(contract(''), withCallee)
-    assert.equal(gasOf(contract(`call('${B}', 'f')`), withCallee) - base, CALL_GAS + calleeFrame + DATA_GAS_PER_BYTE * 4)
+    charged(gasOf(contract(`call('${B}', 'f')`), withCallee) - base, CALL_GAS + calleeFrame + DATA_GAS_PER_BYTE * 4)
   })
+})
 
-  test('loops cost whole ticks', () => {
-    const base = gasOf(contract('let i = 0; while (i < 1) i++'))
-    const looped = gasOf(contract('let i = 0; while (i < 100000) i++'))
-    assert.ok(looped - base >= 5 * GAS_PER_TICK)
-    assert.equal((looped - base) % GAS_PER_TICK, 0)
-  })
+describe('built-ins pay for the work they do', () => {
+  for (const [name, operation] of [
+    ['indexOf', (n: number) => `const s = 'a'.repeat(${n}); s.indexOf('b')`],
+    ['repeat', (n: number) => `'xy'.repeat(${n})`],
+    ['JSON.stringify', (n: number) => `JSON.stringify(new Array(${n}).fill('text'))`],
+    ['sort', (n: number) => `const a = []; for (let i = 0; i < ${n}; i++) a.push((i * 7919) % ${n}); a.sort()`],
+    ['a regular expression', (n: number) => `/^a*$/.test('a'.repeat(${n}))`],
+  ] as const) {
+    test(`${name}: a thousand times the input costs hundreds of times the gas`, () => {
+      const base = gasOf(contract(''))
+      const small = gasOf(contract(operation(64))) - base
+      const large = gasOf(contract(operation(64_000))) - base
+      assert.ok(large > 200 * small, `${name}: ${small} gas for 64, ${large} for 64,000`)
+    })
+  }
 })
 
 describe('running out', () => {
@@ -104,26 +129,47 @@ describe('running out', () => {
   test('a frame that cannot be paid for runs no code and touches nothing', () => {
     const host = new MemoryHost()
     deploy(vm, host, A, contract(''))
-    assert.deepEqual(call(vm, host, A, 'main', [], { gasLimit: FRAME_GAS }).touched, [])
+    assert.deepEqual(call(vm, host, A, 'main', [], { gasLimit: FRAME_GAS - 1 }).touched, [])
   })
 })
 
 describe('GasMeter', () => {
+  /** An instance's fuel global, which is all the meter reads and writes of it. */
+  const instance = (): MeteredInstance => ({ fuel: 0 }) as MeteredInstance
+
   test('charges up to the limit, then stays exhausted', () => {
     const meter = new GasMeter(250_000)
     meter.charge(50_000)
-    assert.equal(meter.tick(), false)
-    assert.equal(meter.used, 50_000 + GAS_PER_TICK)
-    assert.equal(meter.tick(), false)
-    assert.equal(meter.tick(), true)
-    assert.equal(meter.used, 250_000)
-    assert.throws(() => meter.charge(0), (error: unknown) => error instanceof Halt && error.message === 'out of gas')
-    assert.equal(meter.exhausted, true)
+    assert.equal(meter.used, 50_000)
+    const running = instance()
+    const previous = meter.enter(running)
+    assert.equal(running.fuel, 200_000 * FUEL_PER_GAS)
+    running.fuel -= 100_000 * FUEL_PER_GAS + 1 // what the code used: a fraction of a gas rounds up
+    meter.leave(previous)
+    assert.equal(meter.used, 150_001)
+    assert.throws(() => meter.charge(100_000), (error: unknown) => error instanceof Halt && error.message === 'out of gas')
+    assert.deepEqual({ used: meter.used, exhausted: meter.exhausted }, { used: 250_000, exhausted: true })
+    assert.throws(() => meter.charge(0), Halt)
   })
 
-  test('a charge that does not fit exhausts the meter', () => {
+  test('an instance that ran out exhausts the meter, and the caller gets nothing back', () => {
+    const meter = new GasMeter(1_000)
+    const caller = instance()
+    meter.enter(caller)
+    const callee = instance()
+    const previous = meter.enter(callee)
+    callee.fuel = -5
+    meter.leave(previous)
+    assert.equal(meter.exhausted, true)
+    assert.equal(caller.fuel, -1)
+    assert.equal(meter.used, 1_000)
+  })
+
+  test('a charge that does not fit exhausts the meter and stops the running instance', () => {
     const meter = new GasMeter(10)
+    const running = instance()
+    meter.enter(running)
     assert.throws(() => meter.charge(11), Halt)
-    assert.deepEqual({ used: meter.used, exhausted: meter.exhausted }, { used: 10, exhausted: true })
+    assert.deepEqual({ used: meter.used, exhausted: meter.exhausted, fuel: running.fuel }, { used: 10, exhausted: true, fuel: -1 })
   })
 })

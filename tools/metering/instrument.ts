@@ -18,13 +18,16 @@
  * - Stack low-water mark: the stack pointer global's lowest value since the last reset
  *   (`chain_sp_low`), so host-side stack allocations (strings quickjs-emscripten passes through
  *   `ccall`) are restored too.
+ * - Out of memory: `chain_oom` is set to 1 wherever QuickJS passes its "out of memory" message
+ *   on. At its memory limit QuickJS may fail to allocate even that error object and throw null
+ *   instead; the flag tells that null from a contract's own `throw null`.
  *
  * The output is a pure function of the input bytes, binaryen's version and the constants
  * below; src/vm/metered/constants.ts pins its sha256, so any change here is a protocol change.
  */
 import binaryen from 'binaryen'
 import {
-  BULK_BYTE_SHIFT, DIRTY_BITMAP_OFFSET, DIRTY_PAGE_SHIFT, EXPORT_FUEL, EXPORT_STACK_LOW, EXPORT_STACK_POINTER, MEMORY_PAGES,
+  BULK_BYTE_SHIFT, DIRTY_BITMAP_OFFSET, DIRTY_PAGE_SHIFT, EXPORT_FUEL, EXPORT_OUT_OF_MEMORY, EXPORT_STACK_LOW, EXPORT_STACK_POINTER, MEMORY_PAGES,
 } from '../../src/vm/metered/layout.js'
 
 /** Parts of binaryen.js's API that its typings leave out. */
@@ -36,6 +39,7 @@ interface BinaryenExtras {
   MemoryCopy: { setDest(expr: number, dest: number): void; setSize(expr: number, size: number): void }
   MemoryFill: { setDest(expr: number, dest: number): void; setSize(expr: number, size: number): void }
   Binary: { setLeft(expr: number, left: number): void; setRight(expr: number, right: number): void }
+  Call: { setOperandAt(expr: number, index: number, operand: number): void }
   GlobalSet: { setValue(expr: number, value: number): void }
   Function: { setBody(fn: number, body: number): void }
   _BinaryenFunctionAddVar(fn: number, type: number): number
@@ -44,12 +48,20 @@ interface BinaryenExtras {
 }
 const b = binaryen as typeof binaryen & BinaryenExtras
 
+/** Module methods that binaryen.js's typings leave out. */
+interface ModuleDataSegments {
+  getNumDataSegments(): number
+  getDataSegmentByIndex(index: number): number
+  getDataSegmentInfo(segment: number): { readonly offset: number | null; readonly data: ArrayBuffer; readonly passive: boolean }
+}
+
 export interface InstrumentReport {
   readonly bytes: Uint8Array
   readonly functions: number
   readonly loops: number
   readonly stores: number
   readonly bulkOperations: number
+  readonly outOfMemoryMarks: number
 }
 
 export class InstrumentError extends Error {
@@ -58,6 +70,9 @@ export class InstrumentError extends Error {
     this.name = 'InstrumentError'
   }
 }
+
+/** The message QuickJS throws when an allocation fails, NUL-terminated as C stores it. */
+const OUT_OF_MEMORY_TEXT = 'out of memory'
 
 export function instrument(input: Uint8Array): InstrumentReport {
   const module = b.readBinary(input)
@@ -72,7 +87,10 @@ class Pass {
   private loops = 0
   private stores = 0
   private bulkOperations = 0
+  private outOfMemoryMarks = 0
   private readonly stackPointer: string
+  /** Where the "out of memory" message lies in memory. */
+  readonly outOfMemoryAddress: number
 
   constructor(private readonly module: binaryen.Module) {
     module.setFeatures(
@@ -88,6 +106,9 @@ class Pass {
     module.addGlobalExport(EXPORT_FUEL, EXPORT_FUEL)
     module.addGlobalExport(EXPORT_STACK_LOW, EXPORT_STACK_LOW)
     module.addGlobalExport(this.stackPointer, EXPORT_STACK_POINTER)
+    module.addGlobal(EXPORT_OUT_OF_MEMORY, b.i32, true, module.i32.const(0))
+    module.addGlobalExport(EXPORT_OUT_OF_MEMORY, EXPORT_OUT_OF_MEMORY)
+    this.outOfMemoryAddress = findCString(module, OUT_OF_MEMORY_TEXT)
     this.addMarkRange()
   }
 
@@ -103,8 +124,10 @@ class Pass {
       new FunctionPass(this, fn).run(info.body)
       functions++
     }
+    if (this.outOfMemoryMarks === 0) throw new InstrumentError(`no call passes the "${OUT_OF_MEMORY_TEXT}" message on`)
     if (!module.validate()) throw new InstrumentError('the instrumented module does not validate')
-    return { bytes: module.emitBinary(), functions, loops: this.loops, stores: this.stores, bulkOperations: this.bulkOperations }
+    const { loops, stores, bulkOperations, outOfMemoryMarks } = this
+    return { bytes: module.emitBinary(), functions, loops, stores, bulkOperations, outOfMemoryMarks }
   }
 
   /** `chain_mark_range(dest, size)`: marks every page of [dest, dest + size) dirty. */
@@ -143,6 +166,9 @@ class Pass {
   }
   countBulk(): void {
     this.bulkOperations++
+  }
+  countOutOfMemoryMark(): void {
+    this.outOfMemoryMarks++
   }
   get mod(): binaryen.Module {
     return this.module
@@ -258,6 +284,9 @@ class FunctionPass {
       case b.BinaryId:
         this.replaceMemorySize(expr, info as binaryen.BinaryInfo)
         break
+      case b.CallId:
+        this.markOutOfMemory(expr, info as binaryen.CallInfo)
+        break
       default:
         break
     }
@@ -357,12 +386,39 @@ class FunctionPass {
     )
   }
 
+  /** A call given the "out of memory" message sets `chain_oom` first. */
+  private markOutOfMemory(expr: number, info: binaryen.CallInfo): void {
+    const m = this.m
+    info.operands.forEach((operand, index) => {
+      if (b._BinaryenExpressionGetId(operand) !== b.ConstId) return
+      const constant = b.getExpressionInfo(operand) as binaryen.ConstInfo
+      if (constant.type !== b.i32 || constant.value !== this.pass.outOfMemoryAddress) return
+      b.Call.setOperandAt(expr, index, m.block(null, [m.global.set(EXPORT_OUT_OF_MEMORY, m.i32.const(1)), operand], b.i32))
+      this.pass.countOutOfMemoryMark()
+    })
+  }
+
   /** `memory.size` answers one page less, so the heap never grows into the dirty bitmap. */
   private replaceMemorySize(expr: number, info: binaryen.BinaryInfo): void {
     const reported = this.m.i32.const(MEMORY_PAGES - 1)
     if (b._BinaryenExpressionGetId(info.left) === b.MemorySizeId) b.Binary.setLeft(expr, reported)
     if (b._BinaryenExpressionGetId(info.right) === b.MemorySizeId) b.Binary.setRight(expr, reported)
   }
+}
+
+/** The address of the one NUL-terminated string `text` in the module's data segments. */
+function findCString(binaryenModule: binaryen.Module, text: string): number {
+  const module = binaryenModule as unknown as ModuleDataSegments
+  const needle = Buffer.from(`\0${text}\0`)
+  const found: number[] = []
+  for (let index = 0; index < module.getNumDataSegments(); index++) {
+    const segment = module.getDataSegmentInfo(module.getDataSegmentByIndex(index))
+    if (segment.passive || segment.offset === null) continue
+    const data = Buffer.from(segment.data)
+    for (let at = data.indexOf(needle); at >= 0; at = data.indexOf(needle, at + 1)) found.push(segment.offset + at + 1)
+  }
+  if (found.length !== 1) throw new InstrumentError(`expected the string "${text}" once in the data, found it ${found.length} times`)
+  return found[0]!
 }
 
 /** The operands of an expression that is neither a block, a loop nor an if. */

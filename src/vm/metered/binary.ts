@@ -15,7 +15,7 @@ import { VmError } from '../errors.js'
 export const QUICKJS_SOURCE_SHA256 = '105c3bed22d457e43e3d1c3c1c6959fda62a8fe06f0fc8a985303c3a2be72232'
 
 /** sha256 of the metered binary: a protocol constant. */
-export const METERED_QUICKJS_SHA256 = '1199593b3a8ac4f94833666da5bb97875786f08d9ffb5e4df5a74963ed96c7ae'
+export const METERED_QUICKJS_SHA256 = '90f86aee3653048c3da3874d034f57b449c33ce0dfa1cc718f3807b9c75fbd24'
 
 /** Where the build writes the metered binary (dist/wasm/, beside the compiled sources). */
 export const METERED_QUICKJS_PATH = new URL('../../../wasm/quickjs-metered.wasm', import.meta.url)

@@ -16,7 +16,8 @@ import { VmError } from '../errors.js'
 import { deterministicImports } from './imports.js'
 import { MemorySnapshot } from './snapshot.js'
 import {
-  DIRTY_BITMAP_OFFSET, DIRTY_PAGE_BYTES, DIRTY_PAGE_SHIFT, EXPORT_FUEL, EXPORT_STACK_LOW, EXPORT_STACK_POINTER, MEMORY_PAGES, TRACKED_PAGES,
+  DIRTY_BITMAP_OFFSET, DIRTY_PAGE_BYTES, DIRTY_PAGE_SHIFT, EXPORT_FUEL, EXPORT_OUT_OF_MEMORY, EXPORT_STACK_LOW, EXPORT_STACK_POINTER, MEMORY_PAGES,
+  TRACKED_PAGES,
 } from './layout.js'
 
 /** The part of the WebAssembly API used here (the project's `lib` has no WebAssembly types). */
@@ -57,6 +58,7 @@ export class MeteredInstance {
     private readonly fuelGlobal: WasmGlobal<bigint>,
     private readonly stackPointer: WasmGlobal<number>,
     private readonly stackLow: WasmGlobal<number>,
+    private readonly outOfMemoryFlag: WasmGlobal<number>,
     /** The memory of a freshly instantiated binary, the same for every instance of a thread. */
     readonly blank: MemorySnapshot,
   ) {
@@ -102,7 +104,7 @@ export class MeteredInstance {
     }
     const stackPointer = global<number>(EXPORT_STACK_POINTER)
     const base = blank ?? MemorySnapshot.capture(heap, blankPages(heap, stackPointer.value), stackPointer.value)
-    made = new MeteredInstance(quickjs, memory, global<bigint>(EXPORT_FUEL), stackPointer, global<number>(EXPORT_STACK_LOW), base)
+    made = new MeteredInstance(quickjs, memory, global<bigint>(EXPORT_FUEL), stackPointer, global<number>(EXPORT_STACK_LOW), global<number>(EXPORT_OUT_OF_MEMORY), base)
     made.clearTracking(heap)
     return made
   }
@@ -114,6 +116,11 @@ export class MeteredInstance {
 
   set fuel(value: number) {
     this.fuelGlobal.value = BigInt(value)
+  }
+
+  /** Whether QuickJS has thrown (or tried to throw) "out of memory" since the last restore. */
+  get ranOutOfMemory(): boolean {
+    return this.outOfMemoryFlag.value !== 0
   }
 
   /** The time `Date.now()` would see inside QuickJS (contracts have no Date; QuickJS itself may ask). */
@@ -185,6 +192,7 @@ export class MeteredInstance {
   private clearTracking(heap: Uint8Array): void {
     heap.fill(0, DIRTY_BITMAP_OFFSET, DIRTY_BITMAP_OFFSET + TRACKED_PAGES)
     this.stackLow.value = this.stackPointer.value
+    this.outOfMemoryFlag.value = 0
   }
 }
 

@@ -31,3 +31,4 @@ export const BULK_BYTE_SHIFT = 3
 export const EXPORT_FUEL = 'chain_fuel'
 export const EXPORT_STACK_POINTER = 'chain_sp'
 export const EXPORT_STACK_LOW = 'chain_sp_low'
+export const EXPORT_OUT_OF_MEMORY = 'chain_oom'

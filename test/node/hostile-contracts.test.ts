@@ -1,0 +1,84 @@
+/**
+ * Hostile contract code through the command line on a real mining node: every attack ends as
+ * out-of-gas or reverted, in a block (its sender pays), never silently left out; the node keeps
+ * mining and answering; and a read-only call of the same code ends the same way, not as a
+ * timeout. The wall clock decides nothing here: gas does.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { startNode, waitFor } from '../helpers/node.js'
+
+const ATTACKS = {
+  endlessLoop: 'for (;;) {}',
+  deepRecursion: 'function f(n) { return f(n + 1) + 1 } return f(0)',
+  memoryBomb: "const kept = []; for (;;) kept.push('x'.repeat(100_000) + kept.length)",
+  hugeStringify: "const a = []; for (let i = 0; ; i++) { a.push({ i, s: 'x'.repeat(100) }); if (i % 10_000 === 0) JSON.stringify(a) }",
+  catastrophicRegex: "return /^(a+)+$/.test('a'.repeat(40) + 'b')",
+  throwingComparator: "const a = Array.from({ length: 100_000 }, (_, i) => i); a.sort(() => { throw new Error('no order') })",
+  inconsistentComparator: 'const a = Array.from({ length: 2_000_000 }, (_, i) => i); a.sort((x, y) => ((x * 7 + y * 13) % 3) - 1)',
+  hugeRepeat: "return 'x'.repeat(2 ** 28).length",
+  scanLoop: "const s = 'a'.repeat(65_536); for (;;) s.indexOf('b')",
+  hostGlobals: 'return [process.env, require("fs")]',
+} as const
+
+const SOURCE = Object.entries(ATTACKS)
+  .map(([name, body]) => `export function ${name}() { ${body} }`)
+  .join('\n')
+
+interface TxView {
+  readonly block: { readonly height: number } | null
+  readonly receipt: { readonly status: string; readonly error: string | null; readonly gasUsed: number } | null
+  readonly gasLimit: number
+}
+
+test('hostile contract methods end as out-of-gas or reverted, in blocks, and the node goes on', async (t) => {
+  const node = await startNode(t, { mine: true })
+  await waitFor('registration', async () => ((await node.rpc.call<{ registered: boolean }>('getNonce', { id: node.id })).registered ? true : undefined), 90_000)
+  const file = join(node.datadir, 'hostile.js')
+  await writeFile(file, SOURCE)
+  const deployed = await node.cli(['contract', 'deploy', file, '--wait', '--json'])
+  assert.equal(deployed.code, 0, deployed.stderr)
+  const contract = (JSON.parse(deployed.stdout) as { contract: string }).contract
+
+  // The first through `--wait`, which reports the receipt of a failed transaction with exit 1.
+  const waited = await node.cli(['tx', 'send', '--to', contract, '--method', 'endlessLoop', '--wait', '--json'])
+  assert.equal(waited.code, 1, waited.stderr)
+  assert.deepEqual(
+    (({ status, error }) => ({ status, error }))(JSON.parse(waited.stdout) as { status: string; error: string }),
+    { status: 'out-of-gas', error: 'out of gas' },
+  )
+
+  const hashes = new Map<string, string>()
+  for (const method of Object.keys(ATTACKS).slice(1)) {
+    const sent = await node.cli(['tx', 'send', '--to', contract, '--method', method, '--json'])
+    assert.equal(sent.code, 0, `${method}: ${sent.stderr}`)
+    hashes.set(method, (JSON.parse(sent.stdout) as { hash: string }).hash)
+  }
+  for (const [method, hash] of hashes) {
+    const included = await waitFor(
+      `${method} in a block`,
+      async () => {
+        const shown = await node.cli(['tx', 'show', hash, '--json'])
+        const view = shown.code === 0 ? (JSON.parse(shown.stdout) as TxView) : undefined
+        return view?.receipt != null ? view : undefined
+      },
+      120_000,
+    )
+    assert.ok(included.block !== null, method)
+    const { status, gasUsed } = included.receipt!
+    assert.ok(status === 'out-of-gas' || status === 'reverted', `${method}: ${status}`)
+    if (status === 'out-of-gas') assert.equal(gasUsed, included.gasLimit, method)
+  }
+
+  // Read-only calls of the same code: the same outcome, by gas, not by a clock.
+  const query = await node.cli(['contract', 'call', contract, 'scanLoop', '--json'])
+  assert.notEqual(query.code, 0)
+  assert.match(query.stderr + query.stdout, /out of gas/)
+
+  // The node still mines and answers.
+  const before = (await node.rpc.call<{ height: number }>('status')).height
+  await waitFor('another block', async () => ((await node.rpc.call<{ height: number }>('status')).height > before ? true : undefined), 60_000)
+  assert.match(node.log(), /mined|imported|block/)
+})
