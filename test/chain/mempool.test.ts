@@ -106,3 +106,38 @@ test('a new head removes included and stale transactions and brings back those o
   assert.deepEqual(back.map(label).sort(), ['alice:0', 'bob:0'])
   assert.deepEqual([...mempool.pending()].map(label), ['alice:0', 'alice:1', 'bob:0'])
 })
+
+test('every departure is told with its reason and remembered: replaced, evicted, stale, unincludable, predecessor-dropped', () => {
+  const nonces = chainNonces([[ALICE, 0], [BOB, 0], [CAROL, 0]])
+  const told: Array<[string, string]> = []
+  const mempool = new Mempool((sender) => nonces.get(toHex(sender)), { maxTxs: 4, onDrop: (hash, { reason }) => told.push([hash, reason]) })
+  const hashOf = (t: Transaction): Uint8Array => mempool.add(t).hash
+  const first = tx(ALICE, 0)
+  const firstHash = hashOf(first)
+  const replacement = hashOf(tx(ALICE, 0, 60_000))
+  assert.deepEqual(mempool.departure(firstHash), { tx: first, reason: 'replaced', detail: `by ${toHex(replacement)}` })
+
+  const bob0 = hashOf(tx(BOB, 0))
+  const bob1 = hashOf(tx(BOB, 1))
+  const carol0 = hashOf(tx(CAROL, 0))
+  // A fifth transaction: the oldest (alice's replacement) leaves.
+  hashOf(tx(CAROL, 1))
+  assert.equal(mempool.departure(replacement)?.reason, 'evicted')
+
+  // A block could not include bob's first: it goes, and his second with it.
+  mempool.drop(tx(BOB, 0), 'nonce 0, expected 1')
+  assert.deepEqual([mempool.departure(bob0)?.reason, mempool.departure(bob0)?.detail], ['unincludable', 'nonce 0, expected 1'])
+  assert.equal(mempool.departure(bob1)?.reason, 'predecessor-dropped')
+
+  // Carol's nonce 0 was used on chain by another transaction.
+  nonces.set(toHex(CAROL.id), 1)
+  mempool.update([], [])
+  assert.equal(mempool.departure(carol0)?.reason, 'stale')
+  assert.equal(mempool.size, 1)
+
+  assert.deepEqual(told.map(([, reason]) => reason), ['replaced', 'evicted', 'unincludable', 'predecessor-dropped', 'stale'])
+  // Admitted again (a reorganisation brought it back): no longer a departure.
+  nonces.set(toHex(CAROL.id), 0)
+  mempool.add(tx(CAROL, 0))
+  assert.equal(mempool.departure(carol0), undefined)
+})

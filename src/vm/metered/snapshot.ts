@@ -39,22 +39,25 @@ export class MemorySnapshot {
 
   restorePage(heap: Uint8Array, page: number): void {
     const start = page << DIRTY_PAGE_SHIFT
-    const offset = this.offsets[page]!
-    if (offset !== ABSENT) heap.set(this.data.subarray(offset, offset + DIRTY_PAGE_BYTES), start)
-    else if (this.base !== undefined) this.base.restorePage(heap, page)
-    else heap.fill(0, start, start + DIRTY_PAGE_BYTES)
+    const held = this.page(page)
+    if (held === undefined) heap.fill(0, start, start + DIRTY_PAGE_BYTES)
+    else heap.set(held, start)
   }
 
   /** Whether `heap` equals the snapshot on every tracked page. */
   matches(heap: Uint8Array): boolean {
-    const expected = new Uint8Array(DIRTY_PAGE_BYTES)
-    const scratch = new Uint8Array(heap.byteLength)
+    const zeros = new Uint8Array(DIRTY_PAGE_BYTES)
     for (let page = 0; page < TRACKED_PAGES; page++) {
       const start = page << DIRTY_PAGE_SHIFT
-      this.restorePage(scratch, page)
-      expected.set(scratch.subarray(start, start + DIRTY_PAGE_BYTES))
-      if (Buffer.compare(heap.subarray(start, start + DIRTY_PAGE_BYTES), expected) !== 0) return false
+      if (Buffer.compare(heap.subarray(start, start + DIRTY_PAGE_BYTES), this.page(page) ?? zeros) !== 0) return false
     }
     return true
+  }
+
+  /** The copy of `page` this snapshot (or its base) holds; undefined for a page of zeros. */
+  private page(page: number): Uint8Array | undefined {
+    const offset = this.offsets[page]!
+    if (offset !== ABSENT) return this.data.subarray(offset, offset + DIRTY_PAGE_BYTES)
+    return this.base?.page(page)
   }
 }
