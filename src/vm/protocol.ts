@@ -7,7 +7,7 @@ import type { MessagePort } from 'node:worker_threads'
 import type { BlockInfo, ExecutionOutcome } from './types.js'
 import type { SandboxLimits } from './contract-instance.js'
 
-interface WireCommon {
+export interface WireCommon {
   readonly block: BlockInfo
   readonly sender: string
   readonly contract: string
@@ -20,7 +20,8 @@ interface WireCommon {
 export type WireRequest = WireCommon &
   (
     | { readonly mode: 'deploy'; readonly code: string }
-    | { readonly mode: 'call'; readonly method: string }
+    /** `code`: the contract's, read on the node's thread before sending (saves a round trip); undefined when none is deployed. */
+    | { readonly mode: 'call'; readonly method: string; readonly code: string | undefined }
     /** Compile and evaluate the module only: `checkContractSource`. */
     | { readonly mode: 'check'; readonly code: string }
   )

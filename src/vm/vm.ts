@@ -12,9 +12,10 @@
 import { ADDRESS_BYTES, formatContractAddress, formatParticipantId } from '../crypto/identity.js'
 import type { ContractHost } from './host.js'
 import type { BlockInfo, CallRequest, DeployRequest, ExecutionOutcome, ExecutionRequest } from './types.js'
-import type { WireRequest } from './protocol.js'
+import type { WireCommon, WireRequest } from './protocol.js'
 import type { SandboxLimits } from './contract-instance.js'
 import { VmError } from './errors.js'
+import { errorMessage } from '../errors.js'
 import { SandboxThread } from './sandbox-thread.js'
 import { EXECUTION_ALARM_MS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES, MODULE_LOAD_GAS_LIMIT } from './constants.js'
 
@@ -67,7 +68,8 @@ export class ContractVm {
 
   /** Runs an exported method. Unknown contract or method: reverted, with a clear message. */
   call(request: CallRequest): ExecutionOutcome {
-    return this.execute(request, { ...wire(request), mode: 'call', method: request.method })
+    const code = this.closed ? undefined : codeOf(request)
+    return this.execute(request, { ...wire(request), mode: 'call', method: request.method, code })
   }
 
   /**
@@ -131,7 +133,16 @@ class DiscardingHost implements ContractHost {
   revert(): void {}
 }
 
-function wire(request: ExecutionRequest & { readonly args: string }): Omit<WireRequest, 'mode'> {
+/** The called contract's code, read on this thread; a host failure is this node's (VM_ERROR_HOST). */
+function codeOf(request: CallRequest): string | undefined {
+  try {
+    return request.host.getCode(request.contract)
+  } catch (error) {
+    throw new VmError('VM_ERROR_HOST', { contract: request.contract, detail: `getCode: ${errorMessage(error)}` }, { cause: error })
+  }
+}
+
+function wire(request: ExecutionRequest & { readonly args: string }): WireCommon {
   const { block, sender, contract, gasLimit, args } = request
   return { block: { height: block.height, timestamp: block.timestamp, parentHash: block.parentHash }, sender, contract, gasLimit, args }
 }
