@@ -171,7 +171,9 @@ export function rpcMethods(context: RpcContext): RpcMethods {
         throw error
       }
       if (outcome.status !== 'ok') {
-        throw new RpcError(RpcErrorCode.CallFailed, outcome.error ?? outcome.status, { status: outcome.status, gasUsed: outcome.gasUsed })
+        // The status first: the contract's own message often starts with its error's name ("Error: …").
+        const message = outcome.status === 'out-of-gas' ? `out of gas (${outcome.gasUsed} gas)` : `reverted: ${outcome.error ?? 'reverted'}`
+        throw new RpcError(RpcErrorCode.CallFailed, message, { status: outcome.status, gasUsed: outcome.gasUsed })
       }
       return { result: JSON.parse(outcome.result ?? 'null') as unknown, gasUsed: outcome.gasUsed, events: outcome.events.length }
     },

@@ -8,6 +8,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { fromHex, toHex } from '../../src/encoding/bytes.js'
+import { encodeTransaction, signTransaction, type Transaction, type TxPayload } from '../../src/ledger/transaction.js'
 import { startNode, waitFor } from '../helpers/node.js'
 
 const ATTACKS = {
@@ -54,7 +57,7 @@ test('hostile contract methods end as out-of-gas or reverted, in blocks, and the
   for (const method of Object.keys(ATTACKS).slice(1)) {
     const sent = await node.cli(['tx', 'send', '--to', contract, '--method', method, '--json'])
     assert.equal(sent.code, 0, `${method}: ${sent.stderr}`)
-    hashes.set(method, (JSON.parse(sent.stdout) as { hash: string }).hash)
+    hashes.set(method, (JSON.parse(sent.stdout) as { tx: string }).tx)
   }
   for (const [method, hash] of hashes) {
     const included = await waitFor(
@@ -73,9 +76,29 @@ test('hostile contract methods end as out-of-gas or reverted, in blocks, and the
   }
 
   // Read-only calls of the same code: the same outcome, by gas, not by a clock.
-  const query = await node.cli(['contract', 'call', contract, 'scanLoop', '--json'])
-  assert.notEqual(query.code, 0)
-  assert.match(query.stderr + query.stdout, /out of gas/)
+  const query = await node.cli(['contract', 'call', contract, 'scanLoop'])
+  assert.equal(query.code, 1)
+  assert.match(query.stderr, /^Error: out of gas \(\d+ gas\)$/m)
+  // A runtime error names the contract's line, once prefixed.
+  const thrown = await node.cli(['contract', 'call', contract, 'hostGlobals'])
+  assert.match(thrown.stderr, /^Error: reverted: ReferenceError: process is not defined \(line 10, column \d+\)$/m)
+
+  // A transaction that leaves the pool says why: replaced by one with the same nonce and more gas.
+  const status = await node.rpc.call<{ genesis: string }>('status')
+  const secretKey = new Uint8Array(randomBytes(32))
+  const sign = (payload: TxPayload, nonce: number, gasLimit: number): Transaction =>
+    signTransaction({ ...payload, publicKey: new Uint8Array(32), nonce, gasLimit }, secretKey, fromHex(status.genesis)!)
+  const send = async (tx: Transaction): Promise<string> => (await node.rpc.call<{ hash: string }>('sendTransaction', { tx: toHex(encodeTransaction(tx)) })).hash
+  const call: TxPayload = { kind: 'contract-call', contract: new Uint8Array(20), method: 'get', args: '[]' }
+  // Nonce 5 while the next is 1: it waits in the pool, so it cannot be mined meanwhile.
+  await send(sign({ kind: 'participant', name: null }, 0, 1_000_000))
+  const first = await send(sign(call, 5, 1_000_000))
+  const second = await send(sign(call, 5, 2_000_000))
+  const shown = await node.cli(['tx', 'show', first])
+  assert.equal(shown.code, 0, shown.stderr)
+  assert.match(shown.stdout, new RegExp(`dropped: replaced \\(by ${second}\\)`))
+  const asJson = JSON.parse((await node.cli(['tx', 'show', first, '--json'])).stdout) as { dropped: { reason: string } | null }
+  assert.equal(asJson.dropped?.reason, 'replaced')
 
   // The node still mines and answers.
   const before = (await node.rpc.call<{ height: number }>('status')).height
