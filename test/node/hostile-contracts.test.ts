@@ -81,7 +81,7 @@ test('hostile contract methods end as out-of-gas or reverted, in blocks, and the
   assert.match(query.stderr, /^Error: out of gas \(\d+ gas\)$/m)
   // A runtime error names the contract's line, once prefixed.
   const thrown = await node.cli(['contract', 'call', contract, 'hostGlobals'])
-  assert.match(thrown.stderr, /^Error: reverted: ReferenceError: process is not defined \(line 10, column \d+\)$/m)
+  assert.match(thrown.stderr, /^Error: reverted: ReferenceError: 'process' is not defined \(line 10, column \d+\)$/m)
 
   // A transaction that leaves the pool says why: replaced by one with the same nonce and more gas.
   const status = await node.rpc.call<{ genesis: string }>('status')
