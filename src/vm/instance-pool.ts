@@ -149,6 +149,16 @@ function cost(cached: Cached): number {
   return cached.instance.metered.snapshotBytes + cached.peakPages * DIRTY_PAGE_BYTES
 }
 
+/** Hashes of recent code, so that a call does not hash its contract's source again. */
+const hashes = new Map<string, string>()
+const HASHES_KEPT = 1_024
+
 function codeHash(code: string): string {
-  return createHash('sha256').update(code).digest('hex')
+  let hash = hashes.get(code)
+  if (hash === undefined) {
+    hash = createHash('sha256').update(code).digest('hex')
+    if (hashes.size >= HASHES_KEPT) hashes.clear()
+    hashes.set(code, hash)
+  }
+  return hash
 }

@@ -52,9 +52,12 @@ export class MeteredInstance {
   /** Pages the last `restore()` copied back (for the benchmark and tests). */
   restoredPages = 0
 
+  private readonly heap: Uint8Array
+  private readonly bitmapWords: Int32Array
+
   private constructor(
     readonly quickjs: QuickJSWASMModule,
-    private readonly memory: WasmMemory,
+    memory: WasmMemory,
     private readonly fuelGlobal: WasmGlobal<bigint>,
     private readonly stackPointer: WasmGlobal<number>,
     private readonly stackLow: WasmGlobal<number>,
@@ -63,6 +66,9 @@ export class MeteredInstance {
     readonly blank: MemorySnapshot,
   ) {
     this.snapshot = blank
+    // The memory never grows, so these views stay valid for the instance's life.
+    this.heap = new Uint8Array(memory.buffer)
+    this.bitmapWords = new Int32Array(memory.buffer, DIRTY_BITMAP_OFFSET, TRACKED_PAGES / 4)
   }
 
   /**
@@ -135,17 +141,17 @@ export class MeteredInstance {
 
   /** Makes the present memory (a contract set up on the blank instance) what `restore()` returns to. */
   takeSnapshot(): void {
-    const heap = new Uint8Array(this.memory.buffer)
+    const heap = this.heap
     this.snapshot = MemorySnapshot.capture(heap, this.writtenPages(heap, false), this.stackPointer.value, this.blank)
     this.clearTracking(heap)
   }
 
   /** Back to the snapshot: every page written since, the stack pointer; the fuel is set to zero. */
   restore(): void {
-    const heap = new Uint8Array(this.memory.buffer)
+    const heap = this.heap
     const pages = this.writtenPages(heap, true)
     for (const page of pages) this.snapshot.restorePage(heap, page)
-    this.restoredPages = pages.size
+    this.restoredPages = pages.length
     this.stackPointer.value = this.snapshot.stackPointer
     this.clearTracking(heap)
     this.fuel = 0
@@ -153,9 +159,8 @@ export class MeteredInstance {
 
   /** Back to a freshly instantiated binary, so that another contract can be set up on it. */
   resetToBlank(): void {
-    const heap = new Uint8Array(this.memory.buffer)
-    const pages = this.writtenPages(heap, true)
-    for (const page of this.snapshot === this.blank ? [] : this.snapshot.pages) pages.add(page)
+    const heap = this.heap
+    const pages = [...this.writtenPages(heap, true), ...(this.snapshot === this.blank ? [] : this.snapshot.pages)]
     for (const page of pages) this.blank.restorePage(heap, page)
     this.snapshot = this.blank
     this.stackPointer.value = this.blank.stackPointer
@@ -164,7 +169,7 @@ export class MeteredInstance {
 
   /** Whether memory is byte for byte the snapshot (for tests: the restore missed nothing). */
   matchesSnapshot(): boolean {
-    return this.snapshot.matches(new Uint8Array(this.memory.buffer))
+    return this.snapshot.matches(this.heap)
   }
 
   /**
@@ -172,20 +177,27 @@ export class MeteredInstance {
    * point and where the snapshot has it. `straddle`: also the page after each marked one (a store
    * near a page's end writes into the next).
    */
-  private writtenPages(heap: Uint8Array, straddle: boolean): Set<number> {
-    const pages = new Set<number>()
-    const words = new Int32Array(heap.buffer, DIRTY_BITMAP_OFFSET, TRACKED_PAGES / 4)
+  private writtenPages(heap: Uint8Array, straddle: boolean): number[] {
+    // The stack's pages are marked in the bitmap too (the bitmap is cleared afterwards anyway),
+    // so that one pass over it lists every page once.
+    const top = this.snapshot.stackPointer
+    const low = Math.min(this.stackLow.value, this.stackPointer.value)
+    if (low < top) heap.fill(1, DIRTY_BITMAP_OFFSET + (low >> DIRTY_PAGE_SHIFT), DIRTY_BITMAP_OFFSET + ((top - 1) >> DIRTY_PAGE_SHIFT) + 1)
+    const pages: number[] = []
+    const words = this.bitmapWords
+    let previous = -1
     for (let w = 0; w < words.length; w++) {
       if (words[w] === 0) continue
       for (let page = w * 4, end = page + 4; page < end; page++) {
         if (heap[DIRTY_BITMAP_OFFSET + page] === 0) continue
-        pages.add(page)
-        if (straddle && page + 1 < TRACKED_PAGES) pages.add(page + 1)
+        if (page !== previous) pages.push(page)
+        previous = page
+        if (straddle && page + 1 < TRACKED_PAGES && heap[DIRTY_BITMAP_OFFSET + page + 1] === 0) {
+          pages.push(page + 1)
+          previous = page + 1
+        }
       }
     }
-    const top = this.snapshot.stackPointer
-    const low = Math.min(this.stackLow.value, this.stackPointer.value)
-    for (let page = low >> DIRTY_PAGE_SHIFT; page <= (top - 1) >> DIRTY_PAGE_SHIFT; page++) pages.add(page)
     return pages
   }
 

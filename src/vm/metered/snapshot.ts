@@ -9,6 +9,9 @@ import { DIRTY_PAGE_BYTES, DIRTY_PAGE_SHIFT, TRACKED_PAGES } from './layout.js'
 const ABSENT = -1
 
 export class MemorySnapshot {
+  /** Each page's bytes (this snapshot's copy, else its base's), undefined for zeros: resolved once, restored often. */
+  private readonly views: ReadonlyArray<Uint8Array | undefined>
+
   private constructor(
     /** For each page, where its copy starts in `data`, or ABSENT (then: the base's page, or zeros). */
     private readonly offsets: Int32Array,
@@ -17,7 +20,9 @@ export class MemorySnapshot {
     readonly pages: readonly number[],
     readonly stackPointer: number,
     private readonly base: MemorySnapshot | undefined,
-  ) {}
+  ) {
+    this.views = Array.from({ length: TRACKED_PAGES }, (_, page) => this.page(page))
+  }
 
   /** Copies `pages` of `heap`; every other page is the base's (or zeros, without a base). */
   static capture(heap: Uint8Array, pages: Iterable<number>, stackPointer: number, base?: MemorySnapshot): MemorySnapshot {
@@ -32,14 +37,14 @@ export class MemorySnapshot {
     return new MemorySnapshot(offsets, data, held, stackPointer, base)
   }
 
-  /** Bytes held by this snapshot itself (not its base). */
+  /** Bytes held by this snapshot itself (not its base; the views are ~8 bytes a page). */
   get bytes(): number {
-    return this.data.byteLength + this.offsets.byteLength
+    return this.data.byteLength + this.offsets.byteLength + 8 * TRACKED_PAGES
   }
 
   restorePage(heap: Uint8Array, page: number): void {
     const start = page << DIRTY_PAGE_SHIFT
-    const held = this.page(page)
+    const held = this.views[page]
     if (held === undefined) heap.fill(0, start, start + DIRTY_PAGE_BYTES)
     else heap.set(held, start)
   }
@@ -49,7 +54,7 @@ export class MemorySnapshot {
     const zeros = new Uint8Array(DIRTY_PAGE_BYTES)
     for (let page = 0; page < TRACKED_PAGES; page++) {
       const start = page << DIRTY_PAGE_SHIFT
-      if (Buffer.compare(heap.subarray(start, start + DIRTY_PAGE_BYTES), this.page(page) ?? zeros) !== 0) return false
+      if (Buffer.compare(heap.subarray(start, start + DIRTY_PAGE_BYTES), this.views[page] ?? zeros) !== 0) return false
     }
     return true
   }
