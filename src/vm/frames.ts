@@ -38,9 +38,11 @@ interface Frame {
 }
 
 /**
- * Runs one request to its outcome. Throws `VmError` when this node could not execute (the
- * thread must then be replaced), and `PoolExhausted` when a nested call found no free instance
- * (the caller undoes the host's changes and runs the request again on a grown pool).
+ * Runs one request to its outcome. The caller opens a host checkpoint around it and keeps the
+ * changes only when the outcome is ok (one checkpoint for the whole execution: each is a message
+ * to the node's thread). Throws `VmError` when this node could not execute (the thread must then
+ * be replaced), and `PoolExhausted` when a nested call found no free instance (the caller undoes
+ * the host's changes and runs the request again on a grown pool).
  */
 export function execute(pool: InstancePool, request: WireRequest, host: ContractHost): ExecutionOutcome {
   return new Execution(pool, request, host).run()
@@ -63,8 +65,7 @@ class Execution {
   }
 
   run(): ExecutionOutcome {
-    const { request, host } = this
-    host.checkpoint()
+    const { request } = this
     let result: FrameResult
     try {
       switch (request.mode) {
@@ -79,19 +80,14 @@ class Execution {
           break
       }
     } catch (error) {
-      if (!(error instanceof Halt)) {
-        host.revert()
-        throw error
-      }
+      if (!(error instanceof Halt)) throw error
       result = { ok: false, error: error.message }
     }
     const failed = (status: 'reverted' | 'out-of-gas', error: string): ExecutionOutcome => {
-      host.revert()
       return { status, gasUsed: this.meter.used, result: null, error, events: [], touched: this.touched }
     }
     if (this.meter.exhausted) return failed('out-of-gas', 'out of gas')
     if (!result.ok) return failed('reverted', result.error)
-    host.commit()
     return { status: 'ok', gasUsed: this.meter.used, result: result.result, error: null, events: this.topEvents, touched: this.touched }
   }
 

@@ -88,7 +88,9 @@ async function serve(channel: Channel, pool: InstancePool): Promise<never> {
         await pool.grow()
         continue
       }
-      host.commit()
+      // A failed execution changes nothing.
+      if (outcome.status === 'ok') host.commit()
+      else host.revert()
     }
     channel.send({ kind: 'done', outcome })
   }
