@@ -18,7 +18,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, VmCallResult } from 'quickjs-emscripten'
 import { Halt } from './meter.js'
 import type { MeteredInstance } from './metered/instance.js'
-import { API_GLOBALS, CLEANUP_SOURCE, DESCRIBE_SOURCE, SETUP_SOURCE } from './prelude.js'
+import { API_GLOBALS, CLEANUP_SOURCE, DESCRIBE_SOURCE, NOT_A_METHOD, SETUP_SOURCE } from './prelude.js'
 import { oneLine } from './text.js'
 
 /**
@@ -55,6 +55,9 @@ export interface FrameInfo {
 }
 
 export type Invocation = { readonly ok: true; readonly result: string } | { readonly ok: false; readonly error: string }
+
+/** `invoke`'s answer: what the method returned or threw, or that the export is not a function (its type). */
+export type MethodOutcome = Invocation | { readonly ok: false; readonly notAMethod: string }
 
 export interface SandboxLimits {
   readonly memoryLimitBytes: number
@@ -165,25 +168,21 @@ export class ContractInstance {
 
   /**
    * Calls export `method` with the JSON array `argsText` as frame `info`; its return value as
-   * JSON text ('null' for undefined), or why it failed. Throws what the instance threw (a trap:
-   * out of fuel, a forced halt, or a failure of an API function, then in `takeFailure()`).
-   * The caller restores the instance afterwards, whatever happened.
+   * JSON text ('null' for undefined), why it failed, or the type of an export that is not a
+   * function. Throws what the instance threw (a trap: out of fuel, a forced halt, or a failure of
+   * an API function, then in `takeFailure()`). The caller restores the instance afterwards,
+   * whatever happened.
    */
-  invoke(method: string, argsText: string, info: FrameInfo, handlers: ApiHandlers): Invocation {
+  invoke(method: string, argsText: string, info: FrameInfo, handlers: ApiHandlers): MethodOutcome {
     const { context, originals } = this
     this.binding.handlers = handlers
     this.metered.clock = info.timestamp
     try {
-      const returned = context.callFunction(
-        originals.invoke,
-        context.undefined,
-        this.namespace,
-        context.newString(method),
-        context.newString(argsText),
-        context.newString(JSON.stringify(info)),
-      )
+      const request = context.newString(`${method}\n${JSON.stringify(info)}\n${argsText}`)
+      const returned = context.callFunction(originals.invoke, context.undefined, this.namespace, request)
       if (returned.error !== undefined) return { ok: false, error: this.describe(returned.error) }
-      return { ok: true, result: context.getString(returned.value) }
+      const text = context.getString(returned.value)
+      return text.startsWith(NOT_A_METHOD) ? { ok: false, notAMethod: text.slice(1) } : { ok: true, result: text }
     } finally {
       this.binding.handlers = null
     }

@@ -197,14 +197,13 @@ class Execution {
   }
 
   private runMethod(instance: ContractInstance, frame: Frame, method: string, args: string, info: FrameInfo): FrameResult {
-    const type = instance.exportType(method)
-    if (type !== 'function') {
+    const result = instance.invoke(method, args, info, this.handlers(frame))
+    if ('notAMethod' in result) {
       if (method !== 'init') return { ok: false, error: `${frame.contract} has no method ${JSON.stringify(method)}` }
-      if (type !== 'undefined') return { ok: false, error: 'init is exported but is not a function' }
+      if (result.notAMethod !== 'undefined') return { ok: false, error: 'init is exported but is not a function' }
       if (!isEmptyArray(args)) return { ok: false, error: 'deploy arguments given, but the contract exports no init' }
       return { ok: true, result: 'null' }
     }
-    const result = instance.invoke(method, args, info, this.handlers(frame))
     if (!result.ok) return result
     const resultBytes = byteLength(result.result)
     if (resultBytes > MAX_RESULT_BYTES) return { ok: false, error: `return value of ${resultBytes} bytes, above the limit of ${MAX_RESULT_BYTES}` }

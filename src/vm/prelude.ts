@@ -22,6 +22,12 @@ export const CONTRACT_GLOBALS = [
   'undefined', 'unescape',
 ] as const
 
+/**
+ * What `invoke` answers, followed by the export's type, when the method asked for is not a
+ * function: a character no JSON text starts with (not NUL: strings leave QuickJS as C strings).
+ */
+export const NOT_A_METHOD = '!'
+
 /** The names the contract API adds to the global object (read-only, not configurable). */
 export const API_GLOBALS = ['state', 'msg', 'block', 'emit', 'call', 'revert'] as const
 
@@ -75,19 +81,23 @@ export const DESCRIBE_SOURCE = `(function describe(thrown, ErrorType, toText) {
 })`
 
 /**
- * Returns `invoke(namespace, method, argsText, frameText)`, how the host calls a contract's
- * method, after defining the `msg` and `block` globals. Given the context's original
- * `JSON.parse`, `JSON.stringify`, `Array.isArray`, `Promise`, `Object.freeze`,
- * `Object.defineProperty` and global object, before the contract runs.
+ * Returns `invoke(namespace, request)`, how the host calls a contract's method, after defining
+ * the `msg` and `block` globals. Given the context's original `JSON.parse`, `JSON.stringify`,
+ * `Array.isArray`, `Promise`, `Object.freeze`, `Object.defineProperty` and global object, before
+ * the contract runs.
  *
  * `msg` and `block` describe the frame being run, which changes with every call while the
  * contract's snapshot does not: they are frozen objects whose getters read the frame `invoke`
  * was given, and refuse while the module itself loads (no frame yet).
  *
- * `invoke` parses the JSON array of arguments, calls the method, refuses a promise, and returns
- * the JSON text of the result ('null' for undefined): one crossing into QuickJS instead of
- * several. The host never calls a contract-supplied function directly: with quickjs-emscripten
- * 0.32, a native function entered straight from the host whose callee runs out of memory traps
+ * `request` is one string: the method's name, the frame (JSON) and the arguments (a JSON array),
+ * separated by newlines (one crossing into QuickJS, one string made: each costs the host time). `invoke` finds the method
+ * (answering NOT_A_METHOD and its type when the export is not a function, for the host to word
+ * the refusal), parses the arguments, calls the method as a plain function, refuses a promise,
+ * and returns the JSON text of the result ('null' for undefined).
+ *
+ * The host never calls a contract-supplied function directly: with quickjs-emscripten 0.32, a
+ * native function entered straight from the host whose callee runs out of memory traps
  * WebAssembly; entered through this JavaScript frame, the same code fails cleanly with "out of
  * memory" (test/vm/hostile.test.ts).
  */
@@ -109,11 +119,14 @@ export const SETUP_SOURCE = `(function (parse, stringify, isArray, PromiseType, 
   })
   defineProperty(global, 'msg', { value: msg, writable: false, enumerable: false, configurable: false })
   defineProperty(global, 'block', { value: block, writable: false, enumerable: false, configurable: false })
-  return function invoke(namespace, method, argsText, frameText) {
-    frame = parse(frameText)
-    const args = parse(argsText)
+  return function invoke(namespace, request) {
+    const methodEnd = request.indexOf('\\n')
+    const frameEnd = request.indexOf('\\n', methodEnd + 1)
+    const fn = namespace[request.slice(0, methodEnd)]
+    if (typeof fn !== 'function') return '${NOT_A_METHOD}' + typeof fn
+    frame = parse(request.slice(methodEnd + 1, frameEnd))
+    const args = parse(request.slice(frameEnd + 1))
     if (!isArray(args)) throw new TypeError('arguments must be a JSON array')
-    const fn = namespace[method]
     // Called as a plain function: its \`this\` is undefined, not the module's namespace.
     const value = fn(...args)
     if (value instanceof PromiseType) {

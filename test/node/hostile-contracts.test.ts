@@ -26,6 +26,9 @@ const ATTACKS = {
   hostGlobals: 'return [process.env, require("fs")]',
 } as const
 
+/** Each attack's gas limit, given explicitly: an estimate would refuse to send what must fail. */
+const GAS = 10_000_000
+
 const SOURCE = Object.entries(ATTACKS)
   .map(([name, body]) => `export function ${name}() { ${body} }`)
   .join('\n')
@@ -46,7 +49,7 @@ test('hostile contract methods end as out-of-gas or reverted, in blocks, and the
   const contract = (JSON.parse(deployed.stdout) as { contract: string }).contract
 
   // The first through `--wait`, which reports the receipt of a failed transaction with exit 1.
-  const waited = await node.cli(['tx', 'send', '--to', contract, '--method', 'endlessLoop', '--wait', '--json'])
+  const waited = await node.cli(['tx', 'send', '--to', contract, '--method', 'endlessLoop', '--gas', String(GAS), '--wait', '--json'])
   assert.equal(waited.code, 1, waited.stderr)
   assert.deepEqual(
     (({ status, error }) => ({ status, error }))(JSON.parse(waited.stdout) as { status: string; error: string }),
@@ -55,7 +58,7 @@ test('hostile contract methods end as out-of-gas or reverted, in blocks, and the
 
   const hashes = new Map<string, string>()
   for (const method of Object.keys(ATTACKS).slice(1)) {
-    const sent = await node.cli(['tx', 'send', '--to', contract, '--method', method, '--json'])
+    const sent = await node.cli(['tx', 'send', '--to', contract, '--method', method, '--gas', String(GAS), '--json'])
     assert.equal(sent.code, 0, `${method}: ${sent.stderr}`)
     hashes.set(method, (JSON.parse(sent.stdout) as { tx: string }).tx)
   }
