@@ -18,7 +18,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, VmCallResult } from 'quickjs-emscripten'
 import { Halt } from './meter.js'
 import type { MeteredInstance } from './metered/instance.js'
-import { API_GLOBALS, CLEANUP_SOURCE, DESCRIBE_SOURCE, NOT_A_METHOD, SETUP_SOURCE } from './prelude.js'
+import { CLEANUP_SOURCE, DESCRIBE_SOURCE, NOT_A_METHOD, SETUP_SOURCE, type API_GLOBALS } from './prelude.js'
 import { oneLine } from './text.js'
 
 /**

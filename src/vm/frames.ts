@@ -19,6 +19,7 @@ import { ContractInstance, type ApiHandlers, type FrameInfo, type Invocation } f
 import { PoolExhausted, type InstancePool } from './instance-pool.js'
 import { GasMeter, Halt } from './meter.js'
 import { VmError } from './errors.js'
+import { errorMessage } from '../errors.js'
 import { byteLength, oneLine } from './text.js'
 import {
   CALL_GAS, DATA_GAS_PER_BYTE, EVENT_GAS, EVENT_GAS_PER_BYTE, EVENT_NAME_PATTERN, FRAME_GAS, FUEL_PER_GAS,
@@ -184,7 +185,7 @@ class Execution {
     } catch (error) {
       const failure = instance.takeFailure()
       if (failure instanceof VmError || failure instanceof PoolExhausted) throw failure
-      if (failure !== undefined) throw new VmError('VM_ERROR_INTERNAL', { contract: frame?.contract ?? '', detail: String(failure) }, { cause: failure })
+      if (failure !== undefined) throw new VmError('VM_ERROR_INTERNAL', { contract: frame?.contract ?? '', detail: errorMessage(failure) }, { cause: failure })
       if (frame !== undefined && frame.revertMessage !== null) {
         fuelLeft = frame.fuelAtRevert
         return { ok: false, error: frame.revertMessage }

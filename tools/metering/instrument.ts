@@ -43,7 +43,7 @@ interface BinaryenExtras {
   GlobalSet: { setValue(expr: number, value: number): void }
   Function: { setBody(fn: number, body: number): void }
   _BinaryenFunctionAddVar(fn: number, type: number): number
-  _BinaryenExpressionGetId(expr: number): number
+  _BinaryenExpressionGetId(expr: number): binaryen.ExpressionIds
   _BinaryenExpressionGetType(expr: number): number
 }
 const b = binaryen as typeof binaryen & BinaryenExtras
@@ -182,12 +182,11 @@ const MARK_RANGE = 'chain_mark_range'
 
 /** An i64 constant (binaryen.js takes a bigint, whatever its typings say). */
 function i64(module: binaryen.Module, value: number): number {
-  const make = module.i64.const as unknown as (value: bigint) => number
-  return make(BigInt(value))
+  return (module.i64 as unknown as { const(value: bigint): number }).const(BigInt(value))
 }
 
 /** Fuel of one instruction. Calibrated with `npm run bench -- vm` (docs/contracts.md). */
-function instructionCost(id: number): number {
+function instructionCost(id: binaryen.ExpressionIds): number {
   switch (id) {
     case b.CallId:
     case b.CallIndirectId:
@@ -350,8 +349,9 @@ class FunctionPass {
     this.pass.countBulk()
     const size = this.newLocal()
     const dest = this.newLocal()
-    const setDest = info.id === b.MemoryCopyId ? b.MemoryCopy.setDest : b.MemoryFill.setDest
-    const setSize = info.id === b.MemoryCopyId ? b.MemoryCopy.setSize : b.MemoryFill.setSize
+    const copy = info.id === b.MemoryCopyId
+    const setDest = (target: number, value: number): void => (copy ? b.MemoryCopy.setDest(target, value) : b.MemoryFill.setDest(target, value))
+    const setSize = (target: number, value: number): void => (copy ? b.MemoryCopy.setSize(target, value) : b.MemoryFill.setSize(target, value))
     setDest(expr, m.local.tee(dest, info.dest, b.i32))
     setSize(
       expr,

@@ -63,24 +63,24 @@ export function deterministicImports(imports: Record<string, Record<string, unkn
   const replacements: Record<string, ImportFunction> = {
     c: (_fd, iov, iovCount, written) => {
       let total = 0
-      for (let i = 0; i < iovCount!; i++) total += view().getUint32(iov! + 8 * i + 4, true)
-      writeU32(written!, total)
+      for (let i = 0; i < iovCount; i++) total += view().getUint32(iov + 8 * i + 4, true)
+      writeU32(written, total)
       return 0
     },
     e: () => 0,
     f: (countAddress, sizeAddress) => {
-      writeU32(countAddress!, 0)
-      writeU32(sizeAddress!, 0)
+      writeU32(countAddress, 0)
+      writeU32(sizeAddress, 0)
       return 0
     },
     j: () => 0,
     k: () => 0,
-    m: (time, tmAddress) => writeUtcTime(env, Number(time), tmAddress!),
+    m: (time, tmAddress) => writeUtcTime(env, Number(time), tmAddress),
     n: (timezoneAddress, daylightAddress, standardName, summerName) => {
-      writeU32(timezoneAddress!, 0)
-      writeU32(daylightAddress!, 0)
-      writeCString(env, standardName!, 'UTC')
-      writeCString(env, summerName!, 'UTC')
+      writeU32(timezoneAddress, 0)
+      writeU32(daylightAddress, 0)
+      writeCString(env, standardName, 'UTC')
+      writeCString(env, summerName, 'UTC')
       return undefined
     },
     p: () => env.now(),

@@ -48,7 +48,6 @@ interface EmscriptenModule {
 export class MeteredInstance {
   /** What `restore()` goes back to: the blank snapshot, or the contract's once set up. */
   private snapshot: MemorySnapshot
-  private timeMs = 0
   /** Pages the last `restore()` copied back (for the benchmark and tests). */
   restoredPages = 0
 
@@ -58,6 +57,8 @@ export class MeteredInstance {
   private constructor(
     readonly quickjs: QuickJSWASMModule,
     memory: WasmMemory,
+    /** The time the imports answer QuickJS with (see `clock`). */
+    private readonly time: { ms: number },
     private readonly fuelGlobal: WasmGlobal<bigint>,
     private readonly stackPointer: WasmGlobal<number>,
     private readonly stackLow: WasmGlobal<number>,
@@ -79,13 +80,13 @@ export class MeteredInstance {
     const memory = new wasm.Memory({ initial: MEMORY_PAGES, maximum: MEMORY_PAGES })
     const heap = new Uint8Array(memory.buffer)
     const markWritten = (address: number, length: number): void => markPages(heap, address, length)
-    let made: MeteredInstance | undefined
+    const time = { ms: 0 }
     let exports: Record<string, unknown> | undefined
     const variant = newVariant(RELEASE_SYNC, {
       wasmMemory: memory as never,
       emscriptenModule: {
         instantiateWasm(imports: Record<string, Record<string, unknown>>, onSuccess: (instance: object, module: object) => void) {
-          deterministicImports(imports, { now: () => made?.timeMs ?? 0, memory: () => heap, markWritten })
+          deterministicImports(imports, { now: () => time.ms, memory: () => heap, markWritten })
           const instance = new wasm.Instance(compiled, imports)
           exports = instance.exports
           onSuccess(instance, compiled)
@@ -110,7 +111,7 @@ export class MeteredInstance {
     }
     const stackPointer = global<number>(EXPORT_STACK_POINTER)
     const base = blank ?? MemorySnapshot.capture(heap, blankPages(heap, stackPointer.value), stackPointer.value)
-    made = new MeteredInstance(quickjs, memory, global<bigint>(EXPORT_FUEL), stackPointer, global<number>(EXPORT_STACK_LOW), global<number>(EXPORT_OUT_OF_MEMORY), base)
+    const made = new MeteredInstance(quickjs, memory, time, global<bigint>(EXPORT_FUEL), stackPointer, global<number>(EXPORT_STACK_LOW), global<number>(EXPORT_OUT_OF_MEMORY), base)
     made.clearTracking(heap)
     return made
   }
@@ -131,7 +132,7 @@ export class MeteredInstance {
 
   /** The time `Date.now()` would see inside QuickJS (contracts have no Date; QuickJS itself may ask). */
   set clock(ms: number) {
-    this.timeMs = ms
+    this.time.ms = ms
   }
 
   /** Bytes this instance's snapshot keeps beyond the shared blank one. */
