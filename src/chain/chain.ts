@@ -1,11 +1,11 @@
 /**
  * The chain: block import, fork choice and reorganisation over the chain database.
  *
- * A block is checked in order of cost: known or not, parent known, its own contents (size,
- * transactions root, every signature), its header against its parent (consensus), and last,
- * only if it would make the heaviest chain, its execution. Blocks of lighter branches are stored
+ * A block is checked in order of cost: known or not, parent known, its header against its
+ * parent and ancestors (consensus), its own contents (size, transactions root, every
+ * signature), and last, only if fork choice would make it the head, its execution. Blocks of lighter branches are stored
  * without execution (as Bitcoin Core does) and executed if their branch ever becomes the
- * heaviest. Moving the head, by one block or by a reorganisation of many, is one atomic batch:
+ * preferred. Moving the head, by one block or by a reorganisation of many, is one atomic batch:
  * the flat state is taken back to the fork point with the undo logs of the abandoned blocks, the
  * new branch is executed on top, and indexes, state, receipts and head are written together.
  *
@@ -42,7 +42,7 @@ export interface ChainHead {
   readonly totalWork: bigint
 }
 
-/** What an import did: `known` (had it), `side` (stored on a lighter branch), `head` (new head). */
+/** What an import did: `known` (had it), `side` (stored on a branch fork choice does not prefer), `head` (new head). */
 export type ImportResult =
   | { readonly status: 'known' | 'side'; readonly hash: Uint8Array }
   | { readonly status: 'head'; readonly hash: Uint8Array; readonly reverted: readonly Block[]; readonly applied: readonly Block[] }
@@ -167,19 +167,21 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       await this.store.write(new StoreBatch().putMeta(hash, { height: block.header.height, totalWork: 0n, status: 'invalid' }))
       throw new ChainOperationError('CHAIN_ERROR_INVALID_PARENT', `parent ${toHex(block.header.parentHash)} is invalid`)
     }
-    // The header first: one hash proves the work behind it, while the body costs a signature
-    // check per transaction; a peer cannot make us verify a thousand signatures for free.
-    this.consensus.validateHeader(block.header, parent, this.now())
+    // The header first: one hash or one signature proves who made it, while the body costs a
+    // signature check per transaction; a peer cannot make us verify a thousand for free.
+    this.consensus.validateHeader(block.header, parent, this.now(), this.store)
     validateBlockBody(block, this.params, this.networkId)
     const meta: BlockMeta = { height: block.header.height, totalWork: parentMeta.totalWork + this.consensus.work(block.header), status: 'stored' }
-    if (meta.totalWork <= this.current.totalWork) {
+    // Fork choice is the consensus's total order: a tie is broken the same way on every node,
+    // whatever order the blocks arrived in (never "keep the first seen").
+    if (this.consensus.compareHeads({ hash, header: block.header, totalWork: meta.totalWork }, this.current, this.store) <= 0) {
       await this.store.write(new StoreBatch().putBlock(hash, block).putMeta(hash, meta))
       return { status: 'side', hash }
     }
     return this.moveHead(hash, block, meta)
   }
 
-  /** Makes `block` (heavier than the head) the head: reverts to the fork point, executes the branch. */
+  /** Makes `block` (preferred to the head) the head: reverts to the fork point, executes the branch. */
   private async moveHead(hash: Uint8Array, block: Block, meta: BlockMeta): Promise<ImportResult> {
     const branch = this.branchTo(hash, block)
     const forkHeight = block.header.height - branch.length

@@ -39,6 +39,11 @@ export function importFault(code: ImportErrorCode): ImportFault {
     case 'CONSENSUS_ERROR_BAD_DIFFICULTY':
     case 'CONSENSUS_ERROR_BAD_SEAL':
     case 'CONSENSUS_ERROR_INSUFFICIENT_WORK':
+    case 'CONSENSUS_ERROR_BAD_EXTRA':
+    case 'CONSENSUS_ERROR_CHECKPOINT_MISMATCH':
+    case 'CONSENSUS_ERROR_UNKNOWN_SIGNER':
+    case 'CONSENSUS_ERROR_RECENTLY_SIGNED':
+    case 'CONSENSUS_ERROR_BAD_SIGNATURE':
     case 'EXECUTION_ERROR_NOT_REGISTERED':
     case 'EXECUTION_ERROR_ALREADY_REGISTERED':
     case 'EXECUTION_ERROR_BAD_NONCE':
@@ -70,6 +75,7 @@ export function importFault(code: ImportErrorCode): ImportFault {
     case 'VM_ERROR_HOST':
     case 'VM_ERROR_BINARY':
     case 'VM_ERROR_CLOSED':
+    case 'CONSENSUS_ERROR_MISSING_ANCESTOR': // the parent is stored, so its ancestors must be
     case 'STORE_ERROR_NOT_FOUND':
     case 'STORE_ERROR_LOCKED':
     case 'STORE_ERROR_CORRUPT':

@@ -1,6 +1,7 @@
 /**
  * Block production: picks transactions for a new block on the head, executes them, and fills
- * in the header (everything but the seal, which the consensus finds).
+ * in the header (the consensus fields as the consensus prepares them; everything but the seal,
+ * which the consensus makes).
  *
  * Every candidate that fits is included, whatever its outcome: one that runs out of gas or
  * reverts is included with that receipt (its sender pays for what it used). Transactions that
@@ -30,17 +31,18 @@ export interface ProducedBlock {
 
 /**
  * Builds a block on the current head from `candidates`, tried in order, made by `producer`
- * at `timestamp` (moved past the parent's when the clock is behind it).
+ * at `timestamp` (or the earliest time the consensus allows after the parent).
  */
 export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, producer: Uint8Array, timestamp: number): Promise<ProducedBlock> {
   if (producer.length !== ADDRESS_BYTES) throw new TypeError(`producer must be ${ADDRESS_BYTES} bytes`)
   return chain.exclusive(async () => {
     const parent = chain.head.header
+    const prepared = chain.consensus.prepare(parent, chain.head.hash, timestamp, chain.store)
     const header = {
       version: BLOCK_VERSION,
       height: parent.height + 1,
       parentHash: chain.head.hash,
-      timestamp: Math.max(timestamp, parent.timestamp + 1),
+      timestamp: prepared.timestamp,
       producer,
     }
     const state = new StateOverlay(chain.store.state)
@@ -79,8 +81,9 @@ export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, pr
         stateRoot: execution.stateRoot,
         receiptsRoot: execution.receiptsRoot,
         gasUsed: execution.gasUsed,
-        difficulty: chain.consensus.prepare(parent, header.timestamp).difficulty,
-        seal: new Uint8Array(8),
+        difficulty: prepared.difficulty,
+        ...(prepared.extra === undefined ? {} : { extra: prepared.extra }),
+        seal: prepared.seal,
       },
       transactions: included,
     }

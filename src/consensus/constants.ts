@@ -24,3 +24,22 @@ export const POW_NONCE_BYTES = 8
 
 /** Hashes a miner tries between looks at its stop flag: ~10 ms of work on one core. */
 export const MINING_CHUNK_HASHES = 5_000
+
+/** Proof-of-authority difficulty of a block sealed by the signer whose turn it is. */
+export const POA_IN_TURN_DIFFICULTY = 2n
+/** Proof-of-authority difficulty of a block sealed out of turn: the in-turn block outweighs it. */
+export const POA_OUT_OF_TURN_DIFFICULTY = 1n
+
+/**
+ * How much longer than the in-turn signer an out-of-turn signer waits, per place in the order
+ * of standby (docs/consensus.md). Fixed rather than random (geth waits a random time, and
+ * random waits collide: go-ethereum #22799): the next signer in line seals first, the one
+ * after it only if that one is silent too. Half a second covers gossip across a continent.
+ */
+export const POA_OUT_OF_TURN_STAGGER_MS = 500
+
+/** Signer snapshots kept in memory, by block hash: a few reorgs' worth above the head. */
+export const POA_SNAPSHOT_CACHE_SIZE = 256
+
+/** Heights back from the highest seen for which the equivocation detector remembers sealers. */
+export const POA_EQUIVOCATION_WINDOW_BLOCKS = 1_024

@@ -10,7 +10,7 @@ import type { BlockHeader } from '../ledger/block.js'
 import { blockHash, encodeHeader } from '../ledger/block.js'
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import type { ProofOfWorkConfig } from '../ledger/genesis.js'
-import { ConsensusError, type Consensus } from './consensus.js'
+import { compareByHeightThenHash, compareByWork, ConsensusError, type Consensus, type ConsensusStatus, type HeadCandidate, type PreparedFields } from './consensus.js'
 import { ADJUSTMENT_QUOTIENT, MAX_COUNTED_INTERVALS, MAX_FUTURE_DRIFT_MS, POW_NONCE_BYTES } from './constants.js'
 
 const MAX_HASH = (1n << 256n) - 1n
@@ -81,17 +81,39 @@ export interface SealSearcher {
 }
 
 export class ProofOfWork implements Consensus {
+  readonly type = 'pow'
+
   constructor(
     private readonly config: ProofOfWorkConfig,
     private readonly targetBlockTimeMs: number,
-    private readonly searcher?: SealSearcher,
+    private readonly searcher?: SealSearcher & { readonly hashes?: number; close?(): Promise<void> },
   ) {}
 
-  prepare(parent: BlockHeader, timestamp: number): { difficulty: bigint } {
-    return { difficulty: nextDifficulty(parent, timestamp, this.targetBlockTimeMs, this.config.minimumDifficulty) }
+  /** The difficulty retargeting gives a block made at `timestamp` on `parent`. */
+  difficultyAt(parent: BlockHeader, timestamp: number): bigint {
+    return nextDifficulty(parent, timestamp, this.targetBlockTimeMs, this.config.minimumDifficulty)
   }
 
-  validateHeader(header: BlockHeader, parent: BlockHeader, nowMs: number): void {
+  prepare(parent: BlockHeader, _parentHash: Uint8Array, nowMs: number): PreparedFields {
+    // A clock behind the parent's still makes a valid block: one millisecond after it.
+    const timestamp = Math.max(nowMs, parent.timestamp + 1)
+    return { timestamp, difficulty: this.difficultyAt(parent, timestamp), seal: new Uint8Array(POW_NONCE_BYTES) }
+  }
+
+  checkSeal(header: BlockHeader, hash: Uint8Array): void {
+    if (header.seal.length !== POW_NONCE_BYTES) {
+      throw new ConsensusError('CONSENSUS_ERROR_BAD_SEAL', `seal of ${header.seal.length} bytes, expected ${POW_NONCE_BYTES}`)
+    }
+    if (header.extra !== undefined && header.extra.length > 0) {
+      throw new ConsensusError('CONSENSUS_ERROR_BAD_EXTRA', `proof-of-work headers carry no extra data, got ${header.extra.length} bytes`)
+    }
+    // A difficulty of zero has no target at all: refused before anything divides by it.
+    if (header.difficulty < 1n || !meetsTarget(hash, header.difficulty)) {
+      throw new ConsensusError('CONSENSUS_ERROR_INSUFFICIENT_WORK', `hash above the target of difficulty ${header.difficulty}`)
+    }
+  }
+
+  validateLink(header: BlockHeader, parent: BlockHeader, nowMs: number): void {
     if (header.height !== parent.height + 1) {
       throw new ConsensusError('CONSENSUS_ERROR_BAD_HEIGHT', `height ${header.height} on a parent at ${parent.height}`)
     }
@@ -105,16 +127,16 @@ export class ProofOfWork implements Consensus {
     if (header.timestamp > nowMs + MAX_FUTURE_DRIFT_MS) {
       throw new ConsensusError('CONSENSUS_ERROR_TIMESTAMP_IN_FUTURE', `timestamp ${header.timestamp} is ${header.timestamp - nowMs} ms ahead`)
     }
-    const expected = this.prepare(parent, header.timestamp).difficulty
+    const expected = this.difficultyAt(parent, header.timestamp)
     if (header.difficulty !== expected) {
       throw new ConsensusError('CONSENSUS_ERROR_BAD_DIFFICULTY', `difficulty ${header.difficulty}, expected ${expected}`)
     }
-    if (header.seal.length !== POW_NONCE_BYTES) {
-      throw new ConsensusError('CONSENSUS_ERROR_BAD_SEAL', `seal of ${header.seal.length} bytes, expected ${POW_NONCE_BYTES}`)
-    }
-    if (!meetsTarget(blockHash(header), header.difficulty)) {
-      throw new ConsensusError('CONSENSUS_ERROR_INSUFFICIENT_WORK', `hash above the target of difficulty ${header.difficulty}`)
-    }
+    this.checkSeal(header, blockHash(header))
+  }
+
+  /** Proof-of-work reads nothing beyond the parent: the whole check is `validateLink`. */
+  validateHeader(header: BlockHeader, parent: BlockHeader, nowMs: number): void {
+    this.validateLink(header, parent, nowMs)
   }
 
   async seal(header: BlockHeader, signal: AbortSignal): Promise<BlockHeader | undefined> {
@@ -126,5 +148,22 @@ export class ProofOfWork implements Consensus {
 
   work(header: BlockHeader): bigint {
     return header.difficulty
+  }
+
+  /** The most work, then the lower height, then the lower hash (no miner chooses its hash). */
+  compareHeads(a: HeadCandidate, b: HeadCandidate): number {
+    return compareByWork(a, b, compareByHeightThenHash)
+  }
+
+  noteSealed(): undefined {
+    return undefined
+  }
+
+  status(): ConsensusStatus {
+    return { type: 'pow', hashes: this.searcher?.hashes ?? 0 }
+  }
+
+  async close(): Promise<void> {
+    await this.searcher?.close?.()
   }
 }

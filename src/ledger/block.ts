@@ -3,10 +3,13 @@
  *
  * Header encoding (CBOR array, see docs/data-formats.md):
  *   [version, height, parentHash, timestamp, txRoot, stateRoot, receiptsRoot, gasUsed,
- *    producer, difficulty, seal]
+ *    producer, difficulty, (extra,) seal]
  * The block hash is SHA-256 of the encoded header. The consensus fields come last, and the
  * seal (for proof-of-work, the 8-byte nonce) is the very last, so a miner can encode a
- * header once and rewrite only its final 8 bytes for each attempt.
+ * header once and rewrite only its final 8 bytes for each attempt. `extra` (consensus data:
+ * proof-of-authority's votes and checkpoint signer lists) is written only when it is not
+ * empty, so headers without it (every proof-of-work header) encode and hash as they always
+ * did; a 12-field header with an empty `extra` is refused as non-canonical.
  *
  * Block encoding: [header, [tx bytes, ...]]: each transaction as its own encoded byte string,
  * so its hash is the hash of bytes already at hand.
@@ -48,6 +51,11 @@ export interface BlockHeader {
   readonly producer: Uint8Array
   /** Consensus field: for proof-of-work, the expected number of hashes to find the seal. */
   readonly difficulty: bigint
+  /**
+   * Consensus field: data the consensus reads from the header (proof-of-authority: a vote, or
+   * a checkpoint's signer list). Absent and empty are the same header.
+   */
+  readonly extra?: Uint8Array
   /** Consensus field: for proof-of-work, the 8-byte nonce that makes the hash meet the target. */
   readonly seal: Uint8Array
 }
@@ -92,6 +100,7 @@ function headerFields(header: BlockHeader): CborValue[] {
     header.gasUsed,
     header.producer,
     header.difficulty,
+    ...(header.extra === undefined || header.extra.length === 0 ? [] : [header.extra]),
     header.seal,
   ]
 }
@@ -104,9 +113,16 @@ export function blockHash(header: BlockHeader): Uint8Array {
   return sha256(encodeHeader(header))
 }
 
+/** Fields of a header without `extra`; with it, one more. */
+const HEADER_FIELDS = 11
+
 function readHeader(value: unknown): BlockHeader {
-  const [version, height, parentHash, timestamp, txRoot, stateRoot, receiptsRoot, gasUsed, producer, difficulty, seal] =
-    readArray(value, 'header', 11)
+  const withExtra = Array.isArray(value) && value.length === HEADER_FIELDS + 1
+  const fields = readArray(value, 'header', withExtra ? HEADER_FIELDS + 1 : HEADER_FIELDS)
+  const [version, height, parentHash, timestamp, txRoot, stateRoot, receiptsRoot, gasUsed, producer, difficulty] = fields
+  const seal = fields[fields.length - 1]
+  const extra = withExtra ? readBytes(fields[HEADER_FIELDS - 1], 'extra') : undefined
+  if (extra?.length === 0) throw new BlockError('BLOCK_ERROR_MALFORMED', 'an empty extra is written by leaving it out')
   const header: BlockHeader = {
     version: readUint(version, 'version', 255),
     height: readUint(height, 'height'),
@@ -118,6 +134,7 @@ function readHeader(value: unknown): BlockHeader {
     gasUsed: readUint(gasUsed, 'gasUsed', MAX_GAS),
     producer: readBytes(producer, 'producer', ADDRESS_BYTES),
     difficulty: readBigUint(difficulty, 'difficulty'),
+    ...(extra === undefined ? {} : { extra }),
     seal: readBytes(seal, 'seal'),
   }
   if (header.version !== BLOCK_VERSION) {

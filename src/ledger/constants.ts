@@ -16,10 +16,16 @@ export const MAX_METHOD_BYTES = 64
 /** Optional display name of a participant. */
 export const MAX_NAME_BYTES = 64
 /**
- * An encoded block header is about 200 bytes; the bound leaves room for future fields
- * while keeping a header-only download from a hostile peer cheap.
+ * An encoded block header is about 200 bytes, plus a proof-of-authority checkpoint's signer
+ * list (32 bytes a signer, at most MAX_SIGNERS): the bound leaves room for both while keeping a
+ * header-only download from a hostile peer cheap.
  */
-export const MAX_HEADER_BYTES = 512
+export const MAX_HEADER_BYTES = 2 * KIB
+/**
+ * Most signers a proof-of-authority network may have: a checkpoint lists them all in a header,
+ * and a set that large already makes a vote need 17 signers to agree.
+ */
+export const MAX_SIGNERS = 32
 /** Hard ceiling on any block, whatever a genesis file asks for (networks choose less). */
 export const MAX_BLOCK_BYTES_CEILING = 8 * KIB * KIB
 /** Sanity ceiling on the number of transactions a block may list (bounds the Merkle tree). */

@@ -8,13 +8,13 @@
  * rules never mix, even if they share a name.
  */
 import { ChainError } from '../errors.js'
-import { encode } from '../encoding/cbor.js'
+import { encode, type CborValue } from '../encoding/cbor.js'
 import { fromHex, toHex } from '../encoding/bytes.js'
 import { domainTag, sha256 } from '../crypto/hash.js'
 import { PUBLIC_KEY_BYTES } from '../crypto/ed25519.js'
 import { ADDRESS_BYTES } from '../crypto/identity.js'
 import { BLOCK_VERSION, type BlockHeader, type ChainParams } from './block.js'
-import { MAX_BLOCK_BYTES_CEILING, MAX_GAS, MAX_HEADER_BYTES, MAX_NAME_BYTES, MAX_TX_BYTES } from './constants.js'
+import { MAX_BLOCK_BYTES_CEILING, MAX_GAS, MAX_NAME_BYTES, MAX_SIGNERS, MAX_TX_BYTES } from './constants.js'
 import { EMPTY_MERKLE_ROOT } from './merkle.js'
 import { isValidParticipantName } from './transaction.js'
 
@@ -26,7 +26,15 @@ export interface ProofOfWorkConfig {
   readonly minimumDifficulty: bigint
 }
 
-export type ConsensusConfig = ProofOfWorkConfig
+export interface ProofOfAuthorityConfig {
+  readonly type: 'poa'
+  /** Ed25519 public keys of the first signers, sorted by their bytes (the order of turns). */
+  readonly signers: readonly Uint8Array[]
+  /** Every `epoch` blocks a checkpoint header lists the signers and pending votes are cleared. */
+  readonly epoch: number
+}
+
+export type ConsensusConfig = ProofOfWorkConfig | ProofOfAuthorityConfig
 
 export interface GenesisParticipant {
   readonly publicKey: Uint8Array
@@ -53,12 +61,23 @@ export class GenesisError extends ChainError<GenesisErrorCode, { field: string; 
   }
 }
 
-/** Smallest block a network may set: one largest transaction plus its header must fit. */
-const MIN_BLOCK_BYTES = MAX_TX_BYTES + MAX_HEADER_BYTES + 64
+/**
+ * Smallest block a network may set: one largest transaction plus an ordinary header must fit
+ * (576 bytes, the header bound before proof-of-authority checkpoints, whose signer lists made
+ * headers larger: genesis files valid before stay valid).
+ */
+const MIN_BLOCK_BYTES = MAX_TX_BYTES + 576
 const MIN_TARGET_BLOCK_TIME_MS = 100
 const MAX_TARGET_BLOCK_TIME_MS = 3_600_000
 const MAX_GENESIS_PARTICIPANTS = 10_000
 const NETWORK_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/
+/**
+ * Checkpoint interval when a proof-of-authority genesis names none: a checkpoint bounds how
+ * far back a restarted node reads headers to rebuild the signer set, and how long a stale vote
+ * lingers. Clique uses 30,000 blocks of 15 s; ours are faster, so fewer.
+ */
+export const DEFAULT_EPOCH_BLOCKS = 1_000
+const MAX_EPOCH_BLOCKS = 1_000_000
 
 type Json = Record<string, unknown>
 
@@ -88,9 +107,34 @@ function difficulty(value: unknown, field: string): bigint {
   return BigInt(text)
 }
 
+/** Compares keys as unsigned bytes: the order of signers' turns. */
+export function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b)
+}
+
+function parseProofOfAuthority(value: unknown): ProofOfAuthorityConfig {
+  const json = object(value, 'consensus', ['type', 'signers', 'epoch'])
+  if (!Array.isArray(json.signers) || json.signers.length < 1 || json.signers.length > MAX_SIGNERS) {
+    throw new GenesisError('GENESIS_ERROR_BAD_FIELD', 'consensus.signers', `expected an array of 1 to ${MAX_SIGNERS} public keys`)
+  }
+  const seen = new Set<string>()
+  const signers = json.signers.map((entry: unknown, index) => {
+    const key = typeof entry === 'string' ? fromHex(entry) : undefined
+    if (key?.length !== PUBLIC_KEY_BYTES) {
+      throw new GenesisError('GENESIS_ERROR_BAD_FIELD', `consensus.signers[${index}]`, `expected ${PUBLIC_KEY_BYTES} bytes of hex`)
+    }
+    if (seen.has(toHex(key))) throw new GenesisError('GENESIS_ERROR_BAD_FIELD', `consensus.signers[${index}]`, 'listed twice')
+    seen.add(toHex(key))
+    return key
+  })
+  const epoch = json.epoch === undefined ? DEFAULT_EPOCH_BLOCKS : integer(json.epoch, 'consensus.epoch', 2, MAX_EPOCH_BLOCKS)
+  return { type: 'poa', signers: signers.sort(compareKeys), epoch }
+}
+
 function parseConsensus(value: unknown): ConsensusConfig {
+  if (typeof value === 'object' && value !== null && (value as Json).type === 'poa') return parseProofOfAuthority(value)
   const json = object(value, 'consensus', ['type', 'initialDifficulty', 'minimumDifficulty'])
-  if (json.type !== 'pow') throw new GenesisError('GENESIS_ERROR_BAD_FIELD', 'consensus.type', 'expected "pow"')
+  if (json.type !== 'pow') throw new GenesisError('GENESIS_ERROR_BAD_FIELD', 'consensus.type', 'expected "pow" or "poa"')
   const initialDifficulty = difficulty(json.initialDifficulty, 'consensus.initialDifficulty')
   const minimumDifficulty = difficulty(json.minimumDifficulty, 'consensus.minimumDifficulty')
   if (minimumDifficulty > initialDifficulty) {
@@ -161,15 +205,30 @@ export function genesisToJson(config: GenesisConfig): object {
     network: config.network,
     timestamp: config.timestamp,
     params: { ...config.params },
-    consensus: {
-      type: config.consensus.type,
-      initialDifficulty: config.consensus.initialDifficulty.toString(),
-      minimumDifficulty: config.consensus.minimumDifficulty.toString(),
-    },
+    consensus: consensusToJson(config.consensus),
     participants: config.participants.map((p) => ({
       publicKey: Buffer.from(p.publicKey).toString('hex'),
       ...(p.name === null ? {} : { name: p.name }),
     })),
+  }
+}
+
+function consensusToJson(consensus: ConsensusConfig): object {
+  switch (consensus.type) {
+    case 'pow':
+      return { type: 'pow', initialDifficulty: consensus.initialDifficulty.toString(), minimumDifficulty: consensus.minimumDifficulty.toString() }
+    case 'poa':
+      return { type: 'poa', signers: consensus.signers.map(toHex), epoch: consensus.epoch }
+  }
+}
+
+/** The consensus part of the configuration hash; proof-of-work's is what it always was. */
+function consensusFields(consensus: ConsensusConfig): CborValue[] {
+  switch (consensus.type) {
+    case 'pow':
+      return [consensus.type, consensus.initialDifficulty, consensus.minimumDifficulty]
+    case 'poa':
+      return [consensus.type, consensus.epoch, [...consensus.signers]]
   }
 }
 
@@ -184,7 +243,7 @@ export function genesisConfigHash(config: GenesisConfig): Uint8Array {
       config.network,
       config.timestamp,
       [params.maxBlockBytes, params.blockGasLimit, params.targetBlockTimeMs],
-      [consensus.type, consensus.initialDifficulty, consensus.minimumDifficulty],
+      consensusFields(consensus),
       config.participants.map((p) => [p.publicKey, p.name]),
     ]),
   )
@@ -205,7 +264,8 @@ export function genesisHeader(config: GenesisConfig, stateRoot: Uint8Array): Blo
     receiptsRoot: EMPTY_MERKLE_ROOT,
     gasUsed: 0,
     producer: new Uint8Array(ADDRESS_BYTES),
-    difficulty: config.consensus.initialDifficulty,
-    seal: new Uint8Array(8),
+    // Proof-of-authority's genesis is nobody's turn: the weight of one out-of-turn block.
+    difficulty: config.consensus.type === 'pow' ? config.consensus.initialDifficulty : 1n,
+    seal: new Uint8Array(config.consensus.type === 'pow' ? 8 : 0),
   }
 }

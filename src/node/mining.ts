@@ -1,9 +1,11 @@
 /**
- * The mining loop: build a block from the mempool on the head, seal it in the mining thread,
- * import it, publish it; again. A new head from the network aborts the current attempt at once
- * (its work would be wasted on a stale parent), and so does a template that has fallen behind
- * the mempool for a while, so that new transactions get in. While the node syncs toward a
- * heavier chain, it does not mine at all.
+ * The sealing loop, for every consensus: build a block from the mempool on the head, have the
+ * consensus seal it (proof-of-work: a search in the mining thread; proof-of-authority: a wait
+ * for this signer's turn, then a signature), import it, publish it; again. A new head from the
+ * network aborts the current attempt at once (work on a stale parent is wasted, and a signer
+ * must seal again on the new head), and so does a template that has fallen behind the mempool
+ * for a while, so that new transactions get in. While the node syncs toward a better chain, it
+ * does not seal at all.
  */
 import type { Chain, HeadChange } from '../chain/chain.js'
 import type { Mempool } from '../chain/mempool.js'
@@ -91,8 +93,12 @@ export class MiningService {
           if (mempool.version !== version || this.init.syncing()) this.attempt?.abort()
         }, TEMPLATE_REFRESH_MS)
         let header
+        const signal = this.attempt.signal
         try {
-          header = await chain.consensus.seal(block.header, this.attempt.signal)
+          header = await chain.consensus.seal(block.header, signal, chain.store)
+          // The consensus declined (proof-of-authority: not a signer, or sealed too recently):
+          // nothing changes that until a new head or a refreshed template.
+          if (header === undefined && !signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
         } finally {
           clearInterval(refresh)
           this.attemptParent = undefined
@@ -102,7 +108,7 @@ export class MiningService {
         const result = await chain.importBlock(mined)
         if (result.status !== 'head') continue
         this.blocksMined++
-        log.info('mined a block', { height: header.height, hash: toHex(result.hash), transactions: mined.transactions.length })
+        log.info(chain.consensus.type === 'pow' ? 'mined a block' : 'sealed a block', { height: header.height, hash: toHex(result.hash), transactions: mined.transactions.length })
         this.init.publishBlock(mined)
       } catch (error) {
         if (!this.running) return

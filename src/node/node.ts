@@ -12,7 +12,6 @@ import { randomBytes } from 'node:crypto'
 import { Chain, ChainOperationError, type HeadChange } from '../chain/chain.js'
 import { Mempool } from '../chain/mempool.js'
 import { createConsensus } from '../consensus/create.js'
-import { PowMiner } from '../consensus/miner.js'
 import { parseParticipantId } from '../crypto/identity.js'
 import { toHex } from '../encoding/bytes.js'
 import { errorMessage } from '../errors.js'
@@ -114,13 +113,13 @@ export class Node {
     const { datadir, genesis, log } = options
     await ensureNetworkDir(datadir, genesis)
 
-    const sealer = new PowMiner()
-    stops.push(() => sealer.close())
+    const consensus = createConsensus(genesis, { seal: options.mine, signerKey: options.account.secretKey })
+    stops.push(() => consensus.close())
     const vm = new ContractVm({
       onSlowExecution: (contract, elapsedMs) => log.warn('a contract execution is taking long (it will finish: gas bounds it)', { contract, seconds: Math.round(elapsedMs / 1000) }),
     })
     stops.push(() => vm.close())
-    const chain = await Chain.open({ path: chainDbDir(datadir, genesis.network), genesis, consensus: createConsensus(genesis, sealer), vm, create: true })
+    const chain = await Chain.open({ path: chainDbDir(datadir, genesis.network), genesis, consensus, vm, create: true })
     stops.push(() => chain.close())
     log.info('chain opened', { network: genesis.network, id: toHex(chain.networkId).slice(0, 16), height: chain.head.header.height, head: toHex(chain.head.hash) })
 
@@ -176,7 +175,7 @@ export class Node {
       producer: parseParticipantId(options.account.id),
       publishBlock: (block) => node.publish('block', block),
       log: log.child('mining'),
-      hashes: () => sealer.hashes,
+      hashes: () => consensus.status(chain.head, chain.store).hashes ?? 0,
       syncing: () => downloader.progress() !== false,
     })
 

@@ -13,7 +13,7 @@ export type DownloadErrorCode =
   | 'DOWNLOAD_ERROR_INCOMPLETE' // fewer headers or bodies than asked, or none: the peer lacks them (or is on another branch now)
   | 'DOWNLOAD_ERROR_WRONG_START' // a header batch that does not start at the hash or height asked
   | 'DOWNLOAD_ERROR_BAD_WORK' // a header whose hash does not meet its own difficulty (its proof-of-work is missing)
-  | 'DOWNLOAD_ERROR_BAD_HEADER' // a header that fails consensus.validateHeader against its parent (data.cause)
+  | 'DOWNLOAD_ERROR_BAD_HEADER' // a header that fails consensus.checkSeal, or validateLink against its parent (data.cause)
   | 'DOWNLOAD_ERROR_FUTURE_HEADER' // a header dated too far ahead of our clock (a clock apart, or a trick)
   | 'DOWNLOAD_ERROR_UNLINKED' // a batch, asked of a peer whose head is the target, that is not the parent of the batch above
   | 'DOWNLOAD_ERROR_OFF_BRANCH' // the same, from a peer whose head is another block: its canonical chain left the target's

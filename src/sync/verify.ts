@@ -3,15 +3,15 @@
  * consensus rules and a look-up of the blocks we have.
  *
  * A header batch, on arrival: it starts where asked and is complete, every header carries its
- * own proof-of-work, and each header is valid against its parent in the batch
- * (`consensus.validateHeader`: link, height, timestamps, difficulty). Where the batch reaches
+ * own seal (`consensus.checkSeal`: proof-of-work, or a signature's shape), and each header is
+ * valid against its parent in the batch (`consensus.validateLink`: link, height, timestamps,
+ * difficulty where the parent decides it). Where the batch reaches
  * a block we have (the common ancestor), the header above it is checked against our copy.
  * Once the batch below arrives, the junction: its top must be the parent of our bottom.
  * A body: its transactions root must be its header's.
  */
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { ConsensusError, type Consensus } from '../consensus/consensus.js'
-import { meetsTarget } from '../consensus/pow.js'
 import { transactionsRoot, type BlockHeader } from '../ledger/block.js'
 import type { Transaction } from '../ledger/transaction.js'
 import type { ReceivedHeader } from '../network/sync-codec.js'
@@ -51,10 +51,27 @@ export interface VerifyContext {
   readonly peer?: string
 }
 
-/** Runs `validateHeader`, turning its error into the downloader's. */
+/** Runs `checkSeal` (the proof a header carries by itself), turning its error into the downloader's. */
+function checkSeal(header: BlockHeader, hash: Uint8Array, context: { readonly consensus: Consensus; readonly peer?: string | undefined }): void {
+  try {
+    context.consensus.checkSeal(header, hash)
+  } catch (error) {
+    if (!(error instanceof ConsensusError)) throw error
+    if (error.code === 'CONSENSUS_ERROR_INSUFFICIENT_WORK') {
+      throw new DownloadError('DOWNLOAD_ERROR_BAD_WORK', { detail: `header ${header.height} (${toHex(hash)}) does not meet its difficulty ${header.difficulty}`, peer: context.peer, height: header.height })
+    }
+    throw new DownloadError('DOWNLOAD_ERROR_BAD_HEADER', { detail: `header ${header.height}: ${error.data.detail}`, peer: context.peer, height: header.height, cause: error.code })
+  }
+}
+
+/**
+ * Runs `validateLink` (the checks that need only the parent), turning its error into the
+ * downloader's. What needs older ancestors (proof-of-authority's signer set) is checked when
+ * each block is imported, oldest first, with its ancestors stored.
+ */
 function validateAgainstParent(header: BlockHeader, parent: BlockHeader, context: { readonly consensus: Consensus; readonly nowMs: number; readonly peer?: string | undefined }): void {
   try {
-    context.consensus.validateHeader(header, parent, context.nowMs)
+    context.consensus.validateLink(header, parent, context.nowMs)
   } catch (error) {
     if (!(error instanceof ConsensusError)) throw error
     const future = error.code === 'CONSENSUS_ERROR_TIMESTAMP_IN_FUTURE'
@@ -81,13 +98,7 @@ export function verifyHeaderBatch(headers: readonly ReceivedHeader[], range: Hea
   if (headers.length > range.count || top.header.height !== range.top || (range.topHash !== undefined && !bytesEqual(top.hash, range.topHash))) {
     throw new DownloadError('DOWNLOAD_ERROR_WRONG_START', { detail: `asked ${range.count} from ${range.top}, got ${headers.length} from ${top.header.height}`, peer, height: range.top })
   }
-  for (const { hash, header } of headers) {
-    // A difficulty of zero has no target at all; the retargeting check below would catch it
-    // too, but only after this check had divided by it.
-    if (header.difficulty < 1n || !meetsTarget(hash, header.difficulty)) {
-      throw new DownloadError('DOWNLOAD_ERROR_BAD_WORK', { detail: `header ${header.height} (${toHex(hash)}) does not meet its difficulty ${header.difficulty}`, peer, height: header.height })
-    }
-  }
+  for (const { hash, header } of headers) checkSeal(header, hash, context)
   for (let i = 0; i + 1 < headers.length; i++) validateAgainstParent(headers[i]!.header, headers[i + 1]!.header, context)
 
   let needed = headers.findIndex((item) => context.validHeader(item.hash) !== undefined)

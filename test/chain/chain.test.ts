@@ -56,10 +56,13 @@ test('a heavier fork reorganises the canonical chain, its indexes and its state'
 
   const events: { reverted: number; applied: number }[] = []
   a.on('head', (change) => events.push({ reverted: change.reverted.length, applied: change.applied.length }))
-  for (const block of branchB.slice(0, 3)) assert.equal((await a.importBlock(block)).status, 'side')
+  for (const block of branchB.slice(0, 2)) assert.equal((await a.importBlock(block)).status, 'side')
+  // Equal work at equal height: the lower hash is preferred (a total order, never first seen).
+  const tieWins = Buffer.compare(blockHash(branchB[2]!.header), blockHash(branchA[2]!.header)) < 0
+  assert.equal((await a.importBlock(branchB[2]!)).status, tieWins ? 'head' : 'side')
   const result = await a.importBlock(branchB[3]!)
   assert.equal(result.status, 'head')
-  assert.deepEqual(events, [{ reverted: 3, applied: 4 }])
+  assert.deepEqual(events, tieWins ? [{ reverted: 3, applied: 3 }, { reverted: 0, applied: 1 }] : [{ reverted: 3, applied: 4 }])
   assert.equal(a.head.header.height, 9)
   await a.importBlock(branchB[4]!)
   assert.deepEqual(a.head.hash, b.head.hash)
@@ -69,6 +72,20 @@ test('a heavier fork reorganises the canonical chain, its indexes and its state'
   assert.equal(readParticipant(a.stateAt(), ALICE.id), undefined)
   assert.equal(readParticipant(a.stateAt(), bob.id)?.name, 'bob')
   await assertConsistent(a)
+})
+
+test('a tie in work and height goes to the lower hash, whatever order the blocks arrive in', async (t) => {
+  const source = await openTestChain(t)
+  const [parent] = await extendChain(source, 1)
+  const first = await makeBlock(source, [], parent!.header.timestamp + 1_000)
+  const second = await makeBlock(source, [], parent!.header.timestamp + 2_000)
+  const lower = Buffer.compare(blockHash(first.header), blockHash(second.header)) < 0 ? first : second
+  for (const order of [[first, second], [second, first]]) {
+    const chain = await openTestChain(t)
+    await chain.importBlock(parent!)
+    for (const block of order) await chain.importBlock(block)
+    assert.deepEqual(chain.head.hash, blockHash(lower.header))
+  }
 })
 
 test('a fork back to a branch that was canonical before re-executes it', async (t) => {

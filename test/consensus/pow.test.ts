@@ -121,7 +121,7 @@ describe('ProofOfWork.validateHeader', () => {
       height: parent.height + 1,
       parentHash: blockHash(parent),
       timestamp,
-      difficulty: pow.prepare(parent, timestamp).difficulty,
+      difficulty: pow.difficultyAt(parent, timestamp),
       ...changes,
     })
   }

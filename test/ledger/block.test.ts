@@ -80,7 +80,7 @@ function childOf(parent: BlockHeader, transactions: readonly Transaction[], chan
     receiptsRoot: sha256(utf8('receipts 42')),
     gasUsed: 123_456,
     producer: participantIdOf(publicKeyOf(TEST_KEYS[2]!)),
-    difficulty: pow.prepare(parent, timestamp).difficulty,
+    difficulty: pow.difficultyAt(parent, timestamp),
     seal: new Uint8Array(8),
     ...changes,
   }

@@ -15,8 +15,10 @@ import {
   genesisHeader,
   genesisToJson,
   parseGenesis,
+  DEFAULT_EPOCH_BLOCKS,
   type GenesisConfig,
   type GenesisErrorCode,
+  type ProofOfWorkConfig,
 } from '../../src/ledger/genesis.js'
 import { BUILT_IN_NETWORKS, DEFAULT_NETWORK } from '../../src/ledger/networks.js'
 
@@ -44,6 +46,8 @@ function withField(path: string, value: unknown): string {
 function refused(text: string, code: GenesisErrorCode, field: string, detail: string): void {
   assert.throws(() => parseGenesis(text), { name: 'GenesisError', code, data: { field, detail } }, `${field}: ${text.slice(0, 120)}`)
 }
+
+const pow = (c: GenesisConfig): ProofOfWorkConfig => c.consensus as ProofOfWorkConfig
 
 const INTEGER = (min: number, max: number): string => `expected an integer from ${min} to ${max}`
 const DIFFICULTY = 'expected a positive integer below 2^64 (number or decimal string)'
@@ -126,7 +130,7 @@ describe('genesis validation', () => {
     refused(withField('params', undefined), 'GENESIS_ERROR_BAD_FIELD', 'params', 'expected an object')
     refused(withField('params', [1, 2, 3]), 'GENESIS_ERROR_BAD_FIELD', 'params', 'expected an object')
     refused(withField('consensus', undefined), 'GENESIS_ERROR_BAD_FIELD', 'consensus', 'expected an object')
-    refused(withField('consensus.type', 'poa'), 'GENESIS_ERROR_BAD_FIELD', 'consensus.type', 'expected "pow"')
+    refused(withField('consensus.type', 'pos'), 'GENESIS_ERROR_BAD_FIELD', 'consensus.type', 'expected "pow" or "poa"')
     refused(withField('participants', {}), 'GENESIS_ERROR_BAD_FIELD', 'participants', 'expected an array of at most 10000')
     refused(withField('participants', [7]), 'GENESIS_ERROR_BAD_FIELD', 'participants[0]', 'expected an object')
     assert.deepEqual(parseGenesis(withField('participants', undefined)).participants, [])
@@ -156,7 +160,7 @@ describe('genesis validation', () => {
     const field = 'consensus.initialDifficulty'
     for (const [value, expected] of [[1, 1n], ['1', 1n], ['18446744073709551615', (1n << 64n) - 1n], [2 ** 53 - 1, 2n ** 53n - 1n]] as const) {
       const text = JSON.stringify({ ...VALID, consensus: { type: 'pow', initialDifficulty: value, minimumDifficulty: 1 } })
-      assert.equal(parseGenesis(text).consensus.initialDifficulty, expected)
+      assert.deepEqual(parseGenesis(text).consensus, { type: 'pow', initialDifficulty: expected, minimumDifficulty: 1n })
     }
     for (const bad of [0, '0', -1, '-1', 1.5, '01', ' 1', '1e3', '0x10', '18446744073709551616', 2 ** 53, 'abc', null, true]) {
       refused(withField(field, bad), 'GENESIS_ERROR_BAD_FIELD', field, DIFFICULTY)
@@ -166,7 +170,7 @@ describe('genesis validation', () => {
 
   it('refuses a minimum difficulty above the initial one, and accepts them equal', () => {
     refused(withField('consensus.minimumDifficulty', '4097'), 'GENESIS_ERROR_BAD_FIELD', 'consensus.minimumDifficulty', 'must not exceed initialDifficulty')
-    assert.equal(parseGenesis(withField('consensus.minimumDifficulty', '4096')).consensus.minimumDifficulty, 4096n)
+    assert.deepEqual(parseGenesis(withField('consensus.minimumDifficulty', '4096')).consensus, { type: 'pow', initialDifficulty: 4096n, minimumDifficulty: 4096n })
   })
 
   it('refuses participant keys that are not 32 bytes of hex', () => {
@@ -231,8 +235,8 @@ describe('genesis round trips and hashing', () => {
       ['maxBlockBytes', (c) => ({ ...c, params: { ...c.params, maxBlockBytes: c.params.maxBlockBytes - 1 } })],
       ['blockGasLimit', (c) => ({ ...c, params: { ...c.params, blockGasLimit: c.params.blockGasLimit - 1 } })],
       ['targetBlockTimeMs', (c) => ({ ...c, params: { ...c.params, targetBlockTimeMs: c.params.targetBlockTimeMs - 1 } })],
-      ['initialDifficulty', (c) => ({ ...c, consensus: { ...c.consensus, initialDifficulty: c.consensus.initialDifficulty ^ 1n } })],
-      ['minimumDifficulty', (c) => ({ ...c, consensus: { ...c.consensus, minimumDifficulty: c.consensus.minimumDifficulty ^ 1n } })],
+      ['initialDifficulty', (c) => ({ ...c, consensus: { ...pow(c), initialDifficulty: pow(c).initialDifficulty ^ 1n } })],
+      ['minimumDifficulty', (c) => ({ ...c, consensus: { ...pow(c), minimumDifficulty: pow(c).minimumDifficulty ^ 1n } })],
       ['add a participant', (c) => ({ ...c, participants: [...c.participants, { publicKey: sha256(), name: null }] })],
       ['drop a participant', (c) => ({ ...c, participants: c.participants.slice(1) })],
       ['reorder participants', (c) => ({ ...c, participants: [...c.participants].reverse() })],
@@ -272,5 +276,40 @@ describe('genesis round trips and hashing', () => {
       difficulty: 4096n,
       seal: new Uint8Array(8),
     })
+  })
+})
+
+describe('proof-of-authority genesis', () => {
+  const KEYS = ['cc'.repeat(32), 'aa'.repeat(32), 'bb'.repeat(32)]
+  const poa = (consensus: object): string => JSON.stringify({ ...VALID, consensus })
+
+  it('reads the signers sorted by their bytes (the order of turns) and defaults the epoch', () => {
+    const config = parseGenesis(poa({ type: 'poa', signers: KEYS }))
+    assert.deepEqual(config.consensus, { type: 'poa', signers: [...KEYS].sort().map((k) => Buffer.from(k, 'hex')).map((b) => new Uint8Array(b)), epoch: DEFAULT_EPOCH_BLOCKS })
+    assert.deepEqual((genesisToJson(config) as { consensus: unknown }).consensus, { type: 'poa', signers: [...KEYS].sort(), epoch: DEFAULT_EPOCH_BLOCKS })
+    assert.deepEqual(parseGenesis(JSON.stringify(genesisToJson(config))), config)
+    assert.equal(parseGenesis(poa({ type: 'poa', signers: KEYS, epoch: 30 })).consensus.type, 'poa')
+  })
+
+  it('refuses bad signer lists, epochs and proof-of-work fields', () => {
+    const refusedPoa = (consensus: object, field: string, detail: string, code: GenesisErrorCode = 'GENESIS_ERROR_BAD_FIELD'): void =>
+      refused(poa(consensus), code, field, detail)
+    refusedPoa({ type: 'poa', signers: [] }, 'consensus.signers', 'expected an array of 1 to 32 public keys')
+    refusedPoa({ type: 'poa', signers: Array.from({ length: 33 }, (_, i) => i.toString(16).padStart(64, '0')) }, 'consensus.signers', 'expected an array of 1 to 32 public keys')
+    refusedPoa({ type: 'poa', signers: ['aa'.repeat(31)] }, 'consensus.signers[0]', 'expected 32 bytes of hex')
+    refusedPoa({ type: 'poa', signers: [KEYS[0], KEYS[0]!.toUpperCase()] }, 'consensus.signers[1]', 'listed twice')
+    refusedPoa({ type: 'poa', signers: KEYS, epoch: 1 }, 'consensus.epoch', INTEGER(2, 1_000_000))
+    refusedPoa({ type: 'poa', signers: KEYS, initialDifficulty: '1' }, 'consensus.initialDifficulty', 'unknown field', 'GENESIS_ERROR_UNKNOWN_FIELD')
+  })
+
+  it('commits to the signers and the epoch in the configuration hash, and weighs its genesis as one block out of turn', () => {
+    const base = parseGenesis(poa({ type: 'poa', signers: KEYS, epoch: 30 }))
+    const hash = toHex(genesisConfigHash(base))
+    assert.notEqual(toHex(genesisConfigHash(parseGenesis(poa({ type: 'poa', signers: KEYS.slice(1), epoch: 30 })))), hash)
+    assert.notEqual(toHex(genesisConfigHash(parseGenesis(poa({ type: 'poa', signers: KEYS, epoch: 31 })))), hash)
+    assert.equal(toHex(genesisConfigHash(parseGenesis(poa({ type: 'poa', signers: [...KEYS].reverse(), epoch: 30 })))), hash)
+    const header = genesisHeader(base, sha256())
+    assert.equal(header.difficulty, 1n)
+    assert.equal(header.seal.length, 0)
   })
 })

@@ -189,7 +189,7 @@ test('attackers sending garbage, oversized, invalid transactions and invalid blo
   const { header } = badStateRoot.block
   assert.match(honest.log(), new RegExp(`gossiped block refused from=${blockSender.peerId} height=${header.height} code=EXECUTION_ERROR_STATE_ROOT_MISMATCH`))
   // The copy judges it the same way: the seal is good, the state root is not what executing gives.
-  copy.consensus.validateHeader(header, copy.head.header, Date.now())
+  copy.consensus.validateHeader(header, copy.head.header, Date.now(), copy.store)
   await assert.rejects(copy.importBlock(badStateRoot.block), {
     code: 'EXECUTION_ERROR_STATE_ROOT_MISMATCH',
     data: { detail: `state root ${toHex(header.stateRoot)}, executed ${toHex(badStateRoot.honest.stateRoot)}` },
