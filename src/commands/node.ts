@@ -39,7 +39,11 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
     bootstrap: Flags.string({ summary: 'Multiaddr of a peer to join through, with its /p2p/ id (repeatable).', multiple: true, helpValue: 'MULTIADDR' }),
     mdns: Flags.boolean({ summary: 'Find peers on the local network by mDNS.', default: true, allowNo: true }),
     dht: Flags.boolean({ summary: 'Find peers through the Kademlia DHT.', default: true, allowNo: true }),
-    mine: Flags.boolean({ summary: 'Mine blocks (default: on with --dev, off otherwise).', allowNo: true }),
+    mine: Flags.boolean({
+      summary: 'Make blocks: mine (proof-of-work) or seal in turn as a signer (proof-of-authority).',
+      description: 'Default: on with --dev and on proof-of-authority networks (a node that is not a signer just follows), off otherwise.',
+      allowNo: true,
+    }),
     'rpc-port': Flags.integer({ summary: `Port of the JSON-RPC server on 127.0.0.1 (0 picks a free one).`, default: DEFAULT_RPC_PORT, min: 0, max: 65_535 }),
     'max-peers': Flags.integer({ summary: 'Most peers to keep connections with.', default: DEFAULT_MAX_PEERS, min: 1, max: 1_000 }),
     'log-level': Flags.option({ summary: 'Least severe log level printed.', options: LOG_LEVELS, default: 'info' })(),
@@ -70,7 +74,8 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
       bootstrap: flags.bootstrap ?? [],
       mdns: flags.mdns,
       dht: flags.dht,
-      mine: flags.mine ?? flags.dev,
+      // Sealing costs a signer nothing while it waits its turn: on by default on proof-of-authority.
+      mine: flags.mine ?? (flags.dev || genesis.consensus.type === 'poa'),
       rpcPort: flags['rpc-port'],
       maxPeers: flags['max-peers'],
       log,

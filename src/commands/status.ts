@@ -1,5 +1,6 @@
 import { ChainCommand } from '../cli/base-command.js'
 import { requireNode } from '../node/client.js'
+import type { ConsensusView } from '../node/status.js'
 
 export interface StatusResult {
   readonly network: string
@@ -12,10 +13,12 @@ export interface StatusResult {
   readonly peerId: string
   readonly mempool: { readonly transactions: number; readonly bytes: number }
   readonly mining: { readonly enabled: boolean; readonly hashRate: number; readonly blocksMined: number }
+  /** The consensus; on proof-of-authority the signers at the head; whether this node makes blocks. */
+  readonly consensus: ConsensusView
 }
 
 export default class Status extends ChainCommand<typeof Status> {
-  static override summary = 'Show the running node’s view of the chain: network, head, peers, sync and mining.'
+  static override summary = 'Show the running node’s view of the chain: network, head, peers, sync, consensus and mining.'
   static override description = 'Asks the node running on the data dir over its RPC.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json --datadir ./node1']
 
@@ -27,7 +30,12 @@ export default class Status extends ChainCommand<typeof Status> {
       this.log(`head     ${status.height}  ${status.head}`)
       this.log(`peers    ${status.peers}   ${sync}`)
       this.log(`mempool  ${status.mempool.transactions} transactions, ${status.mempool.bytes} bytes`)
-      if (status.mining.enabled) this.log(`mining   ${Math.round(status.mining.hashRate)} H/s, ${status.mining.blocksMined} blocks mined`)
+      if (status.consensus.type === 'poa') {
+        this.log(`consensus proof-of-authority, ${status.consensus.signers} signers, ${status.consensus.signing ? `this node signs (${status.mining.blocksMined} sealed)` : 'this node follows'}`)
+      } else {
+        this.log('consensus proof-of-work')
+        if (status.mining.enabled) this.log(`mining   ${Math.round(status.mining.hashRate)} H/s, ${status.mining.blocksMined} blocks mined`)
+      }
       this.log(`peer id  ${status.peerId}`)
     }
     return status

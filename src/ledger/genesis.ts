@@ -232,6 +232,14 @@ function consensusFields(consensus: ConsensusConfig): CborValue[] {
   }
 }
 
+/**
+ * `config` with proof-of-authority instead of its consensus: `signers` (public keys) take turns,
+ * checkpoints every `epoch` blocks. Checked as a genesis file would be: throws `GenesisError`.
+ */
+export function withProofOfAuthority(config: GenesisConfig, signers: readonly Uint8Array[], epoch = DEFAULT_EPOCH_BLOCKS): GenesisConfig {
+  return parseGenesis(JSON.stringify({ ...genesisToJson(config), consensus: { type: 'poa', signers: signers.map(toHex), epoch } }))
+}
+
 const GENESIS_TAG = domainTag('genesis')
 
 /** Hash of the canonical encoding of every field of the configuration. */

@@ -106,6 +106,7 @@ export class MiningService {
         if (header === undefined || !this.running) continue
         const mined = { header, transactions: block.transactions }
         const result = await chain.importBlock(mined)
+        chain.consensus.noteSealed(header, result.hash)
         if (result.status !== 'head') continue
         this.blocksMined++
         log.info(chain.consensus.type === 'pow' ? 'mined a block' : 'sealed a block', { height: header.height, hash: toHex(result.hash), transactions: mined.transactions.length })

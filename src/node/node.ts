@@ -17,7 +17,7 @@ import { toHex } from '../encoding/bytes.js'
 import { errorMessage } from '../errors.js'
 import { removeFileDurably, writeFileAtomic } from '../files.js'
 import type { UnlockedAccount } from '../keystore/accounts.js'
-import type { Block } from '../ledger/block.js'
+import { blockHash, type Block } from '../ledger/block.js'
 import type { GenesisConfig } from '../ledger/genesis.js'
 import { decodeTransaction, encodeTransaction, intrinsicGas, signTransaction, transactionHash, validateTransaction, type Transaction } from '../ledger/transaction.js'
 import type { Logger } from '../log.js'
@@ -33,7 +33,7 @@ import { ContractVm } from '../vm/vm.js'
 import { chainDbDir, ensureNetworkDir, nodeInfoFile, nodeKeyFile, rpcCookieFile } from './datadir.js'
 import { MiningService } from './mining.js'
 import { rpcMethods } from './rpc-methods.js'
-import { StatusReporter } from './status.js'
+import { consensusView, StatusReporter } from './status.js'
 import { blockVerdict, errorCode, transactionVerdict } from './verdicts.js'
 
 /** The TCP port a node listens on for peers unless `--listen` says otherwise. */
@@ -198,6 +198,7 @@ export class Node {
         submitTransaction: (bytes) => node.submitTransaction(bytes),
         syncing: () => downloader.progress(),
         mining: () => ({ enabled: options.mine, hashRate: mining.hashRate(), blocksMined: mining.blocksMined }),
+        consensus: () => consensusView(consensus.status(chain.head, chain.store), options.mine),
       }),
       cookie,
       host: RPC_HOST,
@@ -326,6 +327,14 @@ export class Node {
     try {
       const result = await this.importWithAncestors(block, from)
       this.log.debug('gossiped block', { from, height: block.header.height, result })
+      // Imported (so every node holds both blocks and fork choice can order them) but not
+      // relayed, and its sender is rejected: one signer sealed two blocks at one height.
+      const hash = blockHash(block.header)
+      const earlier = this.chain.consensus.noteSealed(block.header, hash)
+      if (earlier !== undefined) {
+        this.log.warn('equivocation: one signer sealed two blocks at one height', { from, height: block.header.height, producer: toHex(block.header.producer), first: toHex(earlier), second: toHex(hash) })
+        return 'reject'
+      }
       // Only a block that became the head was executed: a block stored on a lighter branch is
       // kept but not relayed, or an unexecuted (possibly invalid) block would spread for free.
       switch (result) {

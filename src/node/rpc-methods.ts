@@ -15,6 +15,7 @@ import type { RpcMethods } from '../rpc/server.js'
 import { readParticipant } from '../state/executor.js'
 import { contractKey, decodeContract } from '../state/records.js'
 import { VmError } from '../vm/vm.js'
+import { signerMethods } from './signer-methods.js'
 
 export interface PeerView {
   readonly peerId: string
@@ -42,6 +43,8 @@ export interface RpcContext {
   readonly submitTransaction: (bytes: Uint8Array) => Uint8Array
   readonly syncing: () => SyncView | false
   readonly mining: () => { readonly enabled: boolean; readonly hashRate: number; readonly blocksMined: number }
+  /** The consensus, its signer count (PoA) and whether this node seals blocks now. */
+  readonly consensus: () => { readonly type: string; readonly signers?: number | undefined; readonly signing: boolean }
 }
 
 type Params = Record<string, unknown>
@@ -97,8 +100,11 @@ export function rpcMethods(context: RpcContext): RpcMethods {
         peerId: context.peerId,
         mempool: { transactions: mempool.size, bytes: mempool.sizeBytes },
         mining: context.mining(),
+        consensus: context.consensus(),
       }
     },
+
+    ...signerMethods(chain),
 
     peers: () => context.peers(),
 

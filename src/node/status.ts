@@ -1,12 +1,14 @@
 /**
  * The node's heartbeat: in a terminal, a status line every few seconds (height, head, peers,
- * mempool, hash rate); otherwise the same as a structured log line, less often.
+ * mempool, hash rate, or on proof-of-authority the signer count and whether this node signs);
+ * otherwise the same as a structured log line, less often.
  */
 import type { Chain } from '../chain/chain.js'
 import type { Mempool } from '../chain/mempool.js'
 import { toHex } from '../encoding/bytes.js'
 import type { Logger } from '../log.js'
 import type { Network } from '../network/network.js'
+import type { ConsensusStatus } from '../consensus/consensus.js'
 import type { MiningService } from './mining.js'
 
 /** A terminal line every 5 s feels live without scrolling too fast. */
@@ -36,6 +38,19 @@ function hashRate(perSecond: number): string {
   return `${value.toFixed(value < 10 ? 2 : 0)} ${units[unit]}`
 }
 
+/** What `chain status` and the status line show of the consensus. */
+export interface ConsensusView {
+  readonly type: 'pow' | 'poa'
+  /** Proof-of-authority: signers at the head. */
+  readonly signers?: number | undefined
+  /** Whether this node makes blocks now: mining (PoW), or sealing as a signer at the head (PoA). */
+  readonly signing: boolean
+}
+
+export function consensusView(status: ConsensusStatus, sealing: boolean): ConsensusView {
+  return { type: status.type, signers: status.signers, signing: sealing && (status.type === 'pow' || status.isSigner === true) }
+}
+
 export class StatusReporter {
   private timer: NodeJS.Timeout | undefined
 
@@ -61,6 +76,14 @@ export class StatusReporter {
       peers: network.peers().length,
       mempool: mempool.size,
       ...(mining === undefined ? {} : { hashRate: hashRate(mining.hashRate()), mined: mining.blocksMined }),
+    }
+    const consensus = consensusView(chain.consensus.status(chain.head, chain.store), mining !== undefined)
+    if (consensus.type === 'poa') {
+      const role = consensus.signing ? `signing, ${mining?.blocksMined ?? 0} sealed` : 'following'
+      const line = `height ${fields.height}  head ${fields.head}…  peers ${fields.peers}  mempool ${fields.mempool}  poa ${consensus.signers} signers, ${role}`
+      if (terminal) process.stderr.write(`${line}\n`)
+      else log.info('status', { height: fields.height, head: fields.head, peers: fields.peers, mempool: fields.mempool, consensus: 'poa', signers: consensus.signers, signing: consensus.signing, sealed: mining?.blocksMined ?? 0 })
+      return
     }
     if (terminal) {
       const mined = mining === undefined ? '' : `  mining ${fields.hashRate}, ${fields.mined} mined`
