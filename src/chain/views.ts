@@ -22,6 +22,8 @@ export interface HeaderView {
   readonly gasUsed: number
   readonly producer: string
   readonly difficulty: string
+  /** Consensus data, when the header has any (proof-of-authority: a vote, or a checkpoint's signers). */
+  readonly extra?: string
   readonly seal: string
 }
 
@@ -39,6 +41,7 @@ export function headerView(header: BlockHeader): HeaderView {
     gasUsed: header.gasUsed,
     producer: formatParticipantId(header.producer),
     difficulty: header.difficulty.toString(),
+    ...(header.extra === undefined ? {} : { extra: toHex(header.extra) }),
     seal: toHex(header.seal),
   }
 }
