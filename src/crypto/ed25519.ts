@@ -18,7 +18,7 @@
  * point arithmetic (noble's own `verify` multiplies by the cofactor, which accepts more).
  * A differential property test holds both verifiers to exactly the same answers.
  */
-import { createPublicKey, verify as opensslVerify, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, sign as opensslSign, verify as opensslVerify, type KeyObject } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { ChainError } from '../errors.js'
@@ -125,6 +125,23 @@ function cachedKey(publicKey: Uint8Array): KeyObject {
     keyCache.set(id, key)
   }
   return key
+}
+
+/** DER header of a PKCS#8 Ed25519 private key (RFC 8410): the 32-byte seed follows. */
+const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
+
+/**
+ * A signing function for one key that signs many messages (a proof-of-authority signer seals
+ * every block): OpenSSL with the key expanded once, about twenty times faster than `sign`,
+ * which expands the key (a scalar multiplication) on every call. Ed25519 signatures are
+ * deterministic (RFC 8032), so both give the same bytes; a test holds them to it.
+ */
+export function keySigner(secretKey: Uint8Array): (message: Uint8Array) => Uint8Array {
+  checkLength(secretKey, SECRET_KEY_BYTES, 'secret key')
+  const der = Buffer.from(concatBytes(PKCS8_PREFIX, secretKey))
+  const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+  der.fill(0)
+  return (message) => new Uint8Array(opensslSign(null, message, key))
 }
 
 /** Verifies a signature with OpenSSL under the rules above. Never throws for bad input. */

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { publicKeyOf, sign, verify, verifyReference, generateSecretKey } from '../../src/crypto/ed25519.js'
+import { keySigner, publicKeyOf, sign, verify, verifyReference, generateSecretKey } from '../../src/crypto/ed25519.js'
 import { toHex } from '../../src/encoding/bytes.js'
 import {
   flipBit,
@@ -35,6 +35,7 @@ describe('Ed25519 known answers (RFC 8032 §7.1)', () => {
       const signature = hex(vector.signature)
       assert.equal(toHex(publicKeyOf(secretKey)), vector.publicKey)
       assert.equal(toHex(sign(secretKey, message)), vector.signature)
+      assert.equal(toHex(keySigner(secretKey)(message)), vector.signature)
       assert.equal(verify(signature, message, hex(vector.publicKey)), true)
       assert.equal(verifyReference(signature, message, hex(vector.publicKey)), true)
       const otherMessage = Uint8Array.of(...message, 0)
@@ -42,6 +43,20 @@ describe('Ed25519 known answers (RFC 8032 §7.1)', () => {
       assert.equal(verifyReference(signature, otherMessage, hex(vector.publicKey)), false)
     })
   }
+})
+
+describe('keySigner (OpenSSL, the key expanded once)', () => {
+  it('gives the very bytes of sign (noble) for any key and message', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 300 }), (secretKey, message) => {
+        assert.equal(toHex(keySigner(secretKey)(message)), toHex(sign(secretKey, message)))
+      }),
+    )
+  })
+
+  it('refuses a secret key of the wrong length', () => {
+    assert.throws(() => keySigner(new Uint8Array(31)), { name: 'KeyError', code: 'KEY_ERROR_BAD_LENGTH' })
+  })
 })
 
 describe('Ed25519 key and signature lengths', () => {

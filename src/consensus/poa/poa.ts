@@ -12,7 +12,7 @@
  * Rinkeby, go-ethereum #17593).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { publicKeyOf, sign, SIGNATURE_BYTES, verify } from '../../crypto/ed25519.js'
+import { keySigner, publicKeyOf, sign, SIGNATURE_BYTES, verify } from '../../crypto/ed25519.js'
 import { domainTag, sha256 } from '../../crypto/hash.js'
 import { participantIdOf } from '../../crypto/identity.js'
 import { bytesEqual, toHex } from '../../encoding/bytes.js'
@@ -64,7 +64,7 @@ export class ProofOfAuthority implements Consensus, SignerGovernance {
   readonly type = 'poa'
   readonly governance: SignerGovernance = this
   readonly signerKey: Uint8Array | undefined
-  private readonly secretKey: Uint8Array | undefined
+  private readonly signMessage: ((message: Uint8Array) => Uint8Array) | undefined
   private readonly genesisSnapshot: SignerSnapshot
   /** Snapshots after a block, by its hash (insertion order: oldest first out). */
   private readonly snapshots = new Map<string, SignerSnapshot>()
@@ -80,8 +80,7 @@ export class ProofOfAuthority implements Consensus, SignerGovernance {
     init: ProofOfAuthorityInit = {},
   ) {
     this.genesisSnapshot = SignerSnapshot.checkpoint(config.signers)
-    // A copy: the caller's key stays the caller's, and this one is zeroed on close.
-    this.secretKey = init.signerKey?.slice()
+    this.signMessage = init.signerKey === undefined ? undefined : keySigner(init.signerKey)
     this.signerKey = init.signerKey === undefined ? undefined : publicKeyOf(init.signerKey)
     this.now = init.now ?? Date.now
   }
@@ -237,14 +236,14 @@ export class ProofOfAuthority implements Consensus, SignerGovernance {
    */
   async seal(header: BlockHeader, signal: AbortSignal, ancestors: HeaderReader): Promise<BlockHeader | undefined> {
     const delay = this.sealDelay(header, ancestors)
-    if (delay === undefined || this.secretKey === undefined) return undefined
+    if (delay === undefined || this.signMessage === undefined) return undefined
     try {
       await sleep(delay, undefined, { signal })
     } catch {
       return undefined
     }
     if (signal.aborted) return undefined
-    return signHeader(header, this.secretKey)
+    return { ...header, seal: this.signMessage(sealMessage(header)) }
   }
 
   /**
@@ -328,7 +327,6 @@ export class ProofOfAuthority implements Consensus, SignerGovernance {
   }
 
   close(): Promise<void> {
-    this.secretKey?.fill(0)
     return Promise.resolve()
   }
 }
