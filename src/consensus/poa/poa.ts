@@ -142,17 +142,21 @@ export class ProofOfAuthority implements Consensus, SignerGovernance {
     return this.snapshotAfter(header.parentHash, parent, ancestors)
   }
 
-  /** Whether `producer` sealed one of the `window - 1` blocks up to and including `parentHash`. */
-  private signedRecently(producer: Uint8Array, parentHash: Uint8Array, window: number, ancestors: HeaderReader): boolean {
+  /**
+   * The producers (ids, in hex) of the `window - 1` blocks up to and including `parentHash`:
+   * the signers that may not seal the next block (EIP-225's recency rule).
+   */
+  private recentProducers(parentHash: Uint8Array, window: number, ancestors: HeaderReader): Set<string> {
+    const recent = new Set<string>()
     let hash = parentHash
     for (let back = 1; back < window; back++) {
       const header = ancestors.header(hash)
       if (header === undefined) throw new ConsensusError('CONSENSUS_ERROR_MISSING_ANCESTOR', `block ${toHex(hash)} is not stored`)
-      if (header.height === 0) return false
-      if (bytesEqual(header.producer, producer)) return true
+      if (header.height === 0) break
+      recent.add(toHex(header.producer))
       hash = header.parentHash
     }
-    return false
+    return recent
   }
 
   prepare(parent: BlockHeader, parentHash: Uint8Array, nowMs: number, ancestors: HeaderReader): PreparedFields {
@@ -217,7 +221,7 @@ export class ProofOfAuthority implements Consensus, SignerGovernance {
     }
     const index = snapshot.indexOfId(header.producer)
     if (index === undefined) throw new ConsensusError('CONSENSUS_ERROR_UNKNOWN_SIGNER', `producer ${toHex(header.producer)} is not a signer at block ${parent.height}`)
-    if (this.signedRecently(header.producer, header.parentHash, snapshot.recencyWindow, ancestors)) {
+    if (this.recentProducers(header.parentHash, snapshot.recencyWindow, ancestors).has(toHex(header.producer))) {
       throw new ConsensusError('CONSENSUS_ERROR_RECENTLY_SIGNED', `signer ${index} sealed one of the last ${snapshot.recencyWindow - 1} blocks`)
     }
     const expected = snapshot.isInTurn(header.height, index) ? POA_IN_TURN_DIFFICULTY : POA_OUT_OF_TURN_DIFFICULTY
@@ -257,9 +261,10 @@ export class ProofOfAuthority implements Consensus, SignerGovernance {
     const snapshot = this.snapshotOfParent(header, ancestors)
     const index = snapshot.indexOfKey(this.signerKey)
     if (index === undefined) return undefined
+    const recent = this.recentProducers(header.parentHash, snapshot.recencyWindow, ancestors)
     const eligible = snapshot.signers
-      .map((_key, i) => ({ i, distance: snapshot.turnDistance(header.height, i) }))
-      .filter(({ i }) => !this.signedRecently(participantIdOf(snapshot.signers[i]!), header.parentHash, snapshot.recencyWindow, ancestors))
+      .map((key, i) => ({ i, key, distance: snapshot.turnDistance(header.height, i) }))
+      .filter(({ key }) => !recent.has(toHex(participantIdOf(key))))
     if (!eligible.some(({ i }) => i === index)) return undefined
     const mine = snapshot.turnDistance(header.height, index)
     const ahead = eligible.filter(({ distance }) => distance < mine).length
