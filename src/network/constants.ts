@@ -181,6 +181,12 @@ export const PENALTY_POINTS = {
   'wrong-network': 100,
   /** A gossiped block the node rejected (bad seal, bad transactions, bad state root). */
   'invalid-block': 60,
+  /**
+   * A gossiped block that is its signer's second at one height (proof-of-authority). An honest
+   * peer may relay one of two such blocks before it sees the other, so it costs less than an
+   * invalid block: only a peer that keeps sending them is banned.
+   */
+  'equivocation': 20,
   /** A gossiped transaction the node rejected (bad signature, impossible gas): the fourth in a row bans. */
   'invalid-transaction': 30,
   /** Gossip that does not decode, or is over the size limit of its topic. */

@@ -327,13 +327,15 @@ export class Node {
     try {
       const result = await this.importWithAncestors(block, from)
       this.log.debug('gossiped block', { from, height: block.header.height, result })
-      // Imported (so every node holds both blocks and fork choice can order them) but not
-      // relayed, and its sender is rejected: one signer sealed two blocks at one height.
+      // One signer sealed two blocks at one height. The block is imported (so fork choice can
+      // order both the same way on every node), not relayed, and its sender penalised a little:
+      // it may be an honest relay that saw the other block second.
       const hash = blockHash(block.header)
       const earlier = this.chain.consensus.noteSealed(block.header, hash)
       if (earlier !== undefined) {
         this.log.warn('equivocation: one signer sealed two blocks at one height', { from, height: block.header.height, producer: toHex(block.header.producer), first: toHex(earlier), second: toHex(hash) })
-        return 'reject'
+        this.network.reportPeer(from, 'equivocation')
+        return 'ignore'
       }
       // Only a block that became the head was executed: a block stored on a lighter branch is
       // kept but not relayed, or an unexecuted (possibly invalid) block would spread for free.
