@@ -1,7 +1,7 @@
 /** Builds the consensus a genesis file names, with what this node needs to seal. */
 import type { GenesisConfig } from '../ledger/genesis.js'
 import type { Consensus } from './consensus.js'
-import { PowMiner } from './miner.js'
+import { PowMiner } from './pow-miner.js'
 import { ProofOfAuthority } from './poa/poa.js'
 import { ProofOfWork } from './pow.js'
 
