@@ -73,8 +73,8 @@ export function signerMethods(chain: Chain): RpcMethods {
       const target = targetKey(params.target)
       g.propose(target, params.add)
       const { signers } = g.signersAt(chain.head, chain.store)
-      const isSigner = signers.some((s) => toHex(s) === toHex(target))
-      return { target: signerView(target), add: params.add, changesSomething: params.add !== isSigner }
+      const isSigner = (key: Uint8Array | undefined): boolean => key !== undefined && signers.some((s) => toHex(s) === toHex(key))
+      return { target: signerView(target), add: params.add, changesSomething: params.add !== isSigner(target), voterIsSigner: isSigner(g.signerKey) }
     },
   }
 }

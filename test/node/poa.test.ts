@@ -113,7 +113,7 @@ test('four signers and a follower: convergence, stopped signers, a fresh data di
   for (const signer of live.slice(0, 3)) {
     const voted = await signer.cli(['signers', 'vote', '--add', keys[4]!, '--json'])
     assert.equal(voted.code, 0, voted.stderr)
-    assert.equal((JSON.parse(voted.stdout) as { changesSomething: boolean }).changesSomething, true)
+    assert.deepEqual(JSON.parse(voted.stdout), { target: { publicKey: keys[4], id: follower.id }, add: true, changesSomething: true, voterIsSigner: true })
   }
   await waitFor('the follower to become a signer', async () => ((await statusOf(follower)).consensus.signers === 5 ? true : undefined), CHAIN_WAIT_MS)
   const added = await heightOf(follower)

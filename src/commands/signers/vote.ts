@@ -8,6 +8,8 @@ export interface VoteResult {
   readonly add: boolean
   /** False when the vote would change nothing at the head (adding a signer, removing a non-signer). */
   readonly changesSomething: boolean
+  /** Whether this node is a signer at the head: only a signer's blocks carry its votes. */
+  readonly voterIsSigner: boolean
 }
 
 export default class SignersVote extends ChainCommand<typeof SignersVote> {
@@ -30,6 +32,7 @@ export default class SignersVote extends ChainCommand<typeof SignersVote> {
     if (!this.jsonEnabled()) {
       const what = `${result.add ? 'add' : 'remove'} ${result.target.id}`
       this.log(result.changesSomething ? `this node now votes to ${what} in the blocks it seals` : `noted, but a vote to ${what} changes nothing at the head: it is not put in blocks while that holds`)
+      if (!result.voterIsSigner) this.log('this node is not a signer: it seals no blocks, so its vote counts only once it is one')
     }
     return result
   }
