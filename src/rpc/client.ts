@@ -25,6 +25,10 @@ export interface NodeInfo {
   readonly rpcUrl: string
   readonly pid: number
   readonly network: string
+  /** Prometheus metrics, when the node runs with `--metrics`. */
+  readonly metrics?: string
+  /** The explorer page, unless the node runs with `--no-explorer`. */
+  readonly explorer?: string
 }
 
 /** Time a call may take: generous, since `sendTransaction` may wait behind a block import. */
