@@ -15,6 +15,7 @@ import { fromHex, fromUtf8, toHex } from '../encoding/bytes.js'
 import { TxError, type TxErrorCode } from '../ledger/transaction.js'
 import { RpcError, RpcErrorCode } from '../rpc/protocol.js'
 import type { RpcConnection, RpcMethods } from '../rpc/server.js'
+import type { PeerView, RpcApi, SyncView } from '../rpc/api.js'
 import { Topic, type HeadItem, type EventItem, type PendingItem } from '../rpc/feeds.js'
 import type { Subscriptions } from '../rpc/subscriptions.js'
 import { readParticipant } from '../state/executor.js'
@@ -25,23 +26,6 @@ import { VmError } from '../vm/vm.js'
 export const MAX_BLOCKS_PAGE = 100
 /** Most storage entries one `getContractStorage` returns. */
 export const MAX_STORAGE_PAGE = 1_000
-
-export interface PeerView {
-  readonly peerId: string
-  readonly addresses: readonly string[]
-  readonly direction: 'inbound' | 'outbound'
-  readonly latencyMs?: number | undefined
-  readonly height?: number | undefined
-  /** gossipsub's score of the peer: negative once it sent invalid gossip. */
-  readonly gossipScore: number
-  /** Penalty points in this node's book (decaying; a ban at 100). */
-  readonly penaltyPoints: number
-}
-
-export interface SyncView {
-  readonly target: number
-  readonly current: number
-}
 
 export interface RpcContext {
   readonly chain: Chain
@@ -141,7 +125,7 @@ function eventFilter(params: Params): EventFilter {
   if (names !== undefined && (!Array.isArray(names) || !names.every((name) => typeof name === 'string'))) {
     throw new RpcError(RpcErrorCode.InvalidParams, 'param names must be an array of strings')
   }
-  const filter = { contract: contract === undefined ? undefined : parsing(() => parseContractAddress(contract)), names: names as string[] | undefined }
+  const filter = { contract: contract === undefined ? undefined : parsing(() => parseContractAddress(contract)), names: names }
   try {
     checkFilter(filter)
   } catch (error) {
@@ -170,13 +154,16 @@ export const PUBLIC_METHODS = [
   'getEvents',
   'subscribe',
   'unsubscribe',
-] as const
+] as const satisfies readonly (keyof RpcApi)[]
 
-export function publicMethods(methods: RpcMethods): RpcMethods {
-  return Object.fromEntries(PUBLIC_METHODS.map((name) => [name, methods[name]!]))
+export function publicMethods(methods: TypedMethods): RpcMethods {
+  return Object.fromEntries(PUBLIC_METHODS.map((name) => [name, methods[name]]))
 }
 
-export function rpcMethods(context: RpcContext): RpcMethods {
+/** Each method of the API, answering its result type (src/rpc/api.ts). */
+type TypedMethods = { readonly [Name in keyof RpcApi]: (params: unknown, connection: RpcConnection) => RpcApi[Name]['result'] | Promise<RpcApi[Name]['result']> }
+
+export function rpcMethods(context: RpcContext): TypedMethods {
   const { chain, mempool } = context
   return {
     status: () => {

@@ -2,7 +2,7 @@ import { ChainCommand, CommandError, networkFlags } from '../../cli/base-command
 import { ExitCode } from '../../cli/exit-codes.js'
 import { verifyChainStore, type VerifyReport } from '../../chain/verify.js'
 import { createConsensus } from '../../consensus/create.js'
-import { withOfflineChain } from '../../node/offline.js'
+import { withOfflineChain } from '../../client/offline.js'
 
 export default class DbVerify extends ChainCommand<typeof DbVerify> {
   static override summary = 'Check that the chain database agrees with itself.'
