@@ -8,10 +8,10 @@
  */
 import type { EventView } from '../chain/events.js'
 import type { TransactionStatusView } from '../chain/views.js'
-import type { TxPayload } from '../ledger/transaction.js'
 import type { BlockParam, RpcApi, RpcMethodName, SubscriptionKind, SubscriptionKinds } from '../rpc/api.js'
 import { RpcClient, RpcClientError, type NodeInfo } from '../rpc/client.js'
 import { nodeInfoFile, rpcCookieFile } from '../node/datadir.js'
+import { toTxPayload, type ClientPayload } from './payload.js'
 import { NodeSocket, type Subscription } from './socket.js'
 import { signAndSend, waitForInclusion, type SigningAccount, type Submitted } from './wallet.js'
 
@@ -143,8 +143,8 @@ export class ChainClient {
    * Signs a transaction of `payload` with the account's next nonce and sends it; with `wait`,
    * waits until a block includes it and answers it with its receipt.
    */
-  async send(account: SigningAccount, payload: TxPayload, options: SendOptions = {}): Promise<Submitted & { included?: TransactionStatusView }> {
-    const submitted = await signAndSend(this, account, payload, options.gasLimit ?? DEFAULT_GAS_LIMIT)
+  async send(account: SigningAccount, payload: ClientPayload, options: SendOptions = {}): Promise<Submitted & { included?: TransactionStatusView }> {
+    const submitted = await signAndSend(this, account, toTxPayload(payload), options.gasLimit ?? DEFAULT_GAS_LIMIT)
     if (options.wait !== true) return submitted
     return { ...submitted, included: await waitForInclusion(this, submitted.hash, options.timeoutMs ?? DEFAULT_INCLUSION_TIMEOUT_MS) }
   }

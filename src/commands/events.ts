@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import { Flags, ux } from '@oclif/core'
 import { ChainCommand } from '../cli/base-command.js'
 import { requireNode } from '../client/connect.js'
 import type { EventView } from '../chain/events.js'
@@ -39,7 +39,8 @@ With --json and --follow, each event is one line of JSON.`
       ...(flags.contract === undefined ? {} : { contract: flags.contract }),
       ...(flags.name === undefined ? {} : { names: flags.name }),
     }
-    const print = (event: EventView): void => this.log(this.jsonEnabled() ? JSON.stringify(event) : eventLine(event))
+    // With --json, oclif's `log` prints nothing (the result is the JSON): a follower's lines go out directly.
+    const print = (event: EventView): void => ux.stdout(this.jsonEnabled() ? JSON.stringify(event) : eventLine(event))
     if (!flags.follow) {
       const events: EventView[] = []
       for await (const event of client.events({ ...filter, fromHeight: flags.from ?? 0, ...(flags.to === undefined ? {} : { toHeight: flags.to }) })) {
