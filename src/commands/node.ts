@@ -41,6 +41,7 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
     dht: Flags.boolean({ summary: 'Find peers through the Kademlia DHT.', default: true, allowNo: true }),
     mine: Flags.boolean({ summary: 'Mine blocks (default: on with --dev, off otherwise).', allowNo: true }),
     'rpc-port': Flags.integer({ summary: `Port of the JSON-RPC server on 127.0.0.1 (0 picks a free one).`, default: DEFAULT_RPC_PORT, min: 0, max: 65_535 }),
+    explorer: Flags.boolean({ summary: 'Serve the block explorer page at /explorer/ of the RPC port (docs/explorer.md).', default: true, allowNo: true }),
     metrics: Flags.boolean({ summary: 'Serve Prometheus metrics at /metrics of the RPC port (docs/metrics.md).', default: false }),
     'max-peers': Flags.integer({ summary: 'Most peers to keep connections with.', default: DEFAULT_MAX_PEERS, min: 1, max: 1_000 }),
     'log-level': Flags.option({ summary: 'Least severe log level printed.', options: LOG_LEVELS, default: 'info' })(),
@@ -77,6 +78,7 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
       log,
       statusLine: process.stderr.isTTY,
       metrics: flags.metrics,
+      explorer: flags.explorer,
     })
     // The first SIGINT or SIGTERM starts a clean shutdown. More of them (a terminal's Ctrl-C
     // reaches every process of the group, and bin/run.js forwards it too) are not allowed to

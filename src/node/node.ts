@@ -32,6 +32,7 @@ import { RpcServer, type PageHandler } from '../rpc/server.js'
 import { Subscriptions } from '../rpc/subscriptions.js'
 import { NodeMetrics } from '../metrics/metrics.js'
 import { metricsPage } from '../metrics/page.js'
+import { EXPLORER_PATH, explorerPage } from '../explorer/serve.js'
 import { readParticipant } from '../state/executor.js'
 import { Downloader, SyncProgressView, syncNetworkOf } from '../sync/index.js'
 import { ContractVm } from '../vm/vm.js'
@@ -74,6 +75,8 @@ export interface NodeOptions {
   readonly statusLine: boolean
   /** Serve Prometheus metrics at `/metrics` of the RPC port. */
   readonly metrics: boolean
+  /** Serve the block explorer page at `/explorer/` of the RPC port. */
+  readonly explorer: boolean
 }
 
 /** What the node tells about each transaction offered to its mempool (by RPC, gossip or itself). */
@@ -236,6 +239,9 @@ export class Node {
       })
       pages[METRICS_PATH] = metricsPage(metrics)
     }
+    const explorer = options.explorer ? await explorerPage() : undefined
+    if (explorer !== undefined) pages[EXPLORER_PATH] = explorer
+    else if (options.explorer) log.warn('this build has no explorer page (run `npm run build`); serving none')
 
     const cookie = randomBytes(32).toString('hex')
     const methods = rpcMethods({
@@ -280,6 +286,7 @@ export class Node {
       pid: process.pid,
       network: genesis.network,
       ...(options.metrics ? { metrics: new URL(METRICS_PATH, rpcUrl).href } : {}),
+      ...(explorer === undefined ? {} : { explorer: new URL(EXPLORER_PATH, rpcUrl).href }),
     }
     await writeFileAtomic(nodeInfoFile(datadir), `${JSON.stringify(info, null, 2)}\n`, { replace: true })
     stops.push(() => removeFileDurably(nodeInfoFile(datadir)))
