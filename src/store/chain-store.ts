@@ -20,7 +20,7 @@ import { decodeTransaction, encodeTransaction, type Transaction } from '../ledge
 import type { StateChange, StateReader } from '../state/overlay.js'
 import { decodeReceipts, encodeReceipts, type Receipt } from '../state/receipts.js'
 import type { TrieNodeReader, TrieNodeWrite } from '../state/trie.js'
-import { decodeEventPosition, encodeEventPosition, EVENT_POSITION_BYTES, keys, SYNC_BODY_PREFIX, SYNC_HEADER_PREFIX, type EventPosition } from './keys.js'
+import { decodeEventPosition, encodeEventPosition, EVENT_NAME_PREFIX, EVENT_POSITION_BYTES, EVENT_PREFIX, keys, SYNC_BODY_PREFIX, SYNC_HEADER_PREFIX, type EventPosition } from './keys.js'
 
 /** Version of the key layout and record formats; a database of another version is refused. */
 export const SCHEMA_VERSION = 1
@@ -372,6 +372,27 @@ export class ChainStore {
       found.push(event)
     }
     return found
+  }
+
+  /** Whether the events index holds `event` under its contract and under its name (for `chain db verify`). */
+  hasEvent(event: Pick<StoredEvent, 'contract' | 'name' | 'height' | 'txIndex' | 'eventIndex'>): boolean {
+    const position = encodeEventPosition(event)
+    return this.read(keys.event(event.contract, position)) !== undefined && this.read(keys.eventByName(event.contract, event.name, position)) !== undefined
+  }
+
+  /** How many entries the events index has, by contract and by name (for `chain db verify`). */
+  async eventIndexSize(): Promise<{ byContract: number; byName: number }> {
+    const count = async (prefix: Uint8Array): Promise<number> => {
+      let entries = 0
+      const iterator = this.db.keys(prefixRange(prefix))
+      try {
+        while ((await iterator.next()) !== undefined) entries++
+      } finally {
+        await iterator.close()
+      }
+      return entries
+    }
+    return { byContract: await count(EVENT_PREFIX), byName: await count(EVENT_NAME_PREFIX) }
   }
 
   /** Every key and value of the flat head state (those starting with `under`, when given), in key order. */

@@ -7,6 +7,7 @@ import type { Chain, HeadChange } from '../../src/chain/chain.js'
 import { contractAddressOf } from '../../src/crypto/identity.js'
 import { blockHash, transactionHashes } from '../../src/ledger/block.js'
 import { StoreBatch } from '../../src/store/chain-store.js'
+import { verifyChainStore } from '../../src/chain/verify.js'
 import { extendChain, openTestChain, signed, testKey } from '../helpers/chain.js'
 import { REPO_ROOT } from '../helpers/cli.js'
 
@@ -93,6 +94,9 @@ test('a reorganisation takes the abandoned branch’s events out of the index an
   const indexed = await queryEvents(a.store, a.head.header.height, { contract: COUNTER_ADDRESS, names: ['Incremented'], fromHeight: 5 })
   assert.deepEqual(summary(indexed.events), summary(added))
   assert.deepEqual(summary((await queryEvents(a.store, a.head.header.height, { contract: COUNTER_ADDRESS, fromHeight: 5 })).events), summary(added))
+  const report = await verifyChainStore(a.store, a.consensus)
+  assert.deepEqual(report.problems, [])
+  assert.equal(report.events, 5, 'heights 3-4 and the three of the new branch')
 })
 
 test('a database made before the index gets it built when opened', async (t) => {
@@ -108,7 +112,11 @@ test('a database made before the index gets it built when opened', async (t) => 
   for (let height = 0; height <= head; height++) batch.clearEvents(height, chain.store.receipts(chain.store.canonicalHash(height)!)!)
   await chain.store.write(batch)
   assert.deepEqual((await queryEvents(chain.store, head, { contract: COUNTER_ADDRESS, fromHeight: 0 })).events, [])
+  const broken = await verifyChainStore(chain.store, chain.consensus)
+  assert.equal(broken.problems.length, 4 + 1, 'each missing event, and the count')
+  assert.match(broken.problems[0]!, /^height 6: event 0\.0 \(Incremented\) missing from the events index$/)
   await indexCanonicalEvents(chain.store)
+  assert.deepEqual((await verifyChainStore(chain.store, chain.consensus)).problems, [])
   assert.equal(chain.store.eventsIndexed(), true)
   assert.deepEqual(summary((await queryEvents(chain.store, head, { contract: COUNTER_ADDRESS, fromHeight: 0 })).events), summary(before.events))
 })

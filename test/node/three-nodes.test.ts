@@ -84,8 +84,9 @@ test('three nodes joined by --bootstrap agree on the chain and on a contract dep
     assert.ok(moved(index, 'chain_block_gas_used_sum') > 0)
     assert.ok(sample(after[index]!, 'process_cpu_seconds_total') > 0, 'process metrics are there')
   }
-  assert.equal(sample(after[0]!, 'chain_peers', 'direction="inbound"'), 2, 'the miner was dialled by both')
-  assert.equal(sample(after[1]!, 'chain_peers', 'direction="outbound"'), 1)
+  // Who dialled whom is libp2p's business (a peer may dial back); the count by direction adds up.
+  assert.equal(sample(after[0]!, 'chain_peers'), 2, 'the miner has both peers')
+  for (const scraped of after) assert.equal(sample(scraped, 'chain_peers', 'direction="inbound"') + sample(scraped, 'chain_peers', 'direction="outbound"'), sample(scraped, 'chain_peers'))
   // The call entered through the second node's RPC and reached the others by gossip.
   assert.ok(moved(1, 'chain_mempool_admissions_total', 'result="admitted"') >= 1)
   assert.ok(moved(0, 'chain_gossip_messages_total', 'topic="tx"', 'verdict="accept"') >= 1, 'the miner accepted the gossiped call')

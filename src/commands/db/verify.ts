@@ -14,7 +14,7 @@ export default class DbVerify extends ChainCommand<typeof DbVerify> {
   async run(): Promise<VerifyReport> {
     const report = await withOfflineChain(this.flags.datadir, this.flags, ({ genesis, store }) => verifyChainStore(store, createConsensus(genesis)))
     if (!this.jsonEnabled()) {
-      this.log(`head ${report.height} ${report.head}: ${report.blocks} blocks, ${report.transactions} transactions, ${report.stateKeys} state keys`)
+      this.log(`head ${report.height} ${report.head}: ${report.blocks} blocks, ${report.transactions} transactions, ${report.events} events, ${report.stateKeys} state keys`)
       for (const problem of report.problems) this.log(`  problem: ${problem}`)
     }
     if (report.problems.length > 0) {
