@@ -22,6 +22,8 @@ import { StateOverlay, type StateChange, type StateReader } from '../state/overl
 import { StateTrie } from '../state/trie.js'
 import type { ContractVm } from '../vm/vm.js'
 import { ChainStore, StoreBatch, StoreError, type BlockMeta } from '../store/chain-store.js'
+import type { Receipt } from '../state/receipts.js'
+import { indexCanonicalEvents } from './events.js'
 import { buildGenesisBlock } from './genesis-block.js'
 
 export type ChainErrorCode =
@@ -66,7 +68,13 @@ export interface ChainInit {
   readonly now?: () => number
 }
 
-export class Chain extends EventEmitter<{ head: [HeadChange] }> {
+/** What one import did and how long it took (for metrics). */
+export interface ImportTiming {
+  readonly status: ImportResult['status'] | 'failed'
+  readonly durationMs: number
+}
+
+export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportTiming] }> {
   readonly params: ChainParams
   readonly executor: BlockExecutor
   readonly trie: StateTrie
@@ -104,9 +112,12 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
           .applyState(genesis.state)
           .putTrieNodes(genesis.trieNodes)
           .setHead(genesis.hash)
+          .markEventsIndexed()
         await store.write(batch)
       } else if (!bytesEqual(store.canonicalHash(0) ?? new Uint8Array(), genesis.hash)) {
         throw new StoreError('STORE_ERROR_CORRUPT', init.path, 'the stored genesis block is not this network’s')
+      } else if (!store.eventsIndexed()) {
+        await indexCanonicalEvents(store)
       }
       return new Chain(store, init.genesis, genesis.hash, init.consensus, init.vm, init.now ?? Date.now)
     } catch (error) {
@@ -148,7 +159,17 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
    * but being remembered as invalid.
    */
   importBlock(block: Block): Promise<ImportResult> {
-    return this.exclusive(() => this.importNow(block))
+    return this.exclusive(async () => {
+      const started = performance.now()
+      try {
+        const result = await this.importNow(block)
+        this.emit('imported', { status: result.status, durationMs: performance.now() - started })
+        return result
+      } catch (error) {
+        this.emit('imported', { status: 'failed', durationMs: performance.now() - started })
+        throw error
+      }
+    })
   }
 
   private async importNow(block: Block): Promise<ImportResult> {
@@ -196,6 +217,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
         else state.set(key, value)
       }
       for (const txHash of transactionHashes(oldBlock.transactions)) batch.clearTxLocation(txHash)
+      batch.clearEvents(height, this.requireReceipts(oldHash))
       if (height > block.header.height) batch.clearCanonical(height)
       reverted.push(oldBlock)
     }
@@ -220,7 +242,9 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
         .setCanonical(step.block.header.height, step.hash)
         .putReceipts(step.hash, execution.receipts)
         .putUndo(step.hash, execution.undo)
-      transactionHashes(step.block.transactions).forEach((txHash, index) => batch.putTxLocation(txHash, { blockHash: step.hash, index }))
+      const txHashes = transactionHashes(step.block.transactions)
+      txHashes.forEach((txHash, index) => batch.putTxLocation(txHash, { blockHash: step.hash, index }))
+      batch.putEvents(step.block.header.height, step.hash, txHashes, execution.receipts)
       parent = step.block.header
     }
     batch.putBlock(hash, block).applyState(state.changed()).putTrieNodes(this.trie.takeNodeWrites()).setHead(hash)
@@ -259,6 +283,12 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     const undo = this.store.undo(hash)
     if (undo === undefined) throw new StoreError('STORE_ERROR_CORRUPT', this.store.path, `undo log of ${toHex(hash)} is missing`)
     return undo
+  }
+
+  private requireReceipts(hash: Uint8Array): Receipt[] {
+    const receipts = this.store.receipts(hash)
+    if (receipts === undefined) throw new StoreError('STORE_ERROR_CORRUPT', this.store.path, `receipts of ${toHex(hash)} are missing`)
+    return receipts
   }
 
   /** Remembers a branch that failed execution as invalid, so it is never executed again. */

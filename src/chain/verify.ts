@@ -1,8 +1,8 @@
 /**
  * A full consistency check of a chain database: what `chain db verify` runs and what the crash
  * tests assert after every kill. It walks the canonical chain from the head to genesis and
- * checks that every record agrees with every other, then rebuilds the state trie from the flat
- * state and compares its root with the head's.
+ * checks that every record agrees with every other (the events index included), then rebuilds
+ * the state trie from the flat state and compares its root with the head's.
  */
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { blockHash, transactionHashes } from '../ledger/block.js'
@@ -15,6 +15,8 @@ export interface VerifyReport {
   readonly head: string
   readonly blocks: number
   readonly transactions: number
+  /** Events of the canonical chain's receipts, each found in the events index. */
+  readonly events: number
   readonly stateKeys: number
   /** Every inconsistency found, in the order found; empty when the database is consistent. */
   readonly problems: readonly string[]
@@ -26,12 +28,13 @@ export async function verifyChainStore(store: ChainStore, consensus: Consensus):
   const problems: string[] = []
   const problem = (text: string): void => void (problems.length < MAX_PROBLEMS && problems.push(text))
   const head = store.head()
-  if (head === undefined) return { height: -1, head: '', blocks: 0, transactions: 0, stateKeys: 0, problems: ['no head'] }
+  if (head === undefined) return { height: -1, head: '', blocks: 0, transactions: 0, events: 0, stateKeys: 0, problems: ['no head'] }
   const headHeader = store.header(head)
-  if (headHeader === undefined) return { height: -1, head: toHex(head), blocks: 0, transactions: 0, stateKeys: 0, problems: ['head block missing'] }
+  if (headHeader === undefined) return { height: -1, head: toHex(head), blocks: 0, transactions: 0, events: 0, stateKeys: 0, problems: ['head block missing'] }
 
   const works: bigint[] = []
   let transactions = 0
+  let events = 0
   let hash = head
   for (let height = headHeader.height; height >= 0; height--) {
     const at = `height ${height}`
@@ -45,7 +48,14 @@ export async function verifyChainStore(store: ChainStore, consensus: Consensus):
     if (block.header.height !== height || meta.height !== height) problem(`${at}: header or info says another height`)
     if (meta.status !== 'valid') problem(`${at}: canonical block has status ${meta.status}`)
     if (!bytesEqual(store.canonicalHash(height) ?? new Uint8Array(), hash)) problem(`${at}: canonical index does not name ${toHex(hash)}`)
-    if (store.receipts(hash)?.length !== block.transactions.length) problem(`${at}: receipts missing or of the wrong count`)
+    const receipts = store.receipts(hash)
+    if (receipts?.length !== block.transactions.length) problem(`${at}: receipts missing or of the wrong count`)
+    receipts?.forEach((receipt, txIndex) =>
+      receipt.events.forEach((event, eventIndex) => {
+        events++
+        if (!store.hasEvent({ ...event, height, txIndex, eventIndex })) problem(`${at}: event ${txIndex}.${eventIndex} (${event.name}) missing from the events index`)
+      }),
+    )
     if (store.undo(hash) === undefined) problem(`${at}: undo log missing`)
     transactionHashes(block.transactions).forEach((txHash, index) => {
       const location = store.txLocation(txHash)
@@ -64,6 +74,14 @@ export async function verifyChainStore(store: ChainStore, consensus: Consensus):
     if (parentWork !== works[i]) problem(`height ${headHeader.height - i}: total work does not add up`)
   }
   if (store.canonicalHash(headHeader.height + 1) !== undefined) problem('canonical index continues above the head')
+  if (store.eventsIndexed()) {
+    const indexed = await store.eventIndexSize()
+    if (indexed.byContract !== events || indexed.byName !== events) {
+      problem(`the events index has ${indexed.byContract} events by contract and ${indexed.byName} by name; the canonical chain has ${events}`)
+    }
+  } else {
+    problem('the events index was never built')
+  }
 
   const trie = new StateTrie(NO_STORED_NODES)
   const entries = []
@@ -71,5 +89,5 @@ export async function verifyChainStore(store: ChainStore, consensus: Consensus):
   const root = await trie.apply(trie.emptyRoot, entries)
   if (!bytesEqual(root, headHeader.stateRoot)) problem(`flat state has root ${toHex(root)}, head says ${toHex(headHeader.stateRoot)}`)
 
-  return { height: headHeader.height, head: toHex(head), blocks: headHeader.height + 1, transactions, stateKeys: entries.length, problems }
+  return { height: headHeader.height, head: toHex(head), blocks: headHeader.height + 1, transactions, events, stateKeys: entries.length, problems }
 }

@@ -45,6 +45,8 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
       allowNo: true,
     }),
     'rpc-port': Flags.integer({ summary: `Port of the JSON-RPC server on 127.0.0.1 (0 picks a free one).`, default: DEFAULT_RPC_PORT, min: 0, max: 65_535 }),
+    explorer: Flags.boolean({ summary: 'Serve the block explorer page at /explorer/ of the RPC port (docs/explorer.md).', default: true, allowNo: true }),
+    metrics: Flags.boolean({ summary: 'Serve Prometheus metrics at /metrics of the RPC port (docs/metrics.md).', default: false }),
     'max-peers': Flags.integer({ summary: 'Most peers to keep connections with.', default: DEFAULT_MAX_PEERS, min: 1, max: 1_000 }),
     'log-level': Flags.option({ summary: 'Least severe log level printed.', options: LOG_LEVELS, default: 'info' })(),
     'log-format': Flags.option({ summary: 'Log lines for people (text) or machines (json).', options: ['text', 'json'] as const, default: 'text' })(),
@@ -80,6 +82,8 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
       maxPeers: flags['max-peers'],
       log,
       statusLine: process.stderr.isTTY,
+      metrics: flags.metrics,
+      explorer: flags.explorer,
     })
     // The first SIGINT or SIGTERM starts a clean shutdown. More of them (a terminal's Ctrl-C
     // reaches every process of the group, and bin/run.js forwards it too) are not allowed to

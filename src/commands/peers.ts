@@ -1,6 +1,6 @@
 import { ChainCommand } from '../cli/base-command.js'
-import { requireNode } from '../node/client.js'
-import type { PeerView } from '../node/rpc-methods.js'
+import { requireNode } from '../client/connect.js'
+import type { PeerView } from '../rpc/api.js'
 
 export default class Peers extends ChainCommand<typeof Peers> {
   static override summary = 'List the peers the running node is connected to.'
@@ -8,7 +8,7 @@ export default class Peers extends ChainCommand<typeof Peers> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run(): Promise<{ readonly peers: readonly PeerView[] }> {
-    const peers = await (await requireNode(this.flags.datadir)).call<PeerView[]>('peers')
+    const peers = await (await requireNode(this.flags.datadir)).peers()
     if (!this.jsonEnabled()) {
       if (peers.length === 0) this.log('no peers')
       for (const peer of peers) {

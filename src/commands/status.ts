@@ -1,21 +1,8 @@
 import { ChainCommand } from '../cli/base-command.js'
-import { requireNode } from '../node/client.js'
-import type { ConsensusView } from '../node/status.js'
+import { requireNode } from '../client/connect.js'
+import type { StatusView } from '../rpc/api.js'
 
-export interface StatusResult {
-  readonly network: string
-  readonly genesis: string
-  readonly height: number
-  readonly head: string
-  readonly peers: number
-  readonly syncing: false | { readonly target: number; readonly current: number }
-  readonly totalWork: string
-  readonly peerId: string
-  readonly mempool: { readonly transactions: number; readonly bytes: number }
-  readonly mining: { readonly enabled: boolean; readonly hashRate: number; readonly blocksMined: number }
-  /** The consensus; on proof-of-authority the signers at the head; whether this node makes blocks. */
-  readonly consensus: ConsensusView
-}
+export type StatusResult = StatusView
 
 export default class Status extends ChainCommand<typeof Status> {
   static override summary = 'Show the running node’s view of the chain: network, head, peers, sync, consensus and mining.'
@@ -23,7 +10,7 @@ export default class Status extends ChainCommand<typeof Status> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json --datadir ./node1']
 
   async run(): Promise<StatusResult> {
-    const status = await (await requireNode(this.flags.datadir)).call<StatusResult>('status')
+    const status = await (await requireNode(this.flags.datadir)).status()
     if (!this.jsonEnabled()) {
       const sync = status.syncing === false ? 'in sync' : `syncing ${status.syncing.current}/${status.syncing.target}`
       this.log(`network  ${status.network} (${status.genesis.slice(0, 16)}…)`)

@@ -91,6 +91,8 @@ export interface NetworkEvents {
   /** A peer's status arrived (on connect, on refresh, or in its own request). */
   'peer:status': [peer: string, status: ChainStatus]
   'peer:ban': [peer: string, reason: PenaltyReason]
+  /** A peer was charged for misbehaviour (before any ban it led to). */
+  'peer:penalty': [peer: string, reason: PenaltyReason]
 }
 
 type State = 'stopped' | 'starting' | 'started' | 'stopping'
@@ -308,6 +310,7 @@ export class Network extends EventEmitter<NetworkEvents> {
 
   /** Charges `peer` for misbehaviour; enough of it disconnects and bans the peer. */
   reportPeer(peer: string, reason: PenaltyReason): void {
+    this.emit('peer:penalty', peer, reason)
     const { points, banned } = this.penalties.report(peer, reason)
     this.log.debug('peer penalised', { peer, reason, points, banned })
   }

@@ -2,14 +2,14 @@
  * The full node: every part of `chain` composed and started in dependency order, stopped in
  * reverse (and the started ones stopped again if a later start fails).
  *
- *   chain database → mempool → network (gossip, sync) → RPC → mining → registration
+ *   chain database → mempool → network (gossip, sync) → RPC (subscriptions, metrics) → mining → registration
  *
  * The node decides what the network only transports: a gossiped block is imported (its missing
  * ancestors fetched from the peer that sent it first), a gossiped transaction is validated and
  * pooled, and the answer becomes gossipsub's accept / ignore / reject (src/node/verdicts.ts).
  */
 import { randomBytes } from 'node:crypto'
-import { Chain, ChainOperationError, type HeadChange } from '../chain/chain.js'
+import { Chain, ChainOperationError, type HeadChange, type ImportTiming } from '../chain/chain.js'
 import { Mempool } from '../chain/mempool.js'
 import { createConsensus } from '../consensus/create.js'
 import { parseParticipantId } from '../crypto/identity.js'
@@ -26,13 +26,18 @@ import type { GossipVerdict } from '../network/gossip.js'
 import { createNetwork, type Network } from '../network/network.js'
 import { loadOrCreatePeerKey } from '../network/peer-key.js'
 import type { NodeInfo } from '../rpc/client.js'
-import { RpcServer } from '../rpc/server.js'
+import { ChainFeeds } from '../rpc/feeds.js'
+import { RpcServer, type PageHandler } from '../rpc/server.js'
+import { Subscriptions } from '../rpc/subscriptions.js'
+import { NodeMetrics } from '../metrics/metrics.js'
+import { metricsPage } from '../metrics/page.js'
+import { EXPLORER_PATH, explorerPage } from '../explorer/serve.js'
 import { readParticipant } from '../state/executor.js'
 import { Downloader, SyncProgressView, syncNetworkOf } from '../sync/index.js'
 import { ContractVm } from '../vm/vm.js'
 import { chainDbDir, ensureNetworkDir, nodeInfoFile, nodeKeyFile, rpcCookieFile } from './datadir.js'
 import { MiningService } from './mining.js'
-import { rpcMethods } from './rpc-methods.js'
+import { publicMethods, rpcMethods } from './rpc-methods.js'
 import { consensusView, StatusReporter } from './status.js'
 import { blockVerdict, errorCode, transactionVerdict } from './verdicts.js'
 
@@ -49,6 +54,8 @@ const MAX_ANCESTOR_GAP = 64
 const POOL_EXCHANGE_COUNT = SYNC_MAX_POOLED
 /** Longest a gossip validator waits for missing ancestors before ignoring the block. */
 const ANCESTOR_FETCH_TIMEOUT_MS = 10_000
+/** Where the RPC port serves Prometheus metrics with `--metrics`. */
+const METRICS_PATH = '/metrics'
 
 export interface NodeOptions {
   readonly datadir: string
@@ -65,6 +72,16 @@ export interface NodeOptions {
   readonly log: Logger
   /** Print a status line every few seconds (for a terminal); otherwise log one now and then. */
   readonly statusLine: boolean
+  /** Serve Prometheus metrics at `/metrics` of the RPC port. */
+  readonly metrics: boolean
+  /** Serve the block explorer page at `/explorer/` of the RPC port. */
+  readonly explorer: boolean
+}
+
+/** What the node tells about each transaction offered to its mempool (by RPC, gossip or itself). */
+interface PoolObserver {
+  readonly admitted: (tx: Transaction, hash: Uint8Array) => void
+  readonly refused: (code: string) => void
 }
 
 /** Something started that must be stopped, in reverse order. */
@@ -77,17 +94,19 @@ export class Node {
   private readonly stops: Stop[]
   private readonly log: Logger
   private readonly account: UnlockedAccount
+  private readonly pool: PoolObserver
   private registrationSent = false
   /** Peers whose pending transactions were asked for on this connection. */
   private readonly poolsLearned = new Set<string>()
 
-  private constructor(parts: { chain: Chain; mempool: Mempool; network: Network; stops: Stop[]; log: Logger; account: UnlockedAccount }) {
+  private constructor(parts: { chain: Chain; mempool: Mempool; network: Network; stops: Stop[]; log: Logger; account: UnlockedAccount; pool: PoolObserver }) {
     this.chain = parts.chain
     this.mempool = parts.mempool
     this.network = parts.network
     this.stops = parts.stops
     this.log = parts.log
     this.account = parts.account
+    this.pool = parts.pool
   }
 
   static async start(options: NodeOptions): Promise<Node> {
@@ -127,7 +146,7 @@ export class Node {
       onDrop: (hash, { reason, detail }) => log.info('transaction dropped from the pool', { hash, reason, detail }),
     })
     // The network's callbacks need the node, and the node needs the network: bound late.
-    const late: { node?: Node } = {}
+    const late: { node?: Node; rpc?: RpcServer; metrics?: NodeMetrics } = {}
     const network = await createNetwork(
       {
         peerKey: await loadOrCreatePeerKey(nodeKeyFile(datadir, genesis.network)),
@@ -145,11 +164,29 @@ export class Node {
       },
       { maxBlockBytes: genesis.params.maxBlockBytes, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns, dht: options.dht, maxPeers: options.maxPeers },
     )
-    const node = new Node({ chain, mempool, network, stops, log, account: options.account })
+    const subscriptions = new Subscriptions()
+    const feeds = new ChainFeeds(subscriptions, chain.store)
+    const pool: PoolObserver = {
+      admitted: (tx, hash) => {
+        late.metrics?.transactionOffered('admitted')
+        feeds.pooled(tx, hash)
+      },
+      refused: (code) => late.metrics?.transactionOffered(code),
+    }
+    const node = new Node({ chain, mempool, network, stops, log, account: options.account, pool })
     late.node = node
-    const onHead = (change: HeadChange): void => node.onHead(change)
+    const onHead = (change: HeadChange): void => {
+      node.onHead(change)
+      late.metrics?.headChanged(change)
+      feeds.headChanged(change)
+    }
+    const onImported = (timing: ImportTiming): void => late.metrics?.blockImported(timing)
     chain.on('head', onHead)
-    stops.push(() => void chain.off('head', onHead))
+    chain.on('imported', onImported)
+    stops.push(() => {
+      chain.off('head', onHead)
+      chain.off('imported', onImported)
+    })
     const onStatus = (peer: string): void => node.learnPool(peer)
     const onDisconnect = (peer: string): void => void node.poolsLearned.delete(peer)
     network.on('peer:status', onStatus)
@@ -179,9 +216,34 @@ export class Node {
       syncing: () => downloader.progress() !== false,
     })
 
+    const pages: Record<string, PageHandler> = {}
+    if (options.metrics) {
+      const metrics = new NodeMetrics({
+        head: () => ({ height: chain.head.header.height, totalWork: chain.head.totalWork }),
+        peers: () => network.peers(),
+        gossipCounts: () => network.gossipCounts(),
+        mempool: () => ({ transactions: mempool.size, bytes: mempool.sizeBytes }),
+        sync: () => downloader.progress(),
+        rpc: () => ({ webSockets: late.rpc?.webSockets ?? 0, subscriptions: subscriptions.size }),
+        receipts: (block) => chain.store.receipts(blockHash(block.header)),
+      })
+      late.metrics = metrics
+      const onPenalty = (_peer: string, reason: string): void => metrics.peerPenalised(reason)
+      const onBan = (_peer: string, reason: string): void => metrics.peerBanned(reason)
+      network.on('peer:penalty', onPenalty)
+      network.on('peer:ban', onBan)
+      stops.push(() => {
+        network.off('peer:penalty', onPenalty)
+        network.off('peer:ban', onBan)
+      })
+      pages[METRICS_PATH] = metricsPage(metrics)
+    }
+    const explorer = options.explorer ? await explorerPage() : undefined
+    if (explorer !== undefined) pages[EXPLORER_PATH] = explorer
+    else if (options.explorer) log.warn('this build has no explorer page (run `npm run build`); serving none')
+
     const cookie = randomBytes(32).toString('hex')
-    const rpc = new RpcServer({
-      methods: rpcMethods({
+    const methods = rpcMethods({
         chain,
         mempool,
         peerId: network.peerId,
@@ -199,17 +261,33 @@ export class Node {
         syncing: () => downloader.progress(),
         mining: () => ({ enabled: options.mine, hashRate: mining.hashRate(), blocksMined: mining.blocksMined }),
         consensus: () => consensusView(consensus.status(chain.head, chain.store), options.mine),
-      }),
+        subscriptions,
+    })
+    const rpc = new RpcServer({
+      methods,
+      publicMethods: publicMethods(methods),
+      pages,
       cookie,
       host: RPC_HOST,
       port: options.rpcPort,
       onInternalError: (method, error) => log.error('RPC method failed', { method, error: errorMessage(error) }),
+      onSlowClient: (connection) => log.warn('disconnected a WebSocket client that does not read its notifications', { connection }),
+      onClose: (connection) => subscriptions.closeConnection(connection),
     })
+    late.rpc = rpc
     const rpcUrl = await rpc.start()
     stops.push(() => rpc.stop())
     await writeFileAtomic(rpcCookieFile(datadir), `${cookie}\n`, { mode: 0o600, replace: true })
     stops.push(() => removeFileDurably(rpcCookieFile(datadir)))
-    const info: NodeInfo = { peerId: network.peerId, multiaddrs: network.multiaddrs(), rpcUrl, pid: process.pid, network: genesis.network }
+    const info: NodeInfo = {
+      peerId: network.peerId,
+      multiaddrs: network.multiaddrs(),
+      rpcUrl,
+      pid: process.pid,
+      network: genesis.network,
+      ...(options.metrics ? { metrics: new URL(METRICS_PATH, rpcUrl).href } : {}),
+      ...(explorer === undefined ? {} : { explorer: new URL(EXPLORER_PATH, rpcUrl).href }),
+    }
     await writeFileAtomic(nodeInfoFile(datadir), `${JSON.stringify(info, null, 2)}\n`, { replace: true })
     stops.push(() => removeFileDurably(nodeInfoFile(datadir)))
 
@@ -269,7 +347,7 @@ export class Node {
     const unsigned = { kind: 'participant' as const, name: null, publicKey: this.account.publicKey, nonce: 0, gasLimit: 0 }
     const tx = signTransaction({ ...unsigned, gasLimit: intrinsicGas(unsigned) }, this.account.secretKey, this.chain.networkId)
     try {
-      this.mempool.add(tx)
+      this.pool.admitted(tx, this.mempool.add(tx).hash)
       this.publish('transaction', tx)
       if (!this.registrationSent) this.log.info('registering this identity on chain', { id: this.account.id })
       this.registrationSent = true
@@ -303,7 +381,14 @@ export class Node {
   submitTransaction(bytes: Uint8Array): Uint8Array {
     const tx = decodeTransaction(bytes)
     validateTransaction(tx, this.chain.networkId, this.chain.params.blockGasLimit)
-    const { hash } = this.mempool.add(tx)
+    let hash: Uint8Array
+    try {
+      hash = this.mempool.add(tx).hash
+    } catch (error) {
+      this.pool.refused(errorCode(error) ?? 'error')
+      throw error
+    }
+    this.pool.admitted(tx, hash)
     this.publish('transaction', tx)
     return hash
   }
@@ -311,10 +396,11 @@ export class Node {
   private onGossipTransaction(tx: Transaction): GossipVerdict {
     try {
       validateTransaction(tx, this.chain.networkId, this.chain.params.blockGasLimit)
-      this.mempool.add(tx)
+      this.pool.admitted(tx, this.mempool.add(tx).hash)
       return 'accept'
     } catch (error) {
       const code = errorCode<Parameters<typeof transactionVerdict>[0]>(error)
+      this.pool.refused(code ?? 'error')
       if (code === undefined) {
         this.log.error('unexpected error validating a transaction', { error: errorMessage(error), hash: toHex(transactionHash(encodeTransaction(tx))) })
         return 'ignore'

@@ -1,38 +1,32 @@
 /**
  * The node's JSON-RPC methods (docs/rpc.md): thin adapters from JSON params to the chain,
  * the mempool and the network, and from their results to the JSON views of src/chain/views.ts.
+ * `publicMethods` is the read-only part, which the explorer page calls without the cookie.
  */
 import type { Chain } from '../chain/chain.js'
 import { ChainOperationError } from '../chain/chain.js'
-import type { Mempool } from '../chain/mempool.js'
+import { checkFilter, eventView, EventsError, matchesFilter, queryEvents, type EventFilter, type EventsErrorCode } from '../chain/events.js'
+import { MempoolError, type Mempool, type MempoolErrorCode } from '../chain/mempool.js'
 import { queryContract } from '../chain/query.js'
 import { findBlock, findTransaction, parseBlockSelector, parseHash, QueryError, type BlockSelector } from '../chain/queries.js'
 import { blockView, receiptView, transactionView } from '../chain/views.js'
 import { AddressError, formatParticipantId, parseContractAddress, parseParticipantId } from '../crypto/identity.js'
-import { fromHex, toHex } from '../encoding/bytes.js'
+import { fromHex, fromUtf8, toHex } from '../encoding/bytes.js'
+import { TxError, type TxErrorCode } from '../ledger/transaction.js'
 import { RpcError, RpcErrorCode } from '../rpc/protocol.js'
-import type { RpcMethods } from '../rpc/server.js'
+import type { RpcConnection, RpcMethods } from '../rpc/server.js'
+import type { ConsensusView, PeerView, RpcApi, SyncView } from '../rpc/api.js'
+import { Topic, type HeadItem, type EventItem, type PendingItem } from '../rpc/feeds.js'
+import type { Subscriptions } from '../rpc/subscriptions.js'
 import { readParticipant } from '../state/executor.js'
-import { contractKey, decodeContract } from '../state/records.js'
+import { contractKey, decodeContract, decodeStorageValue, storagePrefix } from '../state/records.js'
 import { VmError } from '../vm/vm.js'
 import { signerMethods } from './signer-methods.js'
 
-export interface PeerView {
-  readonly peerId: string
-  readonly addresses: readonly string[]
-  readonly direction: 'inbound' | 'outbound'
-  readonly latencyMs?: number | undefined
-  readonly height?: number | undefined
-  /** gossipsub's score of the peer: negative once it sent invalid gossip. */
-  readonly gossipScore: number
-  /** Penalty points in this node's book (decaying; a ban at 100). */
-  readonly penaltyPoints: number
-}
-
-export interface SyncView {
-  readonly target: number
-  readonly current: number
-}
+/** Most blocks one `getBlocks` returns (the explorer's chart asks for the last ones). */
+export const MAX_BLOCKS_PAGE = 100
+/** Most storage entries one `getContractStorage` returns. */
+export const MAX_STORAGE_PAGE = 1_000
 
 export interface RpcContext {
   readonly chain: Chain
@@ -44,7 +38,8 @@ export interface RpcContext {
   readonly syncing: () => SyncView | false
   readonly mining: () => { readonly enabled: boolean; readonly hashRate: number; readonly blocksMined: number }
   /** The consensus, its signer count (PoA) and whether this node seals blocks now. */
-  readonly consensus: () => { readonly type: string; readonly signers?: number | undefined; readonly signing: boolean }
+  readonly consensus: () => ConsensusView
+  readonly subscriptions: Subscriptions
 }
 
 type Params = Record<string, unknown>
@@ -84,7 +79,94 @@ function notFound(what: string): RpcError {
   return new RpcError(RpcErrorCode.NotFound, `${what} not found`)
 }
 
-export function rpcMethods(context: RpcContext): RpcMethods {
+function count(params: Params, name: string, max: number, fallback: number): number {
+  const value = params[name] ?? fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new RpcError(RpcErrorCode.InvalidParams, `param ${name} must be an integer from 1 to ${max}`)
+  }
+  return value
+}
+
+/** The RPC error of a transaction the node refused: every code decided, none by default. */
+export function rejectionCode(code: TxErrorCode | MempoolErrorCode): RpcErrorCode {
+  switch (code) {
+    // The bytes are not a transaction at all: the caller's params are wrong.
+    case 'TX_ERROR_MALFORMED':
+    case 'TX_ERROR_UNKNOWN_KIND':
+    case 'TX_ERROR_TOO_LARGE':
+      return RpcErrorCode.InvalidParams
+    case 'TX_ERROR_BAD_METHOD':
+    case 'TX_ERROR_BAD_NAME':
+    case 'TX_ERROR_BAD_ARGS':
+    case 'TX_ERROR_GAS_LIMIT_TOO_LOW':
+    case 'TX_ERROR_GAS_LIMIT_TOO_HIGH':
+    case 'TX_ERROR_BAD_SIGNATURE':
+    case 'MEMPOOL_ERROR_KNOWN':
+    case 'MEMPOOL_ERROR_NONCE_TOO_LOW':
+    case 'MEMPOOL_ERROR_NONCE_TOO_HIGH':
+    case 'MEMPOOL_ERROR_NOT_REGISTERED':
+    case 'MEMPOOL_ERROR_ALREADY_REGISTERED':
+    case 'MEMPOOL_ERROR_REPLACEMENT_TOO_LOW':
+      return RpcErrorCode.TransactionRejected
+  }
+}
+
+/** The RPC error of an events query the node refused. */
+function eventsErrorCode(code: EventsErrorCode): RpcErrorCode {
+  switch (code) {
+    case 'EVENTS_ERROR_BAD_RANGE':
+    case 'EVENTS_ERROR_TOO_MANY_NAMES':
+    case 'EVENTS_ERROR_BAD_CURSOR':
+      return RpcErrorCode.InvalidParams
+  }
+}
+
+/** `contract` and `names` params as an event filter. */
+function eventFilter(params: Params): EventFilter {
+  const contract = text(params, 'contract', true)
+  const names = params.names
+  if (names !== undefined && (!Array.isArray(names) || !names.every((name) => typeof name === 'string'))) {
+    throw new RpcError(RpcErrorCode.InvalidParams, 'param names must be an array of strings')
+  }
+  const filter = { contract: contract === undefined ? undefined : parsing(() => parseContractAddress(contract)), names: names }
+  try {
+    checkFilter(filter)
+  } catch (error) {
+    if (error instanceof EventsError) throw new RpcError(eventsErrorCode(error.code), error.message)
+    throw error
+  }
+  return filter
+}
+
+function requireWebSocket(connection: RpcConnection): void {
+  if (connection.transport !== 'websocket') throw new RpcError(RpcErrorCode.InvalidRequest, 'subscriptions need a WebSocket connection')
+}
+
+/** The methods that change nothing and cost little: open to the explorer without the cookie. */
+export const PUBLIC_METHODS = [
+  'status',
+  'peers',
+  'getBlock',
+  'getBlocks',
+  'getTransaction',
+  'getReceipt',
+  'getParticipant',
+  'getNonce',
+  'getContract',
+  'getContractStorage',
+  'getEvents',
+  'subscribe',
+  'unsubscribe',
+] as const satisfies readonly (keyof RpcApi)[]
+
+export function publicMethods(methods: TypedMethods): RpcMethods {
+  return Object.fromEntries(PUBLIC_METHODS.map((name) => [name, methods[name]]))
+}
+
+/** Each method of the API, answering its result type (src/rpc/api.ts). */
+type TypedMethods = { readonly [Name in keyof RpcApi]: (params: unknown, connection: RpcConnection) => RpcApi[Name]['result'] | Promise<RpcApi[Name]['result']> }
+
+export function rpcMethods(context: RpcContext): TypedMethods {
   const { chain, mempool } = context
   return {
     status: () => {
@@ -149,10 +231,7 @@ export function rpcMethods(context: RpcContext): RpcMethods {
       try {
         return { hash: toHex(context.submitTransaction(bytes)) }
       } catch (error) {
-        const code = (error as { code?: unknown }).code
-        if (typeof code === 'string' && /^(TX|MEMPOOL)_ERROR_/.test(code)) {
-          throw new RpcError(RpcErrorCode.TransactionRejected, (error as Error).message, { code })
-        }
+        if (error instanceof TxError || error instanceof MempoolError) throw new RpcError(rejectionCode(error.code), error.message, { code: error.code })
         throw error
       }
     },
@@ -214,5 +293,78 @@ export function rpcMethods(context: RpcContext): RpcMethods {
       return { address, code: contract.code, deployer: formatParticipantId(contract.deployer) }
     },
 
+    getContractStorage: async (raw) => {
+      const params = asParams(raw)
+      const address = text(params, 'address')!
+      const bytes = parsing(() => parseContractAddress(address))
+      const limit = count(params, 'limit', MAX_STORAGE_PAGE, MAX_STORAGE_PAGE)
+      if (chain.stateAt().get(contractKey(bytes)) === undefined) throw notFound('contract')
+      const prefix = storagePrefix(bytes)
+      const entries: { key: string; value: unknown }[] = []
+      let truncated = false
+      for await (const { key, value } of chain.store.stateEntries(prefix)) {
+        if (entries.length === limit) {
+          truncated = true
+          break
+        }
+        entries.push({ key: fromUtf8(key.subarray(prefix.length)), value: JSON.parse(decodeStorageValue(value!)) as unknown })
+      }
+      return { address, height: chain.head.header.height, entries, truncated }
+    },
+
+    getBlocks: (raw) => {
+      const params = asParams(raw)
+      const limit = count(params, 'count', MAX_BLOCKS_PAGE, 20)
+      const to = Math.min(height(params, 'to') ?? chain.head.header.height, chain.head.header.height)
+      const blocks = []
+      for (let h = to; h >= 0 && blocks.length < limit; h--) {
+        const found = findBlock(chain.store, { height: h })
+        if (found === undefined) break
+        blocks.push({ ...blockView(found.block, found.meta.totalWork), canonical: true })
+      }
+      return blocks
+    },
+
+    getEvents: async (raw) => {
+      const params = asParams(raw)
+      try {
+        const page = await queryEvents(chain.store, chain.head.header.height, {
+          ...eventFilter(params),
+          fromHeight: height(params, 'fromHeight') ?? 0,
+          toHeight: height(params, 'toHeight'),
+          limit: params.limit === undefined ? undefined : count(params, 'limit', Number.MAX_SAFE_INTEGER, 1),
+          cursor: text(params, 'cursor', true),
+        })
+        return { events: page.events.map((event) => eventView(event)), cursor: page.cursor }
+      } catch (error) {
+        if (error instanceof EventsError) throw new RpcError(eventsErrorCode(error.code), error.message)
+        throw error
+      }
+    },
+
+    subscribe: (raw, connection) => {
+      requireWebSocket(connection)
+      const params = asParams(raw)
+      const kind = text(params, 'kind')
+      switch (kind) {
+        case Topic.NewHeads:
+          return { subscription: context.subscriptions.subscribe<HeadItem>(connection, Topic.NewHeads, (item) => blockView(item.block, item.totalWork)) }
+        case Topic.Events: {
+          const filter = eventFilter(params)
+          return { subscription: context.subscriptions.subscribe<EventItem>(connection, Topic.Events, (item) => (matchesFilter(filter, item.event) ? eventView(item.event, item.removed) : undefined)) }
+        }
+        case Topic.PendingTransactions:
+          return { subscription: context.subscriptions.subscribe<PendingItem>(connection, Topic.PendingTransactions, (item) => transactionView(item.tx, item.hash)) }
+        default:
+          throw new RpcError(RpcErrorCode.InvalidParams, `param kind must be one of ${Object.values(Topic).join(', ')}`)
+      }
+    },
+
+    unsubscribe: (raw, connection) => {
+      requireWebSocket(connection)
+      return { unsubscribed: context.subscriptions.unsubscribe(connection, text(asParams(raw), 'subscription')!) }
+    },
+
   }
 }
+

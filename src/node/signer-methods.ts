@@ -9,28 +9,15 @@ import { PUBLIC_KEY_BYTES } from '../crypto/ed25519.js'
 import { AddressError, formatParticipantId, parseParticipantId, participantIdOf } from '../crypto/identity.js'
 import { fromHex, toHex } from '../encoding/bytes.js'
 import { RpcError, RpcErrorCode } from '../rpc/protocol.js'
-import type { RpcMethods } from '../rpc/server.js'
 import { readParticipant } from '../state/executor.js'
 
-export interface SignerView {
-  readonly publicKey: string
-  readonly id: string
-}
-
-export interface SignersResult {
-  readonly signers: readonly SignerView[]
-  readonly votes: readonly { readonly voter: SignerView; readonly target: SignerView; readonly add: boolean }[]
-  /** This node's own proposals, voted in the blocks it seals while they would change something. */
-  readonly proposals: readonly { readonly target: SignerView; readonly add: boolean }[]
-  /** This node's signing key, and whether it is a signer at the head. */
-  readonly self: { readonly publicKey: string; readonly isSigner: boolean }
-}
+import type { SignersResult, SignerView, VoteResult } from '../rpc/api.js'
 
 function signerView(publicKey: Uint8Array): SignerView {
   return { publicKey: toHex(publicKey), id: formatParticipantId(participantIdOf(publicKey)) }
 }
 
-export function signerMethods(chain: Chain): RpcMethods {
+export function signerMethods(chain: Chain): { readonly signers: () => SignersResult; readonly voteSigner: (raw: unknown) => VoteResult } {
   const governance = (): SignerGovernance => {
     const found = chain.consensus.governance
     if (found === undefined) throw new RpcError(RpcErrorCode.InvalidRequest, `network ${chain.genesis.network} uses ${chain.consensus.type}: it has no signers`)

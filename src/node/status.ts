@@ -9,6 +9,7 @@ import { toHex } from '../encoding/bytes.js'
 import type { Logger } from '../log.js'
 import type { Network } from '../network/network.js'
 import type { ConsensusStatus } from '../consensus/consensus.js'
+import type { ConsensusView } from '../rpc/api.js'
 import type { MiningService } from './mining.js'
 
 /** A terminal line every 5 s feels live without scrolling too fast. */
@@ -38,14 +39,6 @@ function hashRate(perSecond: number): string {
   return `${value.toFixed(value < 10 ? 2 : 0)} ${units[unit]}`
 }
 
-/** What `chain status` and the status line show of the consensus. */
-export interface ConsensusView {
-  readonly type: 'pow' | 'poa'
-  /** Proof-of-authority: signers at the head. */
-  readonly signers?: number | undefined
-  /** Whether this node makes blocks now: mining (PoW), or sealing as a signer at the head (PoA). */
-  readonly signing: boolean
-}
 
 export function consensusView(status: ConsensusStatus, sealing: boolean): ConsensusView {
   return { type: status.type, signers: status.signers, signing: sealing && (status.type === 'pow' || status.isSigner === true) }

@@ -25,6 +25,10 @@ export interface NodeInfo {
   readonly rpcUrl: string
   readonly pid: number
   readonly network: string
+  /** Prometheus metrics, when the node runs with `--metrics`. */
+  readonly metrics?: string
+  /** The explorer page, unless the node runs with `--no-explorer`. */
+  readonly explorer?: string
 }
 
 /** Time a call may take: generous, since `sendTransaction` may wait behind a block import. */
@@ -61,8 +65,11 @@ export class RpcClient {
     private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
   ) {}
 
-  /** A client for the node running on a data dir, or `undefined` when none runs there. */
-  static async forNode(nodeInfoPath: string, cookiePath: string): Promise<RpcClient | undefined> {
+  /**
+   * A client for the node running on a data dir, with the cookie (the WebSocket needs it too),
+   * or `undefined` when none runs there.
+   */
+  static async forNode(nodeInfoPath: string, cookiePath: string): Promise<{ client: RpcClient; cookie: string } | undefined> {
     const info = await readNodeInfo(nodeInfoPath)
     if (info === undefined) return undefined
     let cookie: string
@@ -71,7 +78,7 @@ export class RpcClient {
     } catch {
       return undefined
     }
-    return new RpcClient(info.rpcUrl, cookie, info)
+    return { client: new RpcClient(info.rpcUrl, cookie, info), cookie }
   }
 
   async call<T>(method: string, params: object = {}): Promise<T> {

@@ -21,6 +21,8 @@ export const RpcErrorCode = {
   Unauthorized: -32030,
   /** The node could not do it now (shutting down, could not execute). */
   Unavailable: -32040,
+  /** A bound was reached: subscriptions per connection, requests in flight, connections. */
+  LimitExceeded: -32050,
 } as const
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode]
 
@@ -44,5 +46,17 @@ export type RpcResponse =
 
 /** Largest request body the server reads: a deploy of the largest contract, hex-encoded, with room. */
 export const MAX_REQUEST_BYTES = 512 * 1024
+/** Largest WebSocket frame (message) the server reads: the same bound as an HTTP request. */
+export const MAX_FRAME_BYTES = MAX_REQUEST_BYTES
+/**
+ * Notifications queued for a WebSocket client beyond which it is disconnected: a client that
+ * stops reading must not make the node hold an ever-growing buffer.
+ */
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
+/** Most WebSocket connections open at once. */
+export const MAX_WEBSOCKETS = 64
+/** Most requests of one WebSocket connection being answered at once. */
+export const MAX_IN_FLIGHT_PER_CONNECTION = 32
+
 /** Largest response the client reads (a block of a megabyte as JSON, with room). */
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024

@@ -36,7 +36,9 @@ export interface ContractRecord {
 
 export const participantKey = (id: Uint8Array): Uint8Array => concatBytes(PARTICIPANT_KIND, id)
 export const contractKey = (address: Uint8Array): Uint8Array => concatBytes(CONTRACT_KIND, address)
-export const storageKey = (address: Uint8Array, key: string): Uint8Array => concatBytes(STORAGE_KIND, address, utf8(key))
+/** Where a contract's storage keys start: its storage is every state key below this prefix. */
+export const storagePrefix = (address: Uint8Array): Uint8Array => concatBytes(STORAGE_KIND, address)
+export const storageKey = (address: Uint8Array, key: string): Uint8Array => concatBytes(storagePrefix(address), utf8(key))
 
 /** Bound for decoding stored records: the largest is a contract with the largest code. */
 const MAX_RECORD_BYTES = MAX_CODE_BYTES + 1024

@@ -12,7 +12,7 @@ import { ClassicLevel } from 'classic-level'
 import { ChainError } from '../errors.js'
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { decode, encode } from '../encoding/cbor.js'
-import { readArray, readBytes, readList, readUint } from '../encoding/shape.js'
+import { readArray, readBytes, readList, readText, readUint } from '../encoding/shape.js'
 import { HASH_BYTES } from '../crypto/hash.js'
 import { decodeHeader, encodeHeader, type Block, type BlockHeader } from '../ledger/block.js'
 import { MAX_BLOCK_BYTES_CEILING, MAX_BLOCK_TXS } from '../ledger/constants.js'
@@ -20,7 +20,7 @@ import { decodeTransaction, encodeTransaction, type Transaction } from '../ledge
 import type { StateChange, StateReader } from '../state/overlay.js'
 import { decodeReceipts, encodeReceipts, type Receipt } from '../state/receipts.js'
 import type { TrieNodeReader, TrieNodeWrite } from '../state/trie.js'
-import { keys, SYNC_BODY_PREFIX, SYNC_HEADER_PREFIX } from './keys.js'
+import { decodeEventPosition, encodeEventPosition, EVENT_NAME_PREFIX, EVENT_POSITION_BYTES, EVENT_PREFIX, keys, SYNC_BODY_PREFIX, SYNC_HEADER_PREFIX, type EventPosition } from './keys.js'
 
 /** Version of the key layout and record formats; a database of another version is refused. */
 export const SCHEMA_VERSION = 1
@@ -53,6 +53,16 @@ export interface BlockMeta {
 export interface TxLocation {
   readonly blockHash: Uint8Array
   readonly index: number
+}
+
+/** An event of a canonical block, as the events index holds it. */
+export interface StoredEvent extends EventPosition {
+  readonly contract: Uint8Array
+  readonly name: string
+  /** JSON text. */
+  readonly data: string
+  readonly txHash: Uint8Array
+  readonly blockHash: Uint8Array
 }
 
 /** The chain the sync downloader is fetching (src/sync): its head, as a peer announced it. */
@@ -126,6 +136,34 @@ export class StoreBatch {
 
   putReceipts(hash: Uint8Array, receipts: readonly Receipt[]): this {
     return this.put(keys.receipts(hash), encodeReceipts(receipts))
+  }
+
+  /** Indexes the events of the canonical block at `height` (its receipts, in transaction order). */
+  putEvents(height: number, blockHash: Uint8Array, txHashes: readonly Uint8Array[], receipts: readonly Receipt[]): this {
+    receipts.forEach((receipt, txIndex) =>
+      receipt.events.forEach((event, eventIndex) => {
+        const position = encodeEventPosition({ height, txIndex, eventIndex })
+        this.put(keys.event(event.contract, position), encode([event.name, event.data, txHashes[txIndex]!, blockHash]))
+        this.put(keys.eventByName(event.contract, event.name, position), new Uint8Array(0))
+      }),
+    )
+    return this
+  }
+
+  /** Takes the events of a block leaving the canonical chain out of the index. */
+  clearEvents(height: number, receipts: readonly Receipt[]): this {
+    receipts.forEach((receipt, txIndex) =>
+      receipt.events.forEach((event, eventIndex) => {
+        const position = encodeEventPosition({ height, txIndex, eventIndex })
+        this.del(keys.event(event.contract, position)).del(keys.eventByName(event.contract, event.name, position))
+      }),
+    )
+    return this
+  }
+
+  /** Records that every canonical block's events are indexed (at creation, or after `Chain` built the index). */
+  markEventsIndexed(): this {
+    return this.put(keys.eventsIndexed(), new Uint8Array([1]))
   }
 
   putUndo(hash: Uint8Array, undo: readonly StateChange[]): this {
@@ -303,10 +341,65 @@ export class ChainStore {
     )
   }
 
-  /** Every key and value of the flat head state, in key order (for consistency checks). */
-  async *stateEntries(): AsyncGenerator<StateChange> {
+  /** Whether the events index covers the canonical chain (databases made before it existed do not). */
+  eventsIndexed(): boolean {
+    return this.read(keys.eventsIndexed()) !== undefined
+  }
+
+  /**
+   * Events of `contract` (named `name`, when given) at positions from `from` (inclusive) to
+   * `to` (exclusive), in chain order, at most `limit` of them.
+   */
+  async contractEvents(contract: Uint8Array, name: string | undefined, from: EventPosition, to: EventPosition, limit: number): Promise<StoredEvent[]> {
+    const [start, end] = [encodeEventPosition(from), encodeEventPosition(to)]
+    const range =
+      name === undefined ? { gte: keys.event(contract, start), lt: keys.event(contract, end) } : { gte: keys.eventByName(contract, name, start), lt: keys.eventByName(contract, name, end) }
+    const found: StoredEvent[] = []
+    for await (const key of this.db.keys({ ...range, limit })) {
+      const position = key.subarray(key.length - EVENT_POSITION_BYTES)
+      const event = this.record(keys.event(contract, position), 'event', (bytes) => {
+        const [eventName, data, txHash, blockHash] = readArray(decode(bytes, 'event', MAX_RECORD_BYTES), 'event', 4)
+        return {
+          contract,
+          name: readText(eventName, 'event name', MAX_RECORD_BYTES),
+          data: readText(data, 'event data', MAX_RECORD_BYTES),
+          txHash: readBytes(txHash, 'transaction hash', HASH_BYTES),
+          blockHash: readBytes(blockHash, 'block hash', HASH_BYTES),
+          ...decodeEventPosition(position),
+        }
+      })
+      if (event === undefined) throw new StoreError('STORE_ERROR_CORRUPT', this.path, 'the events index names an event that is not stored')
+      found.push(event)
+    }
+    return found
+  }
+
+  /** Whether the events index holds `event` under its contract and under its name (for `chain db verify`). */
+  hasEvent(event: Pick<StoredEvent, 'contract' | 'name' | 'height' | 'txIndex' | 'eventIndex'>): boolean {
+    const position = encodeEventPosition(event)
+    return this.read(keys.event(event.contract, position)) !== undefined && this.read(keys.eventByName(event.contract, event.name, position)) !== undefined
+  }
+
+  /** How many entries the events index has, by contract and by name (for `chain db verify`). */
+  async eventIndexSize(): Promise<{ byContract: number; byName: number }> {
+    const count = async (prefix: Uint8Array): Promise<number> => {
+      let entries = 0
+      const iterator = this.db.keys(prefixRange(prefix))
+      try {
+        while ((await iterator.next()) !== undefined) entries++
+      } finally {
+        await iterator.close()
+      }
+      return entries
+    }
+    return { byContract: await count(EVENT_PREFIX), byName: await count(EVENT_NAME_PREFIX) }
+  }
+
+  /** Every key and value of the flat head state (those starting with `under`, when given), in key order. */
+  async *stateEntries(under?: Uint8Array): AsyncGenerator<StateChange> {
     const prefix = keys.state(new Uint8Array(0))
-    for await (const [key, value] of this.db.iterator(prefixRange(prefix))) {
+    const range = under === undefined || under.length === 0 ? prefixRange(prefix) : prefixRange(keys.state(under))
+    for await (const [key, value] of this.db.iterator(range)) {
       yield { key: key.subarray(prefix.length), value }
     }
   }

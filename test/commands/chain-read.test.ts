@@ -78,7 +78,7 @@ test('db verify finds a consistent database consistent and a damaged one damaged
 
   const good = await runChain(['db', 'verify', '--json', '--datadir', datadir])
   assert.equal(good.code, 0, good.stderr)
-  assert.deepEqual(JSON.parse(good.stdout), { height: 4, head: toHex(chain.head.hash), blocks: 5, transactions: 1, stateKeys: 1, problems: [] })
+  assert.deepEqual(JSON.parse(good.stdout), { height: 4, head: toHex(chain.head.hash), blocks: 5, transactions: 1, events: 0, stateKeys: 1, problems: [] })
 
   // lose the canonical index entry of height 2, as a bad disk might
   const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })

@@ -37,8 +37,13 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 /** Runs `chain ARGS` with stdin a pipe (not a terminal), fed `input` when given. */
 export function runChain(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<RunResult> {
+  return runScript(CHAIN_BIN, args, options)
+}
+
+/** Runs a Node.js script (on the project's Node) with stdin a pipe, fed `input` when given. */
+export function runScript(script: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHAIN_BIN, ...args], { env: cleanEnv(options.env) })
+    const child = spawn(process.execPath, [script, ...args], { env: cleanEnv(options.env) })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

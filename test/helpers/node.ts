@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
+import { ChainClient } from '../../src/client/chain-client.js'
 import { RpcClient, type NodeInfo } from '../../src/rpc/client.js'
 import { CHAIN_BIN, cleanEnv, GOOD_PASSWORD, runChain, type RunResult } from './cli.js'
 
@@ -22,6 +23,8 @@ export interface TestNode {
   readonly id: string
   readonly info: NodeInfo
   readonly rpc: RpcClient
+  /** The client library, connected to the node (closed when the test ends). */
+  readonly client: ChainClient
   readonly process: ChildProcess
   /** Everything the node logged so far. */
   log(): string
@@ -100,13 +103,16 @@ export async function startNode(t: Cleanup, options: NodeStartOptions = {}): Pro
     },
     START_TIMEOUT_MS,
   )
-  const rpc = (await RpcClient.forNode(join(datadir, 'node.json'), join(datadir, 'rpc.cookie')))!
+  const rpc = (await RpcClient.forNode(join(datadir, 'node.json'), join(datadir, 'rpc.cookie')))!.client
+  const client = (await ChainClient.forDatadir(datadir))!
+  t.after(() => client.close())
   const accounts = await runChain(['account', 'list', '--json', '--datadir', datadir])
   return {
     datadir,
     id: (JSON.parse(accounts.stdout) as { id: string; identity: boolean }[]).find((account) => account.identity)!.id,
     info,
     rpc,
+    client,
     process: child,
     log: () => output,
     cli: (extra) => runChain([...extra, '--datadir', datadir], { env: { CHAIN_PASSWORD: GOOD_PASSWORD } }),

@@ -79,7 +79,7 @@ test('the README quick start: `npx chain node --dev` creates an identity, mines,
   assert.equal(info.network, 'dev')
   assert.equal(info.rpcUrl, `http://127.0.0.1:${DEFAULT_RPC_PORT}/`)
   assert.equal((await stat(join(datadir.path, 'rpc.cookie'))).mode & 0o777, 0o600)
-  const rpc = (await RpcClient.forNode(join(datadir.path, 'node.json'), join(datadir.path, 'rpc.cookie')))!
+  const rpc = (await RpcClient.forNode(join(datadir.path, 'node.json'), join(datadir.path, 'rpc.cookie')))!.client
   const running = await rpc.call<{ network: string; height: number; mining: { enabled: boolean } }>('status')
   assert.equal(running.network, 'dev')
   assert.ok(running.height >= Number(height))

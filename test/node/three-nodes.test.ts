@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../helpers/cli.js'
+import { sample, scrape } from '../helpers/metrics.js'
 import { startNode, waitFor, type TestNode } from '../helpers/node.js'
 
 const COUNTER = join(REPO_ROOT, 'docs', 'examples', 'counter.js')
@@ -20,11 +21,12 @@ async function registered(node: TestNode): Promise<boolean> {
   return (await node.rpc.call<{ registered: boolean }>('getNonce', { id: node.id })).registered
 }
 
-test('three nodes joined by --bootstrap agree on the chain and on a contract deployed through one and called through another', async (t) => {
-  const miner = await startNode(t, { mine: true })
+test('three nodes joined by --bootstrap agree on the chain and on a contract deployed through one and called through another; their metrics move', async (t) => {
+  const flags = ['--metrics']
+  const miner = await startNode(t, { mine: true, flags })
   const bootstrap = [miner.info.multiaddrs[0]!]
-  const second = await startNode(t, { bootstrap })
-  const third = await startNode(t, { bootstrap })
+  const second = await startNode(t, { bootstrap, flags })
+  const third = await startNode(t, { bootstrap, flags })
   const nodes = [miner, second, third]
 
   // every node is connected and registers its own identity by itself
@@ -39,6 +41,7 @@ test('three nodes joined by --bootstrap agree on the chain and on a contract dep
   assert.equal(account.id, second.id)
   assert.equal(account.registered, true)
 
+  const before = await Promise.all(nodes.map(scrape))
   const deployed = await miner.cli(['contract', 'deploy', COUNTER, '--args', '[10]', '--wait', '--json'])
   assert.equal(deployed.code, 0, deployed.stderr)
   const deploy = JSON.parse(deployed.stdout) as { tx: string; contract: string; block: { height: number }; receipt: { status: string; result: unknown } }
@@ -68,6 +71,26 @@ test('three nodes joined by --bootstrap agree on the chain and on a contract dep
   )
   assert.equal(new Set(blocks.map((block) => block.hash)).size, 1, 'one block at that height on every node')
   assert.equal(new Set(blocks.map((block) => block.stateRoot)).size, 1)
+
+  // Scraped again: blocks, gossip, admissions and executions were counted on every node.
+  const after = await Promise.all(nodes.map(scrape))
+  const moved = (index: number, name: string, ...labels: string[]): number => sample(after[index]!, name, ...labels) - sample(before[index]!, name, ...labels)
+  for (const [index] of nodes.entries()) {
+    assert.ok(moved(index, 'chain_head_height') >= 2, `node ${index}: the head rose`)
+    assert.ok(moved(index, 'chain_block_imports_total', 'result="head"') >= 2, `node ${index}: imports counted`)
+    assert.ok(moved(index, 'chain_block_import_duration_seconds_count') >= 2, `node ${index}: import times observed`)
+    assert.ok(moved(index, 'chain_vm_executions_total', 'status="ok"') >= 2, `node ${index}: the deploy and the call executed`)
+    assert.ok(moved(index, 'chain_vm_gas_used_total') > 0)
+    assert.ok(moved(index, 'chain_block_gas_used_sum') > 0)
+    assert.ok(sample(after[index]!, 'process_cpu_seconds_total') > 0, 'process metrics are there')
+  }
+  // Who dialled whom is libp2p's business (a peer may dial back); the count by direction adds up.
+  assert.equal(sample(after[0]!, 'chain_peers'), 2, 'the miner has both peers')
+  for (const scraped of after) assert.equal(sample(scraped, 'chain_peers', 'direction="inbound"') + sample(scraped, 'chain_peers', 'direction="outbound"'), sample(scraped, 'chain_peers'))
+  // The call entered through the second node's RPC and reached the others by gossip.
+  assert.ok(moved(1, 'chain_mempool_admissions_total', 'result="admitted"') >= 1)
+  assert.ok(moved(0, 'chain_gossip_messages_total', 'topic="tx"', 'verdict="accept"') >= 1, 'the miner accepted the gossiped call')
+  assert.ok(moved(2, 'chain_gossip_messages_total', 'topic="block"', 'verdict="accept"') >= 2, 'the third node accepted gossiped blocks')
 
   // the read-only call gives the same answer through each node
   for (const node of nodes) {

@@ -6,7 +6,7 @@ import { Args } from '@oclif/core'
 import { ChainCommand, networkFlags } from '../../cli/base-command.js'
 import { describeIdentity, identityResult, type IdentityResult } from '../../cli/account-flags.js'
 import { findAccount } from '../../keystore/accounts.js'
-import { registrationOf } from '../../node/offline.js'
+import { registrationOf } from '../../client/offline.js'
 
 /** `account show` adds whether the id is registered on chain (`null`: no chain data to say). */
 export type AccountShowResult = IdentityResult & { readonly registered: boolean | null }

@@ -3,8 +3,8 @@ import { findBlock, parseBlockSelector } from '../../chain/queries.js'
 import { blockView, type BlockView } from '../../chain/views.js'
 import { ChainCommand, CommandError, networkFlags } from '../../cli/base-command.js'
 import { ExitCode } from '../../cli/exit-codes.js'
-import { nodeClient } from '../../node/client.js'
-import { withOfflineChain } from '../../node/offline.js'
+import { nodeClient } from '../../client/connect.js'
+import { withOfflineChain } from '../../client/offline.js'
 
 export type BlockShowResult = BlockView & { readonly canonical: boolean }
 
@@ -26,7 +26,7 @@ export default class BlockShow extends ChainCommand<typeof BlockShow> {
     const selector = parseBlockSelector(this.args.block)
     const node = await nodeClient(this.flags.datadir, this.flags.network)
     const result = node
-      ? await node.call<BlockShowResult>('getBlock', { block: this.args.block })
+      ? await node.getBlock(this.args.block)
       : await withOfflineChain(this.flags.datadir, this.flags, ({ store }) => {
           const found = findBlock(store, selector)
           if (found === undefined) throw new CommandError(`block ${this.args.block} not found`, ExitCode.NotFound)

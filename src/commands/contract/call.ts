@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { ChainCommand } from '../../cli/base-command.js'
 import { parseArgsFlag } from '../../cli/transaction-flags.js'
 import { parseContractAddress } from '../../crypto/identity.js'
-import { requireNode } from '../../node/client.js'
+import { requireNode } from '../../client/connect.js'
 
 export default class ContractCall extends ChainCommand<typeof ContractCall> {
   static override summary = 'Call a contract method read-only: no transaction, nothing changes.'
@@ -26,10 +26,7 @@ export default class ContractCall extends ChainCommand<typeof ContractCall> {
     parseContractAddress(this.args.address)
     const args = parseArgsFlag(this.flags.args)
     const client = await requireNode(this.flags.datadir)
-    const { result } = await client.call<{ result: unknown }>('call', {
-      contract: this.args.address,
-      method: this.args.method,
-      args,
+    const { result } = await client.callContract(this.args.address, this.args.method, args, {
       ...(this.flags.at === undefined ? {} : { at: this.flags.at }),
       ...(this.flags.from === undefined ? {} : { from: this.flags.from }),
     })

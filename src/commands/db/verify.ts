@@ -2,7 +2,7 @@ import { ChainCommand, CommandError, networkFlags } from '../../cli/base-command
 import { ExitCode } from '../../cli/exit-codes.js'
 import { verifyChainStore, type VerifyReport } from '../../chain/verify.js'
 import { createConsensus } from '../../consensus/create.js'
-import { withOfflineChain } from '../../node/offline.js'
+import { withOfflineChain } from '../../client/offline.js'
 
 export default class DbVerify extends ChainCommand<typeof DbVerify> {
   static override summary = 'Check that the chain database agrees with itself.'
@@ -14,7 +14,7 @@ export default class DbVerify extends ChainCommand<typeof DbVerify> {
   async run(): Promise<VerifyReport> {
     const report = await withOfflineChain(this.flags.datadir, this.flags, ({ genesis, store }) => verifyChainStore(store, createConsensus(genesis)))
     if (!this.jsonEnabled()) {
-      this.log(`head ${report.height} ${report.head}: ${report.blocks} blocks, ${report.transactions} transactions, ${report.stateKeys} state keys`)
+      this.log(`head ${report.height} ${report.head}: ${report.blocks} blocks, ${report.transactions} transactions, ${report.events} events, ${report.stateKeys} state keys`)
       for (const problem of report.problems) this.log(`  problem: ${problem}`)
     }
     if (report.problems.length > 0) {

@@ -1,6 +1,6 @@
 import { ChainCommand } from '../../cli/base-command.js'
-import { requireNode } from '../../node/client.js'
-import type { SignersResult } from '../../node/signer-methods.js'
+import { requireNode } from '../../client/connect.js'
+import type { SignersResult } from '../../rpc/api.js'
 
 export default class Signers extends ChainCommand<typeof Signers> {
   static override summary = 'List the signers of a proof-of-authority network at the head, and the votes pending.'
@@ -9,7 +9,7 @@ export default class Signers extends ChainCommand<typeof Signers> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json --datadir ./node1']
 
   async run(): Promise<SignersResult> {
-    const result = await (await requireNode(this.flags.datadir)).call<SignersResult>('signers')
+    const result = await (await requireNode(this.flags.datadir)).call('signers', {})
     if (!this.jsonEnabled()) {
       this.log(`${result.signers.length} signers (a change needs ${Math.floor(result.signers.length / 2) + 1} votes)`)
       result.signers.forEach((signer, index) => {

@@ -1,16 +1,7 @@
 import { Flags } from '@oclif/core'
 import { ChainCommand } from '../../cli/base-command.js'
-import { requireNode } from '../../node/client.js'
-import type { SignerView } from '../../node/signer-methods.js'
-
-export interface VoteResult {
-  readonly target: SignerView
-  readonly add: boolean
-  /** False when the vote would change nothing at the head (adding a signer, removing a non-signer). */
-  readonly changesSomething: boolean
-  /** Whether this node is a signer at the head: only a signer's blocks carry its votes. */
-  readonly voterIsSigner: boolean
-}
+import { requireNode } from '../../client/connect.js'
+import type { VoteResult } from '../../rpc/api.js'
 
 export default class SignersVote extends ChainCommand<typeof SignersVote> {
   static override summary = 'Make this node vote to add or remove a signer, in every block it seals.'
@@ -28,7 +19,7 @@ export default class SignersVote extends ChainCommand<typeof SignersVote> {
   async run(): Promise<VoteResult> {
     const add = this.flags.add !== undefined
     const target = this.flags.add ?? this.flags.remove!
-    const result = await (await requireNode(this.flags.datadir)).call<VoteResult>('voteSigner', { target, add })
+    const result = await (await requireNode(this.flags.datadir)).call('voteSigner', { target, add })
     if (!this.jsonEnabled()) {
       const what = `${result.add ? 'add' : 'remove'} ${result.target.id}`
       this.log(result.changesSomething ? `this node now votes to ${what} in the blocks it seals` : `noted, but a vote to ${what} changes nothing at the head: it is not put in blocks while that holds`)

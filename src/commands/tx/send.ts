@@ -3,8 +3,8 @@ import { parseArgsFlag, sendFlags } from '../../cli/transaction-flags.js'
 import { unlockForCommand } from '../../cli/unlock.js'
 import { Flags } from '@oclif/core'
 import { parseContractAddress } from '../../crypto/identity.js'
-import { requireNode } from '../../node/client.js'
-import { signAndSend, waitForInclusion } from '../../node/wallet.js'
+import { requireNode } from '../../client/connect.js'
+import { signAndSend, waitForInclusion } from '../../client/wallet.js'
 import type { ReceiptView } from '../../chain/views.js'
 
 export interface TxSendResult {

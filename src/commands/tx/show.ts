@@ -4,8 +4,8 @@ import { receiptView, transactionView, type TransactionStatusView } from '../../
 import { ChainCommand, CommandError, networkFlags } from '../../cli/base-command.js'
 import { ExitCode } from '../../cli/exit-codes.js'
 import { toHex } from '../../encoding/bytes.js'
-import { nodeClient } from '../../node/client.js'
-import { withOfflineChain } from '../../node/offline.js'
+import { nodeClient } from '../../client/connect.js'
+import { withOfflineChain } from '../../client/offline.js'
 
 
 export default class TxShow extends ChainCommand<typeof TxShow> {
@@ -22,7 +22,7 @@ export default class TxShow extends ChainCommand<typeof TxShow> {
     const hash = parseHash(this.args.hash, 'transaction hash')
     const node = await nodeClient(this.flags.datadir, this.flags.network)
     const result = node
-      ? await node.call<TransactionStatusView>('getTransaction', { hash: toHex(hash) })
+      ? await node.getTransaction(toHex(hash))
       : await withOfflineChain(this.flags.datadir, this.flags, ({ store }) => {
           const found = findTransaction(store, hash)
           if (found === undefined) throw new CommandError(`transaction ${toHex(hash)} not found`, ExitCode.NotFound)

@@ -1,5 +1,5 @@
 /**
- * The wallet side of the commands: sign a transaction with an unlocked account and hand it to
+ * The wallet side of the client library and the commands: sign a transaction with an unlocked account and hand it to
  * the running node, then (optionally) wait until a block includes it.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -7,7 +7,7 @@ import { ChainError } from '../errors.js'
 import { fromHex, toHex } from '../encoding/bytes.js'
 import { encodeTransaction, signTransaction, type Transaction, type TxPayload } from '../ledger/transaction.js'
 import type { TransactionStatusView } from '../chain/views.js'
-import type { RpcClient } from '../rpc/client.js'
+import type { ChainClient } from './chain-client.js'
 
 /** How often `--wait` asks the node whether the transaction is in a block. */
 const INCLUSION_POLL_MS = 250
@@ -37,13 +37,13 @@ export interface Submitted {
  * Signs `payload` for the node's network with the account's next nonce (pending transactions
  * counted) and submits it. Throws `RpcClientError` when the node refuses it.
  */
-export async function signAndSend(client: RpcClient, account: SigningAccount, payload: TxPayload, gasLimit: number): Promise<Submitted> {
-  const status = await client.call<{ genesis: string }>('status')
+export async function signAndSend(client: ChainClient, account: SigningAccount, payload: TxPayload, gasLimit: number): Promise<Submitted> {
+  const status = await client.status()
   const networkId = fromHex(status.genesis)
   if (networkId?.length !== 32) throw new WalletError('WALLET_ERROR_BAD_NODE', 'the node reported no valid network id')
-  const { next } = await client.call<{ next: number }>('getNonce', { id: account.id })
+  const { next } = await client.getNonce(account.id)
   const tx = signTransaction({ ...payload, publicKey: new Uint8Array(32), nonce: next, gasLimit }, account.secretKey, networkId)
-  const { hash } = await client.call<{ hash: string }>('sendTransaction', { tx: toHex(encodeTransaction(tx)) })
+  const { hash } = await client.sendTransaction(toHex(encodeTransaction(tx)))
   return { hash, tx }
 }
 
@@ -51,10 +51,10 @@ export async function signAndSend(client: RpcClient, account: SigningAccount, pa
  * Polls the node until the transaction is in a block; `WALLET_ERROR_DROPPED` as soon as the
  * node says it dropped it, `WALLET_ERROR_TIMEOUT` after `timeoutMs`.
  */
-export async function waitForInclusion(client: RpcClient, hash: string, timeoutMs: number): Promise<TransactionStatusView> {
+export async function waitForInclusion(client: ChainClient, hash: string, timeoutMs: number): Promise<TransactionStatusView> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const found = await client.call<TransactionStatusView>('getTransaction', { hash })
+    const found = await client.getTransaction(hash)
     if (!found.pending && found.receipt !== null) return found
     if (found.dropped !== null) throw new WalletError('WALLET_ERROR_DROPPED', `transaction ${hash} dropped: ${found.dropped.reason} (${found.dropped.detail})`)
     if (Date.now() >= deadline) throw new WalletError('WALLET_ERROR_TIMEOUT', `transaction ${hash} was not included within ${timeoutMs / 1000} s (it may still be)`)

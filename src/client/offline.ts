@@ -7,8 +7,8 @@ import type { GenesisConfig } from '../ledger/genesis.js'
 import { parseParticipantId } from '../crypto/identity.js'
 import { readParticipant } from '../state/executor.js'
 import { ChainStore, StoreError } from '../store/chain-store.js'
-import { nodeClient } from './client.js'
-import { chainDbDir, networksIn, resolveNetwork, type NetworkChoice } from './datadir.js'
+import { chainDbDir, networksIn, resolveNetwork, type NetworkChoice } from '../node/datadir.js'
+import { nodeClient } from './connect.js'
 
 export interface OfflineChain {
   readonly genesis: GenesisConfig
@@ -35,7 +35,7 @@ export async function withOfflineChain<T>(datadir: string, choice: NetworkChoice
  */
 export async function registrationOf(datadir: string, id: string, choice: NetworkChoice): Promise<boolean | undefined> {
   const node = await nodeClient(datadir, choice.network)
-  if (node !== undefined) return (await node.call<{ registered: boolean }>('getNonce', { id })).registered
+  if (node !== undefined) return (await node.getNonce(id)).registered
   if (choice.genesis === undefined && choice.network === undefined && networksIn(datadir).length !== 1) return undefined
   try {
     return await withOfflineChain(datadir, choice, ({ store }) => readParticipant(store.state, parseParticipantId(id)) !== undefined)
