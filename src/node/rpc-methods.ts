@@ -6,8 +6,9 @@ import type { Chain } from '../chain/chain.js'
 import { ChainOperationError } from '../chain/chain.js'
 import type { Mempool } from '../chain/mempool.js'
 import { queryContract } from '../chain/query.js'
-import { findBlock, findTransaction, parseBlockSelector, parseHash, QueryError, type BlockSelector } from '../chain/queries.js'
-import { blockView, receiptView, transactionView } from '../chain/views.js'
+import { findBlock, findTransaction, parseBlockSelector, parseHash, QueryError, recordsReadableBy, type BlockSelector } from '../chain/queries.js'
+import { blockView, encryptionKeyView, receiptView, transactionView } from '../chain/views.js'
+import { encodeTransaction } from '../ledger/transaction.js'
 import { AddressError, formatParticipantId, parseContractAddress, parseParticipantId } from '../crypto/identity.js'
 import { fromHex, toHex } from '../encoding/bytes.js'
 import { RpcError, RpcErrorCode } from '../rpc/protocol.js'
@@ -189,7 +190,27 @@ export function rpcMethods(context: RpcContext): RpcMethods {
         name: record.name,
         nonce: record.nonce,
         nextNonce: mempool.nextNonce(id),
+        encryptionKey: record.encryptionKey === undefined ? null : encryptionKeyView(record.encryptionKey),
       }
+    },
+
+    // The record's whole transaction, encoded: the wallet checks its hash and decrypts it itself.
+    getRecord: (raw) => {
+      const hash = parsing(() => parseHash(text(asParams(raw), 'hash')!, 'hash'))
+      const found = findTransaction(chain.store, hash)
+      const tx = found?.tx ?? mempool.get(hash)
+      if (tx?.kind !== 'record') throw notFound('record')
+      return {
+        tx: toHex(encodeTransaction(tx)),
+        pending: found === undefined,
+        block: found === undefined ? null : { hash: toHex(found.blockHash), height: found.height, index: found.index },
+      }
+    },
+
+    listRecords: async (raw) => {
+      const id = parsing(() => parseParticipantId(text(asParams(raw), 'id')!))
+      const entries = await recordsReadableBy(chain.store, id)
+      return entries.map((entry) => ({ hash: toHex(entry.hash), sender: formatParticipantId(entry.sender), height: entry.height }))
     },
 
     getNonce: (raw) => {

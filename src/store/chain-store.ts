@@ -303,10 +303,13 @@ export class ChainStore {
     )
   }
 
-  /** Every key and value of the flat head state, in key order (for consistency checks). */
-  async *stateEntries(): AsyncGenerator<StateChange> {
+  /**
+   * Every key and value of the flat head state, in key order (for consistency checks), or
+   * those whose state key starts with `statePrefix` (one participant's record index).
+   */
+  async *stateEntries(statePrefix: Uint8Array = new Uint8Array(0)): AsyncGenerator<StateChange> {
     const prefix = keys.state(new Uint8Array(0))
-    for await (const [key, value] of this.db.iterator(prefixRange(prefix))) {
+    for await (const [key, value] of this.db.iterator(prefixRange(keys.state(statePrefix)))) {
       yield { key: key.subarray(prefix.length), value }
     }
   }
