@@ -38,13 +38,19 @@ export interface Submitted {
  * counted) and submits it. Throws `RpcClientError` when the node refuses it.
  */
 export async function signAndSend(client: RpcClient, account: SigningAccount, payload: TxPayload, gasLimit: number): Promise<Submitted> {
-  const status = await client.call<{ genesis: string }>('status')
-  const networkId = fromHex(status.genesis)
-  if (networkId?.length !== 32) throw new WalletError('WALLET_ERROR_BAD_NODE', 'the node reported no valid network id')
+  const networkId = await networkIdOf(client)
   const { next } = await client.call<{ next: number }>('getNonce', { id: account.id })
   const tx = signTransaction({ ...payload, publicKey: new Uint8Array(32), nonce: next, gasLimit }, account.secretKey, networkId)
   const { hash } = await client.call<{ hash: string }>('sendTransaction', { tx: toHex(encodeTransaction(tx)) })
   return { hash, tx }
+}
+
+/** The network id (genesis hash) of the node's chain: what signatures and key bindings cover. */
+export async function networkIdOf(client: RpcClient): Promise<Uint8Array> {
+  const status = await client.call<{ genesis: string }>('status')
+  const networkId = fromHex(status.genesis)
+  if (networkId?.length !== 32) throw new WalletError('WALLET_ERROR_BAD_NODE', 'the node reported no valid network id')
+  return networkId
 }
 
 /**
