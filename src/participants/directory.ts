@@ -4,9 +4,9 @@
  * Ed25519 key and the binding is that key's signature, so a node can hide a participant or
  * show a replaced key, but never make up a key in someone's name (docs/records.md).
  */
-import { parseParticipantId, participantIdOf, formatParticipantId } from '../crypto/identity.js'
+import { parseParticipantId, participantIdOf } from '../crypto/identity.js'
 import { bytesEqual, fromHex } from '../encoding/bytes.js'
-import { verifyBinding, type EncryptionKeyBinding } from '../ledger/encryption-key.js'
+import { verifyBinding } from '../ledger/encryption-key.js'
 import type { EncryptionKeyView } from '../chain/views.js'
 import { RpcClientError, type RpcClient } from '../rpc/client.js'
 import { RpcErrorCode } from '../rpc/protocol.js'
@@ -42,13 +42,14 @@ export async function encryptionKeyOf(client: RpcClient, id: string, networkId: 
     throw new ParticipantError('PARTICIPANT_ERROR_NO_ENCRYPTION_KEY', `${id} has published no encryption key (it can publish one with \`chain account rotate-key\`)`)
   }
   const publicKey = fromHex(participant.publicKey)
-  const binding: Partial<EncryptionKeyBinding> = { publicKey: fromHex(participant.encryptionKey.publicKey), signature: fromHex(participant.encryptionKey.binding) }
+  const encryptionKey = fromHex(participant.encryptionKey.publicKey)
+  const signature = fromHex(participant.encryptionKey.binding)
   const valid =
     publicKey?.length === 32 &&
-    binding.publicKey?.length === 32 &&
-    binding.signature?.length === 64 &&
+    encryptionKey?.length === 32 &&
+    signature?.length === 64 &&
     bytesEqual(participantIdOf(publicKey), parseParticipantId(id)) &&
-    verifyBinding(binding as EncryptionKeyBinding, publicKey, networkId)
-  if (!valid) throw new ParticipantError('PARTICIPANT_ERROR_BAD_BINDING', `the node reported an encryption key for ${formatParticipantId(parseParticipantId(id))} that its owner did not sign`)
-  return binding.publicKey!
+    verifyBinding({ publicKey: encryptionKey, signature }, publicKey, networkId)
+  if (!valid) throw new ParticipantError('PARTICIPANT_ERROR_BAD_BINDING', `the node reported an encryption key for ${id} that its owner did not sign`)
+  return encryptionKey
 }
