@@ -38,7 +38,7 @@ export default class DataPut extends ChainCommand<typeof DataPut> {
   }
 
   static override flags = {
-    to: Flags.string({ summary: 'A recipient (ch1…); repeat for several. The sender is always one.', multiple: true, required: true, helpValue: 'ID' }),
+    to: Flags.string({ summary: 'A recipient (ch1…); repeat for several. The sender is always one.', multiple: true, multipleNonGreedy: true, required: true, helpValue: 'ID' }),
     text: Flags.string({ summary: 'The data, as text, instead of FILE.', exclusive: ['file'], helpValue: 'TEXT' }),
     account: accountFlag,
     'password-file': passwordFileFlag,
