@@ -61,10 +61,7 @@ export function lockAccount(account: UnlockedAccount): void {
   for (const pair of account.encryptionKeys) pair.secretKey.fill(0)
 }
 
-export interface NewAccount {
-  readonly id: string
-  readonly publicKey: Uint8Array
-  readonly path: string
+export interface NewAccount extends AccountInfo {
   /** The 24-word recovery phrase: shown once, stored nowhere. */
   readonly mnemonic: string
 }
@@ -122,17 +119,13 @@ export async function unlockAccount(path: string, password: string): Promise<Unl
   const claimedId = name?.id ?? keystore.participant
   if (claimedId === undefined) throw KeystoreError.corrupt('participant: expected a ch1… id, got nothing', path)
   const claimedKey = checkOwner(keystore, claimedId, path)
-  const { plaintext: secretKey, encryptionKeys } = await openKeystore(keystore, password, path)
-  const unlocked = { id: claimedId, publicKey: claimedKey, secretKey, encryptionKeys }
-  if (secretKey.length !== SECRET_KEY_BYTES) {
-    lockAccount(unlocked)
-    throw KeystoreError.corrupt(`crypto.ciphertext: expected a ${SECRET_KEY_BYTES}-byte key, got ${keystore.ciphertext.length} bytes`, path)
-  }
-  if (!bytesEqual(publicKeyOf(secretKey), claimedKey)) {
-    lockAccount(unlocked)
-    throw KeystoreError.corrupt('publicKey does not match the encrypted key (the file was edited)', path)
-  }
-  return unlocked
+  const { plaintext: secretKey, encryptionKeys } = await openKeystore(keystore, password, path, (plaintext) => {
+    if (plaintext.length !== SECRET_KEY_BYTES) {
+      throw KeystoreError.corrupt(`crypto.ciphertext: expected a ${SECRET_KEY_BYTES}-byte key, got ${keystore.ciphertext.length} bytes`, path)
+    }
+    if (!bytesEqual(publicKeyOf(plaintext), claimedKey)) throw KeystoreError.corrupt('publicKey does not match the encrypted key (the file was edited)', path)
+  })
+  return { id: claimedId, publicKey: claimedKey, secretKey, encryptionKeys }
 }
 
 /** A new account from a fresh 24-word phrase, encrypted with `password`. */

@@ -152,12 +152,15 @@ export async function decryptKeystore(keystore: ParsedKeystore, password: string
 /**
  * `decryptKeystore`, and the encryption secret keys of the file, oldest first. Throws
  * `wrong password` when the MAC does not match, `KEYSTORE_ERROR_CORRUPT` when an encryption
- * key does not open or is not the key of its public key. The caller zeroes every secret.
+ * key does not open or is not the key of its public key. `checkPlaintext` runs on the account
+ * key before the encryption keys are opened, so that a wrong account key is reported as such.
+ * The caller zeroes every secret.
  */
 export async function openKeystore(
   keystore: ParsedKeystore,
   password: string,
   path?: string,
+  checkPlaintext: (plaintext: Uint8Array) => void = () => undefined,
 ): Promise<{ plaintext: Uint8Array; encryptionKeys: HpkeKeyPair[] }> {
   const passwordBytes = utf8(password)
   const derived = await deriveKey(passwordBytes, keystore.kdf, path)
@@ -165,8 +168,14 @@ export async function openKeystore(
   try {
     const expected = macOf(derived, keystore.ciphertext)
     if (!timingSafeEqual(expected, keystore.mac)) throw KeystoreError.wrongPassword(path)
-    const encryptionKeys = openEncryptionKeys(derived, keystore, path)
-    return { plaintext: aes128Ctr(derived, keystore.iv, keystore.ciphertext), encryptionKeys }
+    const plaintext = aes128Ctr(derived, keystore.iv, keystore.ciphertext)
+    try {
+      checkPlaintext(plaintext)
+      return { plaintext, encryptionKeys: openEncryptionKeys(derived, keystore, path) }
+    } catch (error) {
+      plaintext.fill(0)
+      throw error
+    }
   } finally {
     derived.fill(0)
   }
