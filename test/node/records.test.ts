@@ -13,6 +13,11 @@ import { randomUUID } from 'node:crypto'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
+import { publicKeyOf } from '../../src/crypto/ed25519.js'
+import { sha256 } from '../../src/crypto/hash.js'
+import { formatParticipantId, participantIdOf } from '../../src/crypto/identity.js'
+import { fromHex, toHex, utf8 } from '../../src/encoding/bytes.js'
+import { encodeTransaction, intrinsicGas, signTransaction } from '../../src/ledger/transaction.js'
 import { chainDbDir } from '../../src/node/datadir.js'
 import { errorLine } from '../helpers/cli.js'
 import { startNode, waitFor, type TestNode } from '../helpers/node.js'
@@ -76,13 +81,13 @@ test('records put through one node are read through another by their recipients 
   const extra = made.id
   const listed = (await second.cli(['account', 'list', '--json'])).stdout
   assert.deepEqual((JSON.parse(listed) as { id: string; registered: boolean | null }[]).map((a) => [a.id, a.registered]), [[second.id, true], [extra, false]])
-  const registration = json<{ id: string; tx: string; encryptionKey: string; block: { height: number } }>(
+  const extraRegistration = json<{ id: string; tx: string; encryptionKey: string; block: { height: number } }>(
     await second.cli(['account', 'register', extra, '--name', 'Extra', '--wait', '--json']),
   )
-  assert.equal(registration.id, extra)
+  assert.equal(extraRegistration.id, extra)
   const relisted = JSON.parse((await second.cli(['account', 'list', '--json'])).stdout) as { id: string; registered: boolean; encryptionKey: string }[]
   assert.deepEqual(relisted.map((a) => a.registered), [true, true])
-  assert.equal(relisted[1]!.encryptionKey, registration.encryptionKey)
+  assert.equal(relisted[1]!.encryptionKey, extraRegistration.encryptionKey)
   const again = await second.cli(['account', 'register', extra])
   assert.equal(again.code, 1)
   assert.match(errorLine(again.stderr), /is already registered/)
@@ -111,6 +116,15 @@ test('records put through one node are read through another by their recipients 
   assert.equal(refused.code, 6, refused.stderr)
   assert.equal(errorLine(refused.stderr), `${third.id} is not a recipient of record ${put.hash}`)
 
+  // a participant registered without an encryption key (as before keys existed), sent as raw bytes
+  const keyless = sha256(utf8(`keyless ${randomUUID()}`))
+  const keylessId = formatParticipantId(participantIdOf(publicKeyOf(keyless)))
+  const registration = { kind: 'participant' as const, name: null }
+  const networkId = fromHex((await miner.rpc.call<{ genesis: string }>('status')).genesis)!
+  const keylessTx = signTransaction({ ...registration, publicKey: publicKeyOf(keyless), nonce: 0, gasLimit: intrinsicGas(registration) }, keyless, networkId)
+  await miner.rpc.call('sendTransaction', { tx: toHex(encodeTransaction(keylessTx)) })
+  await waitFor('the keyless registration', async () => ((await registered(miner, keylessId)) ? true : undefined), STEP_TIMEOUT_MS)
+
   // bad input is refused with one line and a non-zero exit, nothing written to the keystore
   const before = await keystoreSnapshot(miner.datadir)
   const big = join(miner.datadir, 'big.bin')
@@ -119,6 +133,7 @@ test('records put through one node are read through another by their recipients 
   const bad: [string[], RegExp][] = [
     [['--to', second.id, big], /32769 bytes of data; a record holds at most 32768/],
     [['--to', unregistered, '--text', 'x'], /is not a registered participant/],
+    [['--to', keylessId, '--text', 'x'], /has published no encryption key/],
     [['--to', second.id, '--to', second.id, '--text', 'x'], /is named twice/],
     [['--to', 'ch1notanid', '--text', 'x'], /invalid participant id/],
   ]
