@@ -1,6 +1,7 @@
 /**
  * Lookups over the chain database that both the offline commands and the node's RPC answer:
- * a block by height, hash or `latest`, a transaction with where it was included.
+ * a block by height, hash or `latest`, a transaction with where it was included, the encrypted
+ * records a participant can read.
  */
 import { ChainError } from '../errors.js'
 import { fromHex, toHex } from '../encoding/bytes.js'
@@ -9,6 +10,7 @@ import type { Block } from '../ledger/block.js'
 import { transactionHashes } from '../ledger/block.js'
 import type { Transaction } from '../ledger/transaction.js'
 import type { Receipt } from '../state/receipts.js'
+import { decodeRecordIndexEntry, recordIndexPrefix, type RecordIndexEntry } from '../state/records.js'
 import type { BlockMeta, ChainStore } from '../store/chain-store.js'
 
 export type QueryErrorCode =
@@ -79,4 +81,13 @@ export function findTransaction(store: ChainStore, hash: Uint8Array): FoundTrans
     index: location.index,
     receipt: store.receipts(location.blockHash)?.[location.index],
   }
+}
+
+/** The encrypted records `recipient` is among the readers of, at the head, oldest first. */
+export async function recordsReadableBy(store: ChainStore, recipient: Uint8Array): Promise<RecordIndexEntry[]> {
+  const entries: RecordIndexEntry[] = []
+  for await (const { key, value } of store.stateEntries(recordIndexPrefix(recipient))) {
+    if (value !== null) entries.push(decodeRecordIndexEntry(key, value))
+  }
+  return entries.sort((a, b) => a.height - b.height)
 }

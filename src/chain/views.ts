@@ -7,6 +7,7 @@ import { toHex } from '../encoding/bytes.js'
 import { formatContractAddress, formatParticipantId } from '../crypto/identity.js'
 import { blockHash, transactionHashes, type Block, type BlockHeader } from '../ledger/block.js'
 import { senderOf, type Transaction } from '../ledger/transaction.js'
+import type { EncryptionKeyBinding } from '../ledger/encryption-key.js'
 import type { Receipt } from '../state/receipts.js'
 
 export interface HeaderView {
@@ -55,10 +56,23 @@ export function blockView(block: Block, totalWork: bigint): BlockView {
   return { ...headerView(block.header), totalWork: totalWork.toString(), transactions: transactionHashes(block.transactions).map(toHex) }
 }
 
+/** An encryption key and its binding signature, hex. */
+export interface EncryptionKeyView {
+  readonly publicKey: string
+  readonly binding: string
+}
+
 type PayloadView =
-  | { readonly kind: 'participant'; readonly name: string | null }
+  | { readonly kind: 'participant'; readonly name: string | null; readonly encryptionKey: EncryptionKeyView | null }
   | { readonly kind: 'contract-deploy'; readonly code: string; readonly args: string }
   | { readonly kind: 'contract-call'; readonly contract: string; readonly method: string; readonly args: string }
+  | { readonly kind: 'encryption-key'; readonly encryptionKey: EncryptionKeyView }
+  // The ciphertext itself is left out (up to 32 KiB): `chain data get` fetches the raw transaction.
+  | { readonly kind: 'record'; readonly recipients: readonly { readonly id: string; readonly key: string }[]; readonly ciphertextBytes: number }
+
+export function encryptionKeyView(binding: EncryptionKeyBinding): EncryptionKeyView {
+  return { publicKey: toHex(binding.publicKey), binding: toHex(binding.signature) }
+}
 
 export type TransactionView = {
   readonly hash: string
@@ -72,11 +86,19 @@ export type TransactionView = {
 function payloadView(tx: Transaction): PayloadView {
   switch (tx.kind) {
     case 'participant':
-      return { kind: tx.kind, name: tx.name }
+      return { kind: tx.kind, name: tx.name, encryptionKey: tx.encryptionKey === undefined ? null : encryptionKeyView(tx.encryptionKey) }
     case 'contract-deploy':
       return { kind: tx.kind, code: tx.code, args: tx.args }
     case 'contract-call':
       return { kind: tx.kind, contract: formatContractAddress(tx.contract), method: tx.method, args: tx.args }
+    case 'encryption-key':
+      return { kind: tx.kind, encryptionKey: encryptionKeyView(tx.encryptionKey) }
+    case 'record':
+      return {
+        kind: tx.kind,
+        recipients: tx.recipients.map((recipient) => ({ id: formatParticipantId(recipient.id), key: toHex(recipient.key) })),
+        ciphertextBytes: tx.ciphertext.length,
+      }
   }
 }
 

@@ -89,6 +89,8 @@ function exitCodeOf(error: ChainError): ExitCode {
   if (typeof data.exit === 'number') return data.exit
   if (error.code === 'RPC_CLIENT_ERROR_NO_NODE' || error.code === 'RPC_CLIENT_ERROR_UNREACHABLE') return ExitCode.NodeUnavailable
   if (error.code === 'RPC_CLIENT_ERROR_REMOTE' && data.rpcCode === RpcErrorCode.NotFound) return ExitCode.NotFound
+  if (error.code === 'RECORD_ERROR_NOT_A_RECIPIENT' || error.code === 'RECORD_ERROR_NO_KEY') return ExitCode.NotReadable
+  if (error.code === 'RECORD_ERROR_DECRYPTION_FAILED' || error.code === 'PARTICIPANT_ERROR_BAD_RECORD') return ExitCode.BadData
   if (/_NOT_FOUND$/.test(error.code)) return ExitCode.NotFound
   if (/_(CORRUPT|INCOMPATIBLE)$/.test(error.code)) return ExitCode.BadData
   return ExitCode.Failure

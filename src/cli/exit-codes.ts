@@ -10,4 +10,6 @@ export enum ExitCode {
   NodeUnavailable = 4,
   /** A file or database is corrupt or of an incompatible version; nothing was changed. */
   BadData = 5,
+  /** The account may not read the record: not a recipient, or its keystore lacks the key. */
+  NotReadable = 6,
 }

@@ -34,13 +34,19 @@ export async function withOfflineChain<T>(datadir: string, choice: NetworkChoice
  * (or several networks and none chosen).
  */
 export async function registrationOf(datadir: string, id: string, choice: NetworkChoice): Promise<boolean | undefined> {
+  return (await registrationsOf(datadir, [id], choice))[0]
+}
+
+/** `registrationOf` for several ids at once: one node client, or one opening of the database. */
+export async function registrationsOf(datadir: string, ids: readonly string[], choice: NetworkChoice): Promise<(boolean | undefined)[]> {
   const node = await nodeClient(datadir, choice.network)
-  if (node !== undefined) return (await node.getNonce(id)).registered
-  if (choice.genesis === undefined && choice.network === undefined && networksIn(datadir).length !== 1) return undefined
+  if (node !== undefined) return Promise.all(ids.map(async (id) => (await node.getNonce(id)).registered))
+  const unknown = ids.map(() => undefined)
+  if (choice.genesis === undefined && choice.network === undefined && networksIn(datadir).length !== 1) return unknown
   try {
-    return await withOfflineChain(datadir, choice, ({ store }) => readParticipant(store.state, parseParticipantId(id)) !== undefined)
+    return await withOfflineChain(datadir, choice, ({ store }) => ids.map((id) => readParticipant(store.state, parseParticipantId(id)) !== undefined))
   } catch (error) {
-    if (error instanceof StoreError && error.code === 'STORE_ERROR_NOT_FOUND') return undefined
+    if (error instanceof StoreError && error.code === 'STORE_ERROR_NOT_FOUND') return unknown
     throw error
   }
 }

@@ -38,13 +38,19 @@ export interface Submitted {
  * counted) and submits it. Throws `RpcClientError` when the node refuses it.
  */
 export async function signAndSend(client: ChainClient, account: SigningAccount, payload: TxPayload, gasLimit: number): Promise<Submitted> {
-  const status = await client.status()
-  const networkId = fromHex(status.genesis)
-  if (networkId?.length !== 32) throw new WalletError('WALLET_ERROR_BAD_NODE', 'the node reported no valid network id')
+  const networkId = await networkIdOf(client)
   const { next } = await client.getNonce(account.id)
   const tx = signTransaction({ ...payload, publicKey: new Uint8Array(32), nonce: next, gasLimit }, account.secretKey, networkId)
   const { hash } = await client.sendTransaction(toHex(encodeTransaction(tx)))
   return { hash, tx }
+}
+
+/** The network id (genesis hash) of the node's chain: what signatures and key bindings cover. */
+export async function networkIdOf(client: ChainClient): Promise<Uint8Array> {
+  const status = await client.status()
+  const networkId = fromHex(status.genesis)
+  if (networkId?.length !== 32) throw new WalletError('WALLET_ERROR_BAD_NODE', 'the node reported no valid network id')
+  return networkId
 }
 
 /**

@@ -6,13 +6,19 @@
  * names another. Ids and public keys are readable without a password; the secret key only
  * with it, and it is checked against the public key and id the file claims, which the MAC
  * does not cover.
+ *
+ * An account also keeps its encryption keys (X25519, for records: docs/records.md), every one
+ * it ever had, the last the current one, in the same file under the same password. A new
+ * account gets one at once; recovering from the phrase cannot bring them back (they are not
+ * derived from it: docs/identity.md says why).
  */
 import { basename } from 'node:path'
 import { publicKeyOf, SECRET_KEY_BYTES } from '../crypto/ed25519.js'
+import { generateKeyPair, type HpkeKeyPair } from '../crypto/hpke.js'
 import { formatParticipantId, parseParticipantId, participantIdOf } from '../crypto/identity.js'
 import { bytesEqual } from '../encoding/bytes.js'
 import { removeFileDurably } from '../files.js'
-import { MAX_KEYSTORE_FILE_BYTES, MIN_PADDED_KEY_BYTES } from './constants.js'
+import { MAX_ENCRYPTION_KEYS, MAX_KEYSTORE_FILE_BYTES, MIN_PADDED_KEY_BYTES, SCRYPT_LIGHT } from './constants.js'
 import { KeystoreError } from './errors.js'
 import {
   accountFileName,
@@ -26,7 +32,7 @@ import {
   writeNewFile,
 } from './files.js'
 import { generateMnemonic, secretKeyFromMnemonic } from './mnemonic.js'
-import { decryptKeystore, encryptKeystore, parseKeystore, serializeKeystore, type EncryptOptions, type ParsedKeystore } from './v3.js'
+import { encryptKeystore, openKeystore, parseKeystore, serializeKeystore, type EncryptOptions, type ParsedKeystore } from './v3.js'
 
 export interface AccountInfo {
   /** The participant id, `ch1…`. */
@@ -36,6 +42,8 @@ export interface AccountInfo {
   readonly path: string
   /** The time in the file's name (millisecond precision). */
   readonly created: Date
+  /** The current encryption public key (X25519), readable without the password; none yet: `undefined`. */
+  readonly encryptionKey: Uint8Array | undefined
 }
 
 export interface UnlockedAccount {
@@ -43,12 +51,17 @@ export interface UnlockedAccount {
   readonly publicKey: Uint8Array
   /** The 32-byte Ed25519 secret key; zero it when done. */
   readonly secretKey: Uint8Array
+  /** Every encryption key pair of the account, oldest first, the last the current one; zero them when done. */
+  readonly encryptionKeys: readonly HpkeKeyPair[]
 }
 
-export interface NewAccount {
-  readonly id: string
-  readonly publicKey: Uint8Array
-  readonly path: string
+/** Zeroes every secret of an unlocked account. */
+export function lockAccount(account: UnlockedAccount): void {
+  account.secretKey.fill(0)
+  for (const pair of account.encryptionKeys) pair.secretKey.fill(0)
+}
+
+export interface NewAccount extends AccountInfo {
   /** The 24-word recovery phrase: shown once, stored nowhere. */
   readonly mnemonic: string
 }
@@ -64,7 +77,8 @@ export async function listAccounts(datadir: string): Promise<AccountInfo[]> {
     // Two files for one id: a change of password interrupted between writing the new file
     // and removing the old one. The newer (later name) holds the current password.
     const first = byId.get(file.id)
-    byId.set(file.id, { id: file.id, publicKey, path: file.path, created: first?.created ?? new Date(Number(file.timeNs / 1_000_000n)) })
+    const created = first?.created ?? new Date(Number(file.timeNs / 1_000_000n))
+    byId.set(file.id, { id: file.id, publicKey, path: file.path, created, encryptionKey: keystore.encryptionKeys.at(-1)?.publicKey })
   }
   return [...byId.values()]
 }
@@ -105,32 +119,33 @@ export async function unlockAccount(path: string, password: string): Promise<Unl
   const claimedId = name?.id ?? keystore.participant
   if (claimedId === undefined) throw KeystoreError.corrupt('participant: expected a ch1… id, got nothing', path)
   const claimedKey = checkOwner(keystore, claimedId, path)
-  const secretKey = await decryptKeystore(keystore, password, path)
-  if (secretKey.length !== SECRET_KEY_BYTES) {
-    secretKey.fill(0)
-    throw KeystoreError.corrupt(`crypto.ciphertext: expected a ${SECRET_KEY_BYTES}-byte key, got ${keystore.ciphertext.length} bytes`, path)
-  }
-  const publicKey = publicKeyOf(secretKey)
-  if (!bytesEqual(publicKey, claimedKey)) {
-    secretKey.fill(0)
-    throw KeystoreError.corrupt('publicKey does not match the encrypted key (the file was edited)', path)
-  }
-  return { id: claimedId, publicKey, secretKey }
+  const { plaintext: secretKey, encryptionKeys } = await openKeystore(keystore, password, path, (plaintext) => {
+    if (plaintext.length !== SECRET_KEY_BYTES) {
+      throw KeystoreError.corrupt(`crypto.ciphertext: expected a ${SECRET_KEY_BYTES}-byte key, got ${keystore.ciphertext.length} bytes`, path)
+    }
+    if (!bytesEqual(publicKeyOf(plaintext), claimedKey)) throw KeystoreError.corrupt('publicKey does not match the encrypted key (the file was edited)', path)
+  })
+  return { id: claimedId, publicKey: claimedKey, secretKey, encryptionKeys }
 }
 
 /** A new account from a fresh 24-word phrase, encrypted with `password`. */
 export async function createAccount(datadir: string, password: string, options: EncryptOptions = {}): Promise<NewAccount> {
   const mnemonic = generateMnemonic()
   const secretKey = secretKeyFromMnemonic(mnemonic)
+  const encryptionKey = generateKeyPair()
   try {
-    const account = await writeAccount(datadir, secretKey, password, options)
+    const account = await writeAccount(datadir, secretKey, password, options, nowNs(), [encryptionKey])
     return { ...account, mnemonic }
   } finally {
     secretKey.fill(0)
+    encryptionKey.secretKey.fill(0)
   }
 }
 
-/** Rebuilds the account of a recovery phrase. `KEYSTORE_ERROR_ALREADY_EXISTS` if it is here. */
+/**
+ * Rebuilds the account of a recovery phrase, with a fresh encryption key (the phrase does not
+ * hold the old ones). `KEYSTORE_ERROR_ALREADY_EXISTS` if it is here.
+ */
 export async function recoverAccount(
   datadir: string,
   mnemonic: string,
@@ -138,11 +153,13 @@ export async function recoverAccount(
   options: EncryptOptions = {},
 ): Promise<AccountInfo> {
   const secretKey = secretKeyFromMnemonic(mnemonic)
+  const encryptionKey = generateKeyPair()
   try {
     await refuseExisting(datadir, secretKey)
-    return await writeAccount(datadir, secretKey, password, options)
+    return await writeAccount(datadir, secretKey, password, options, nowNs(), [encryptionKey])
   } finally {
     secretKey.fill(0)
+    encryptionKey.secretKey.fill(0)
   }
 }
 
@@ -159,7 +176,8 @@ export async function importAccount(
   options: EncryptOptions = {},
 ): Promise<AccountInfo> {
   const keystore = await readKeystoreFile(file)
-  const plaintext = await decryptKeystore(keystore, password, file)
+  // A file of ours brings its encryption keys along; other tools' files have none.
+  const { plaintext, encryptionKeys } = await openKeystore(keystore, password, file)
   const secretKey = new Uint8Array(SECRET_KEY_BYTES)
   try {
     if (plaintext.length < MIN_PADDED_KEY_BYTES || plaintext.length > SECRET_KEY_BYTES) {
@@ -170,10 +188,11 @@ export async function importAccount(
     }
     secretKey.set(plaintext, SECRET_KEY_BYTES - plaintext.length)
     await refuseExisting(datadir, secretKey)
-    return await writeAccount(datadir, secretKey, password, options)
+    return await writeAccount(datadir, secretKey, password, options, nowNs(), encryptionKeys)
   } finally {
     plaintext.fill(0)
     secretKey.fill(0)
+    for (const pair of encryptionKeys) pair.secretKey.fill(0)
   }
 }
 
@@ -211,9 +230,48 @@ export async function reencryptAccount(
   if (unlocked.id !== account.id) throw new TypeError(`reencryptAccount: unlocked ${unlocked.id}, not ${account.id}`)
   const name = parseAccountFileName(basename(account.path))
   const timeNs = (name?.timeNs ?? nowNs()) + 1n
-  const written = await writeAccount(datadir, unlocked.secretKey, newPassword, options, timeNs)
+  const written = await writeAccount(datadir, unlocked.secretKey, newPassword, options, timeNs, unlocked.encryptionKeys)
   await removeFileDurably(account.path)
   return { ...written, created: account.created }
+}
+
+/** A new encryption key written beside the old file: `commit` removes the old, `abort` the new. */
+export interface PendingEncryptionKey {
+  /** The account as it will be once committed (its new file, the new key current). */
+  readonly account: AccountInfo
+  /** The new key pair; the caller zeroes its secret key. */
+  readonly keyPair: HpkeKeyPair
+  /** Keeps the new file and removes the old one. */
+  commit(): Promise<void>
+  /** Removes the new file: the keystore is as it was before. */
+  abort(): Promise<void>
+}
+
+/**
+ * Adds a fresh encryption key to an account (a rotation, or the first key of an account that
+ * has none), in two steps so that a caller can publish the key in between: the new file (all
+ * the old keys and the new one, same password, same kdf cost) is written and synced beside the
+ * old; `commit` then removes the old one, `abort` the new one. A crash in between leaves both
+ * files, and the newer, with the new key, is the one read (as after an interrupted change of
+ * password). The caller still owns and zeroes `unlocked`.
+ */
+export async function addEncryptionKey(datadir: string, account: AccountInfo, unlocked: UnlockedAccount, password: string): Promise<PendingEncryptionKey> {
+  if (unlocked.id !== account.id) throw new TypeError(`addEncryptionKey: unlocked ${unlocked.id}, not ${account.id}`)
+  if (unlocked.encryptionKeys.length >= MAX_ENCRYPTION_KEYS) {
+    throw new KeystoreError('KEYSTORE_ERROR_INCOMPATIBLE', { path: account.path }, `${account.id} has ${MAX_ENCRYPTION_KEYS} encryption keys, the most a keystore file holds`)
+  }
+  const keystore = await readKeystoreFile(account.path)
+  // Keep the file's cost class: a light file stays light, a standard one standard.
+  const lightKdf = keystore.kdf.kdf === 'scrypt' && keystore.kdf.n <= SCRYPT_LIGHT.n
+  const name = parseAccountFileName(basename(account.path))
+  const keyPair = generateKeyPair()
+  const written = await writeAccount(datadir, unlocked.secretKey, password, { lightKdf }, (name?.timeNs ?? nowNs()) + 1n, [...unlocked.encryptionKeys, keyPair])
+  return {
+    account: { ...written, created: account.created },
+    keyPair,
+    commit: () => removeFileDurably(account.path),
+    abort: () => removeFileDurably(written.path),
+  }
 }
 
 /** The text of an account's file, exactly as stored (for `chain account export`). */
@@ -229,13 +287,14 @@ async function writeAccount(
   password: string,
   options: EncryptOptions,
   timeNs = nowNs(),
+  encryptionKeys: readonly HpkeKeyPair[] = [],
 ): Promise<AccountInfo> {
   const publicKey = publicKeyOf(secretKey)
   const id = formatParticipantId(participantIdOf(publicKey))
-  const json = await encryptKeystore(secretKey, password, { participant: id, publicKey }, options)
+  const json = await encryptKeystore(secretKey, password, { participant: id, publicKey }, options, encryptionKeys)
   const dir = await ensureKeystoreDir(datadir)
   const path = await writeNewFile(dir, accountFileName(timeNs, id), serializeKeystore(json))
-  return { id, publicKey, path, created: new Date(Number(timeNs / 1_000_000n)) }
+  return { id, publicKey, path, created: new Date(Number(timeNs / 1_000_000n)), encryptionKey: encryptionKeys.at(-1)?.publicKey }
 }
 
 async function refuseExisting(datadir: string, secretKey: Uint8Array): Promise<void> {

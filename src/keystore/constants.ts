@@ -65,6 +65,13 @@ export const MAX_SALT_BYTES = 1024
  */
 export const MAX_KEYSTORE_FILE_BYTES = 64 * 1024
 
+/**
+ * Encryption keys one file may hold (every key an account ever had, so that old records stay
+ * readable): a rotation a month for sixteen years; each entry is about 230 bytes of JSON,
+ * so the file stays well under MAX_KEYSTORE_FILE_BYTES.
+ */
+export const MAX_ENCRYPTION_KEYS = 200
+
 /** Largest plaintext a v3 file may carry: a 32-byte key; longer ones are not keys of ours. */
 export const MAX_CIPHERTEXT_BYTES = 64
 

@@ -11,15 +11,32 @@
  * `participant` (the `ch1…` id) and `publicKey` (hex), so accounts can be listed without a
  * password; they are not covered by the MAC, so whoever decrypts checks them against the key.
  *
+ * A third field of ours, `encryptionKeys`, holds the account's X25519 secret keys (records,
+ * docs/records.md), oldest first, the last the current one, under the same password:
+ *
+ *   keysKey    = HKDF-SHA256(derivedKey, info = "chain/keystore-encryption-keys\0", 32)
+ *   ciphertext = ChaCha20-Poly1305(keysKey, nonce (random, 12 bytes), aad = participant ‖ publicKey, secret)
+ *
+ * One scrypt run opens the whole file; the HKDF step keeps this key apart from the v3 AES and
+ * MAC keys, and the aad ties each entry to its account and its public key, so an entry moved
+ * to another file or next to another public key does not open. geth and ethers ignore the
+ * field: files stay readable by them (their account key is all they read).
+ *
  * Files from elsewhere are hostile input: size, shape, lengths and kdf parameters are all
  * checked before any work, and every refusal names the field.
  */
 import { createCipheriv, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import { asBytes, concatBytes, fromHex, toHex, utf8 } from '../encoding/bytes.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { domainTag } from '../crypto/hash.js'
+import { HPKE_NONCE_BYTES, HPKE_PUBLIC_KEY_BYTES, HPKE_SECRET_KEY_BYTES, HPKE_TAG_BYTES, publicKeyOfSecret, type HpkeKeyPair } from '../crypto/hpke.js'
+import { asBytes, bytesEqual, concatBytes, fromHex, toHex, utf8 } from '../encoding/bytes.js'
 import {
   IV_BYTES,
   MAC_BYTES,
+  MAX_ENCRYPTION_KEYS,
   MAX_CIPHERTEXT_BYTES,
   MAX_KEYSTORE_FILE_BYTES,
   MAX_SALT_BYTES,
@@ -34,6 +51,14 @@ const CIPHER = 'aes-128-ctr'
 const AES_KEY_BYTES = 16
 /** The longest text field of a keystore is a salt in hex; anything longer is not a keystore. */
 const MAX_STRING_FIELD_CHARS = 2 * MAX_SALT_BYTES
+const ENCRYPTION_KEYS_INFO = domainTag('keystore-encryption-keys')
+
+/** One X25519 secret key in a file, encrypted under the password (see the header). */
+export interface EncryptedSecret {
+  readonly publicKey: string
+  readonly nonce: string
+  readonly ciphertext: string
+}
 
 /** The JSON of a file `chain` writes, field for field (docs/identity.md describes each). */
 export interface KeystoreJson {
@@ -42,6 +67,8 @@ export interface KeystoreJson {
   readonly id: string
   readonly participant: string
   readonly publicKey: string
+  /** The account's encryption keys, oldest first; absent when it has none. */
+  readonly encryptionKeys?: readonly EncryptedSecret[]
   readonly crypto: {
     readonly cipher: typeof CIPHER
     readonly cipherparams: { readonly iv: string }
@@ -58,6 +85,8 @@ export interface ParsedKeystore {
   /** `chain`'s own fields; absent in files of other tools. Unverified until decryption. */
   readonly participant: string | undefined
   readonly publicKey: Uint8Array | undefined
+  /** `chain`'s encryption keys, oldest first; empty in files of other tools. */
+  readonly encryptionKeys: readonly { readonly publicKey: Uint8Array; readonly nonce: Uint8Array; readonly ciphertext: Uint8Array }[]
   readonly iv: Uint8Array
   readonly ciphertext: Uint8Array
   readonly mac: Uint8Array
@@ -69,12 +98,16 @@ export interface EncryptOptions {
   readonly lightKdf?: boolean
 }
 
-/** Encrypts a secret key with a password into a v3 file carrying `chain`'s id fields. */
+/**
+ * Encrypts a secret key with a password into a v3 file carrying `chain`'s id fields, and the
+ * account's encryption secret keys (oldest first) under the same password.
+ */
 export async function encryptKeystore(
   secretKey: Uint8Array,
   password: string,
   owner: { readonly participant: string; readonly publicKey: Uint8Array },
   options: EncryptOptions = {},
+  encryptionKeys: readonly HpkeKeyPair[] = [],
 ): Promise<KeystoreJson> {
   const cost = options.lightKdf === true ? SCRYPT_LIGHT : SCRYPT_STANDARD
   const salt = asBytes(randomBytes(SALT_BYTES))
@@ -84,11 +117,13 @@ export async function encryptKeystore(
   passwordBytes.fill(0)
   try {
     const ciphertext = aes128Ctr(derived, iv, secretKey)
+    const sealed = sealEncryptionKeys(derived, owner, encryptionKeys)
     return {
       version: 3,
       id: randomUUID(),
       participant: owner.participant,
       publicKey: toHex(owner.publicKey),
+      ...(sealed.length === 0 ? {} : { encryptionKeys: sealed }),
       crypto: {
         cipher: CIPHER,
         cipherparams: { iv: toHex(iv) },
@@ -109,15 +144,94 @@ export async function encryptKeystore(
  * zeroes the result after use.
  */
 export async function decryptKeystore(keystore: ParsedKeystore, password: string, path?: string): Promise<Uint8Array> {
+  const opened = await openKeystore(keystore, password, path)
+  for (const pair of opened.encryptionKeys) pair.secretKey.fill(0)
+  return opened.plaintext
+}
+
+/**
+ * `decryptKeystore`, and the encryption secret keys of the file, oldest first. Throws
+ * `wrong password` when the MAC does not match, `KEYSTORE_ERROR_CORRUPT` when an encryption
+ * key does not open or is not the key of its public key. `checkPlaintext` runs on the account
+ * key before the encryption keys are opened, so that a wrong account key is reported as such.
+ * The caller zeroes every secret.
+ */
+export async function openKeystore(
+  keystore: ParsedKeystore,
+  password: string,
+  path?: string,
+  checkPlaintext: (plaintext: Uint8Array) => void = () => undefined,
+): Promise<{ plaintext: Uint8Array; encryptionKeys: HpkeKeyPair[] }> {
   const passwordBytes = utf8(password)
   const derived = await deriveKey(passwordBytes, keystore.kdf, path)
   passwordBytes.fill(0)
   try {
     const expected = macOf(derived, keystore.ciphertext)
     if (!timingSafeEqual(expected, keystore.mac)) throw KeystoreError.wrongPassword(path)
-    return aes128Ctr(derived, keystore.iv, keystore.ciphertext)
+    const plaintext = aes128Ctr(derived, keystore.iv, keystore.ciphertext)
+    try {
+      checkPlaintext(plaintext)
+      return { plaintext, encryptionKeys: openEncryptionKeys(derived, keystore, path) }
+    } catch (error) {
+      plaintext.fill(0)
+      throw error
+    }
   } finally {
     derived.fill(0)
+  }
+}
+
+function encryptionKeysKey(derived: Uint8Array): Uint8Array {
+  return hkdf(sha256, derived, undefined, ENCRYPTION_KEYS_INFO, 32)
+}
+
+function encryptionKeyAad(participant: string | undefined, publicKey: Uint8Array | undefined, encryptionKey: Uint8Array): Uint8Array {
+  return concatBytes(utf8(participant ?? ''), publicKey ?? new Uint8Array(0), encryptionKey)
+}
+
+function sealEncryptionKeys(
+  derived: Uint8Array,
+  owner: { readonly participant: string; readonly publicKey: Uint8Array },
+  pairs: readonly HpkeKeyPair[],
+): EncryptedSecret[] {
+  if (pairs.length === 0) return []
+  const key = encryptionKeysKey(derived)
+  try {
+    return pairs.map((pair) => {
+      const nonce = asBytes(randomBytes(HPKE_NONCE_BYTES))
+      const aad = encryptionKeyAad(owner.participant, owner.publicKey, pair.publicKey)
+      return { publicKey: toHex(pair.publicKey), nonce: toHex(nonce), ciphertext: toHex(chacha20poly1305(key, nonce, aad).encrypt(pair.secretKey)) }
+    })
+  } finally {
+    key.fill(0)
+  }
+}
+
+function openEncryptionKeys(derived: Uint8Array, keystore: ParsedKeystore, path: string | undefined): HpkeKeyPair[] {
+  if (keystore.encryptionKeys.length === 0) return []
+  const key = encryptionKeysKey(derived)
+  const opened: HpkeKeyPair[] = []
+  try {
+    keystore.encryptionKeys.forEach((entry, index) => {
+      let secretKey: Uint8Array
+      try {
+        const aad = encryptionKeyAad(keystore.participant, keystore.publicKey, entry.publicKey)
+        secretKey = chacha20poly1305(key, entry.nonce, aad).decrypt(entry.ciphertext)
+      } catch {
+        throw KeystoreError.corrupt(`encryptionKeys[${index}] does not decrypt (the file was edited)`, path)
+      }
+      if (!bytesEqual(publicKeyOfSecret(secretKey), entry.publicKey)) {
+        secretKey.fill(0)
+        throw KeystoreError.corrupt(`encryptionKeys[${index}].publicKey does not match its secret key`, path)
+      }
+      opened.push({ publicKey: entry.publicKey, secretKey })
+    })
+    return opened
+  } catch (error) {
+    for (const pair of opened) pair.secretKey.fill(0)
+    throw error
+  } finally {
+    key.fill(0)
   }
 }
 
@@ -164,6 +278,7 @@ export function parseKeystore(text: string, path?: string): ParsedKeystore {
     uuid: fields.string(root.id, 'id'),
     participant,
     publicKey,
+    encryptionKeys: root.encryptionKeys === undefined ? [] : parseEncryptionKeys(fields, root.encryptionKeys),
     iv: fields.hex(cipherparams.iv, 'crypto.cipherparams.iv', IV_BYTES, IV_BYTES),
     ciphertext: fields.hex(crypto.ciphertext, 'crypto.ciphertext', 1, MAX_CIPHERTEXT_BYTES),
     mac: fields.hex(crypto.mac, 'crypto.mac', MAC_BYTES, MAC_BYTES),
@@ -171,6 +286,21 @@ export function parseKeystore(text: string, path?: string): ParsedKeystore {
   }
   checkKdfParams(parsed.kdf, path)
   return parsed
+}
+
+function parseEncryptionKeys(fields: Fields, value: unknown): ParsedKeystore['encryptionKeys'] {
+  if (!Array.isArray(value) || value.length > MAX_ENCRYPTION_KEYS) {
+    throw KeystoreError.corrupt(`encryptionKeys: expected an array of at most ${MAX_ENCRYPTION_KEYS}, got ${describe(value)}`, fields.path)
+  }
+  return value.map((item: unknown, index) => {
+    const entry = fields.object(item, `encryptionKeys[${index}]`)
+    const bytes = HPKE_SECRET_KEY_BYTES + HPKE_TAG_BYTES
+    return {
+      publicKey: fields.hex(entry.publicKey, `encryptionKeys[${index}].publicKey`, HPKE_PUBLIC_KEY_BYTES, HPKE_PUBLIC_KEY_BYTES),
+      nonce: fields.hex(entry.nonce, `encryptionKeys[${index}].nonce`, HPKE_NONCE_BYTES, HPKE_NONCE_BYTES),
+      ciphertext: fields.hex(entry.ciphertext, `encryptionKeys[${index}].ciphertext`, bytes, bytes),
+    }
+  })
 }
 
 function parseKdf(fields: Fields, kdf: unknown, kdfparams: unknown): KdfParams {

@@ -38,3 +38,17 @@ export const TX_GAS_PER_PAYLOAD_BYTE = 4
 
 /** Upper bound on any gas limit: keeps gas arithmetic far inside exact JavaScript integers. */
 export const MAX_GAS = 2 ** 40
+
+/**
+ * Recipients of one encrypted record (the sender among them). Each costs a wrapped key of
+ * 132 bytes and an index entry in the state; 16 covers a team, and a larger audience is
+ * better served by a group key (docs/records.md).
+ */
+export const MAX_RECORD_RECIPIENTS = 16
+/** Plaintext of one encrypted record: a document or a small file, well inside a transaction. */
+export const MAX_RECORD_PLAINTEXT_BYTES = 32 * KIB
+/**
+ * Gas per recipient of a record beyond its payload bytes: it writes one index entry to the
+ * state (key and value about 80 bytes), priced as that many payload bytes.
+ */
+export const RECORD_GAS_PER_RECIPIENT = 80 * TX_GAS_PER_PAYLOAD_BYTE

@@ -1,13 +1,17 @@
 /**
- * Transactions: the three kinds, their canonical encoding, hashing, signing and the stateless
+ * Transactions: the five kinds, their canonical encoding, hashing, signing and the stateless
  * checks that need nothing but the transaction and the network it is for.
  *
  * Encoding (CBOR array, see docs/data-formats.md):
  *   [kind, publicKey, nonce, gasLimit, payload, signature]
  * where `payload` depends on the kind:
- *   participant (0):     [name | null]
+ *   participant (0):     [name | null] or [name | null, [encryptionKey, binding]]
  *   contract-deploy (1): [code, args]
  *   contract-call (2):   [contract, method, args]
+ *   encryption-key (3):  [encryptionKey, binding]           (a rotation, docs/records.md)
+ *   record (4):          [[[id, key, enc, wrappedKey], ...], ciphertext]
+ * A registration without an encryption key keeps the one-field form it always had, so every
+ * transaction encoded before encryption keys existed still decodes, and to the same hash.
  *
  * The sender is named by its public key (Ed25519 keys cannot be recovered from a signature,
  * unlike Ethereum's ECDSA); its participant id is the hash of that key. The signature covers
@@ -16,25 +20,36 @@
  */
 import { ChainError } from '../errors.js'
 import { decode, encode, EncodingError, type CborValue } from '../encoding/cbor.js'
-import { readArray, readBytes, readOptional, readText, readUint } from '../encoding/shape.js'
+import { readArray, readBytes, readList, readOptional, readText, readUint } from '../encoding/shape.js'
 import { domainTag, sha256 } from '../crypto/hash.js'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, sign, verify, publicKeyOf } from '../crypto/ed25519.js'
 import { ADDRESS_BYTES, participantIdOf } from '../crypto/identity.js'
+import { HPKE_ENC_BYTES, HPKE_PUBLIC_KEY_BYTES, HPKE_TAG_BYTES } from '../crypto/hpke.js'
+import { bytesEqual, compareBytes } from '../encoding/bytes.js'
+import { verifyBinding, type EncryptionKeyBinding } from './encryption-key.js'
 import {
   MAX_ARGS_BYTES,
   MAX_CODE_BYTES,
   MAX_GAS,
   MAX_METHOD_BYTES,
   MAX_NAME_BYTES,
+  MAX_RECORD_PLAINTEXT_BYTES,
+  MAX_RECORD_RECIPIENTS,
   MAX_TX_BYTES,
+  RECORD_GAS_PER_RECIPIENT,
   TX_BASE_GAS,
   TX_GAS_PER_PAYLOAD_BYTE,
 } from './constants.js'
 
-export type TxKind = 'participant' | 'contract-deploy' | 'contract-call'
+export type TxKind = 'participant' | 'contract-deploy' | 'contract-call' | 'encryption-key' | 'record'
 
-const KIND_CODES: Record<TxKind, number> = { participant: 0, 'contract-deploy': 1, 'contract-call': 2 }
-const KINDS_BY_CODE: readonly TxKind[] = ['participant', 'contract-deploy', 'contract-call']
+const KIND_CODES: Record<TxKind, number> = { participant: 0, 'contract-deploy': 1, 'contract-call': 2, 'encryption-key': 3, record: 4 }
+const KINDS_BY_CODE: readonly TxKind[] = ['participant', 'contract-deploy', 'contract-call', 'encryption-key', 'record']
+
+/** A wrapped content key: the ChaCha20-Poly1305 key of a record (32 bytes) and its tag. */
+export const WRAPPED_KEY_BYTES = 32 + HPKE_TAG_BYTES
+/** The largest record ciphertext: the largest plaintext and its tag. */
+export const MAX_RECORD_CIPHERTEXT_BYTES = MAX_RECORD_PLAINTEXT_BYTES + HPKE_TAG_BYTES
 
 interface TxCommon {
   /** The sender's Ed25519 public key; the sender's id is `participantIdOf(publicKey)`. */
@@ -49,6 +64,8 @@ export interface ParticipantPayload {
   readonly kind: 'participant'
   /** Display name; not unique, never used to identify anyone. */
   readonly name: string | null
+  /** The participant's first encryption key, when it publishes one at registration. */
+  readonly encryptionKey?: EncryptionKeyBinding
 }
 
 export interface DeployPayload {
@@ -68,7 +85,34 @@ export interface CallPayload {
   readonly args: string
 }
 
-export type TxPayload = ParticipantPayload | DeployPayload | CallPayload
+/** A new encryption key of a registered participant, replacing its current one (a rotation). */
+export interface EncryptionKeyPayload {
+  readonly kind: 'encryption-key'
+  readonly encryptionKey: EncryptionKeyBinding
+}
+
+/** One reader of a record: who, with which of its keys, and the content key wrapped for it. */
+export interface RecordRecipient {
+  /** The recipient's participant id (20 bytes). */
+  readonly id: Uint8Array
+  /** The recipient's encryption key the content key was wrapped to (its current one on chain). */
+  readonly key: Uint8Array
+  /** HPKE's encapsulated key (the ephemeral X25519 public key). */
+  readonly enc: Uint8Array
+  /** The content key sealed with HPKE to `key`. */
+  readonly wrappedKey: Uint8Array
+}
+
+/** An encrypted record (src/ledger/encrypted-record.ts, docs/records.md). */
+export interface RecordPayload {
+  readonly kind: 'record'
+  /** Sorted by id, strictly: no duplicates, one canonical order. The sender is always one. */
+  readonly recipients: readonly RecordRecipient[]
+  /** ChaCha20-Poly1305 of the plaintext under the content key, tag included. */
+  readonly ciphertext: Uint8Array
+}
+
+export type TxPayload = ParticipantPayload | DeployPayload | CallPayload | EncryptionKeyPayload | RecordPayload
 export type UnsignedTransaction = TxCommon & TxPayload
 export type Transaction = UnsignedTransaction & { readonly signature: Uint8Array }
 
@@ -83,6 +127,8 @@ export type TxErrorCode =
   | 'TX_ERROR_GAS_LIMIT_TOO_LOW' // below the intrinsic gas of the transaction
   | 'TX_ERROR_GAS_LIMIT_TOO_HIGH' // above the block gas limit (it could never be included)
   | 'TX_ERROR_BAD_SIGNATURE' // the signature does not verify for this network
+  | 'TX_ERROR_BAD_KEY_BINDING' // an encryption key whose binding is not the sender's signature for this network
+  | 'TX_ERROR_BAD_RECIPIENTS' // a record with no recipient, too many, unsorted or duplicate ones, or without its sender
 
 export class TxError extends ChainError<TxErrorCode, { detail: string }> {
   constructor(code: TxErrorCode, detail: string) {
@@ -90,19 +136,36 @@ export class TxError extends ChainError<TxErrorCode, { detail: string }> {
   }
 }
 
-function payloadFields(tx: TxPayload): (string | Uint8Array | null)[] {
+const bindingFields = (binding: EncryptionKeyBinding): Uint8Array[] => [binding.publicKey, binding.signature]
+
+function payloadFields(tx: TxPayload): CborValue[] {
   switch (tx.kind) {
     case 'participant':
-      return [tx.name]
+      return tx.encryptionKey === undefined ? [tx.name] : [tx.name, bindingFields(tx.encryptionKey)]
     case 'contract-deploy':
       return [tx.code, tx.args]
     case 'contract-call':
       return [tx.contract, tx.method, tx.args]
+    case 'encryption-key':
+      return bindingFields(tx.encryptionKey)
+    case 'record':
+      return [tx.recipients.map((r) => [r.id, r.key, r.enc, r.wrappedKey]), tx.ciphertext]
   }
 }
 
 function unsignedFields(tx: UnsignedTransaction): CborValue[] {
   return [KIND_CODES[tx.kind], tx.publicKey, tx.nonce, tx.gasLimit, payloadFields(tx)]
+}
+
+/** Bytes of the strings and byte strings of a payload, however nested: what it costs to carry. */
+function payloadBytes(fields: readonly CborValue[]): number {
+  let bytes = 0
+  for (const field of fields) {
+    if (typeof field === 'string') bytes += Buffer.byteLength(field)
+    else if (field instanceof Uint8Array) bytes += field.length
+    else if (Array.isArray(field)) bytes += payloadBytes(field)
+  }
+  return bytes
 }
 
 export function encodeTransaction(tx: Transaction): Uint8Array {
@@ -131,14 +194,13 @@ export function senderOf(tx: TxCommon): Uint8Array {
   return participantIdOf(tx.publicKey)
 }
 
-/** Gas charged before execution: a base for the signature plus a price per payload byte. */
+/**
+ * Gas charged before execution: a base for the signature plus a price per payload byte, and
+ * for a record a price per recipient for the index entry it writes.
+ */
 export function intrinsicGas(tx: TxPayload): number {
-  let bytes = 0
-  for (const field of payloadFields(tx)) {
-    if (typeof field === 'string') bytes += Buffer.byteLength(field)
-    else if (field instanceof Uint8Array) bytes += field.length
-  }
-  return TX_BASE_GAS + TX_GAS_PER_PAYLOAD_BYTE * bytes
+  const perRecipient = tx.kind === 'record' ? RECORD_GAS_PER_RECIPIENT * tx.recipients.length : 0
+  return TX_BASE_GAS + TX_GAS_PER_PAYLOAD_BYTE * payloadBytes(payloadFields(tx)) + perRecipient
 }
 
 const METHOD_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]*$/
@@ -150,11 +212,29 @@ export function isValidParticipantName(name: string): boolean {
   return NAME_PATTERN.test(name)
 }
 
+function readBinding(value: unknown): EncryptionKeyBinding {
+  const [publicKey, signature] = readArray(value, 'encryption key', 2)
+  return { publicKey: readBytes(publicKey, 'encryptionKey', HPKE_PUBLIC_KEY_BYTES), signature: readBytes(signature, 'binding', SIGNATURE_BYTES) }
+}
+
+function readRecipient(value: unknown): RecordRecipient {
+  const [id, key, enc, wrappedKey] = readArray(value, 'recipient', 4)
+  return {
+    id: readBytes(id, 'recipient id', ADDRESS_BYTES),
+    key: readBytes(key, 'recipient key', HPKE_PUBLIC_KEY_BYTES),
+    enc: readBytes(enc, 'enc', HPKE_ENC_BYTES),
+    wrappedKey: readBytes(wrappedKey, 'wrappedKey', WRAPPED_KEY_BYTES),
+  }
+}
+
 function readPayload(kind: TxKind, value: unknown): TxPayload {
   switch (kind) {
     case 'participant': {
-      const [name] = readArray(value, 'participant payload', 1)
-      return { kind, name: readOptional(name, (v) => readText(v, 'name', MAX_NAME_BYTES)) }
+      // One field, or two when a key is published: `[name, null]` is not a canonical form.
+      const fields = readList(value, 'participant payload', 2)
+      const [name, binding] = fields.length === 2 ? fields : readArray(value, 'participant payload', 1)
+      const payload = { kind, name: readOptional(name, (v) => readText(v, 'name', MAX_NAME_BYTES)) }
+      return binding === undefined ? payload : { ...payload, encryptionKey: readBinding(binding) }
     }
     case 'contract-deploy': {
       const [code, args] = readArray(value, 'deploy payload', 2)
@@ -168,6 +248,17 @@ function readPayload(kind: TxKind, value: unknown): TxPayload {
         method: readText(method, 'method', MAX_METHOD_BYTES),
         args: readText(args, 'args', MAX_ARGS_BYTES),
       }
+    }
+    case 'encryption-key':
+      return { kind, encryptionKey: readBinding(value) }
+    case 'record': {
+      const [recipients, ciphertext] = readArray(value, 'record payload', 2)
+      const bytes = readBytes(ciphertext, 'ciphertext')
+      if (bytes.length > MAX_RECORD_CIPHERTEXT_BYTES) {
+        throw new TxError('TX_ERROR_TOO_LARGE', `record ciphertext of ${bytes.length} bytes, limit ${MAX_RECORD_CIPHERTEXT_BYTES}`)
+      }
+      if (bytes.length < HPKE_TAG_BYTES) throw new TxError('TX_ERROR_MALFORMED', `record ciphertext of ${bytes.length} bytes, shorter than its tag`)
+      return { kind, recipients: readList(recipients, 'recipients', MAX_RECORD_RECIPIENTS).map(readRecipient), ciphertext: bytes }
     }
   }
 }
@@ -227,6 +318,11 @@ export function validateTransaction(tx: Transaction, networkId: Uint8Array, bloc
       if (!METHOD_PATTERN.test(tx.method)) throw new TxError('TX_ERROR_BAD_METHOD', `method ${JSON.stringify(tx.method)}`)
       checkJsonArray(tx.args)
       break
+    case 'encryption-key':
+      break
+    case 'record':
+      checkRecipients(tx, senderOf(tx))
+      break
   }
   const minimum = intrinsicGas(tx)
   if (tx.gasLimit < minimum) throw new TxError('TX_ERROR_GAS_LIMIT_TOO_LOW', `gas limit ${tx.gasLimit} below ${minimum}`)
@@ -235,5 +331,26 @@ export function validateTransaction(tx: Transaction, networkId: Uint8Array, bloc
   }
   if (!verify(tx.signature, signingHash(tx, networkId), tx.publicKey)) {
     throw new TxError('TX_ERROR_BAD_SIGNATURE', 'signature does not verify')
+  }
+  const binding = tx.kind === 'encryption-key' || tx.kind === 'participant' ? tx.encryptionKey : undefined
+  if (binding !== undefined && !verifyBinding(binding, tx.publicKey, networkId)) {
+    throw new TxError('TX_ERROR_BAD_KEY_BINDING', 'the encryption key is not bound to the sender on this network')
+  }
+}
+
+/**
+ * A record's recipients: one to MAX_RECORD_RECIPIENTS (the decoder bounds the count), strictly
+ * ascending ids (so no duplicates and one canonical order), the sender among them (so the
+ * sender can always read what it wrote).
+ */
+function checkRecipients(tx: RecordPayload, sender: Uint8Array): void {
+  if (tx.recipients.length === 0) throw new TxError('TX_ERROR_BAD_RECIPIENTS', 'a record needs at least one recipient')
+  for (let i = 1; i < tx.recipients.length; i++) {
+    if (compareBytes(tx.recipients[i - 1]!.id, tx.recipients[i]!.id) >= 0) {
+      throw new TxError('TX_ERROR_BAD_RECIPIENTS', 'recipients must be sorted by id, each once')
+    }
+  }
+  if (!tx.recipients.some((recipient) => bytesEqual(recipient.id, sender))) {
+    throw new TxError('TX_ERROR_BAD_RECIPIENTS', 'the sender must be among the recipients')
   }
 }

@@ -16,9 +16,10 @@ import { parseParticipantId } from '../crypto/identity.js'
 import { toHex } from '../encoding/bytes.js'
 import { errorMessage } from '../errors.js'
 import { removeFileDurably, writeFileAtomic } from '../files.js'
-import type { UnlockedAccount } from '../keystore/accounts.js'
+import { lockAccount, type UnlockedAccount } from '../keystore/accounts.js'
 import { blockHash, type Block } from '../ledger/block.js'
 import type { GenesisConfig } from '../ledger/genesis.js'
+import { registrationPayload } from '../ledger/encryption-key.js'
 import { decodeTransaction, encodeTransaction, intrinsicGas, signTransaction, transactionHash, validateTransaction, type Transaction } from '../ledger/transaction.js'
 import type { Logger } from '../log.js'
 import { DEFAULT_MAX_PEERS as NETWORK_MAX_PEERS, SYNC_MAX_POOLED } from '../network/constants.js'
@@ -321,7 +322,7 @@ export class Node {
         this.log.warn('error while stopping', { error: errorMessage(error) })
       }
     }
-    this.account.secretKey.fill(0)
+    lockAccount(this.account)
   }
 
   private publish(kind: 'block' | 'transaction', item: Block | Transaction): void {
@@ -344,7 +345,8 @@ export class Node {
   private ensureRegistered(): void {
     const id = parseParticipantId(this.account.id)
     if (readParticipant(this.chain.stateAt(), id) !== undefined || this.mempool.nextNonce(id) > 0) return
-    const unsigned = { kind: 'participant' as const, name: null, publicKey: this.account.publicKey, nonce: 0, gasLimit: 0 }
+    const payload = registrationPayload(this.account.secretKey, null, this.account.encryptionKeys.at(-1)?.publicKey, this.chain.networkId)
+    const unsigned = { ...payload, publicKey: this.account.publicKey, nonce: 0, gasLimit: 0 }
     const tx = signTransaction({ ...unsigned, gasLimit: intrinsicGas(unsigned) }, this.account.secretKey, this.chain.networkId)
     try {
       this.pool.admitted(tx, this.mempool.add(tx).hash)

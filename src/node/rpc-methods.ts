@@ -8,8 +8,9 @@ import { ChainOperationError } from '../chain/chain.js'
 import { checkFilter, eventView, EventsError, matchesFilter, queryEvents, type EventFilter, type EventsErrorCode } from '../chain/events.js'
 import { MempoolError, type Mempool, type MempoolErrorCode } from '../chain/mempool.js'
 import { queryContract } from '../chain/query.js'
-import { findBlock, findTransaction, parseBlockSelector, parseHash, QueryError, type BlockSelector } from '../chain/queries.js'
-import { blockView, receiptView, transactionView } from '../chain/views.js'
+import { findBlock, findTransaction, parseBlockSelector, parseHash, QueryError, recordsReadableBy, type BlockSelector } from '../chain/queries.js'
+import { blockView, encryptionKeyView, receiptView, transactionView } from '../chain/views.js'
+import { encodeTransaction } from '../ledger/transaction.js'
 import { AddressError, formatParticipantId, parseContractAddress, parseParticipantId } from '../crypto/identity.js'
 import { fromHex, fromUtf8, toHex } from '../encoding/bytes.js'
 import { TxError, type TxErrorCode } from '../ledger/transaction.js'
@@ -101,6 +102,8 @@ export function rejectionCode(code: TxErrorCode | MempoolErrorCode): RpcErrorCod
     case 'TX_ERROR_GAS_LIMIT_TOO_LOW':
     case 'TX_ERROR_GAS_LIMIT_TOO_HIGH':
     case 'TX_ERROR_BAD_SIGNATURE':
+    case 'TX_ERROR_BAD_KEY_BINDING':
+    case 'TX_ERROR_BAD_RECIPIENTS':
     case 'MEMPOOL_ERROR_KNOWN':
     case 'MEMPOOL_ERROR_NONCE_TOO_LOW':
     case 'MEMPOOL_ERROR_NONCE_TOO_HIGH':
@@ -274,7 +277,27 @@ export function rpcMethods(context: RpcContext): TypedMethods {
         name: record.name,
         nonce: record.nonce,
         nextNonce: mempool.nextNonce(id),
+        encryptionKey: record.encryptionKey === undefined ? null : encryptionKeyView(record.encryptionKey),
       }
+    },
+
+    // The record's whole transaction, encoded: the wallet checks its hash and decrypts it itself.
+    getRecord: (raw) => {
+      const hash = parsing(() => parseHash(text(asParams(raw), 'hash')!, 'hash'))
+      const found = findTransaction(chain.store, hash)
+      const tx = found?.tx ?? mempool.get(hash)
+      if (tx?.kind !== 'record') throw notFound('record')
+      return {
+        tx: toHex(encodeTransaction(tx)),
+        pending: found === undefined,
+        block: found === undefined ? null : { hash: toHex(found.blockHash), height: found.height, index: found.index },
+      }
+    },
+
+    listRecords: async (raw) => {
+      const id = parsing(() => parseParticipantId(text(asParams(raw), 'id')!))
+      const entries = await recordsReadableBy(chain.store, id)
+      return entries.map((entry) => ({ hash: toHex(entry.hash), sender: formatParticipantId(entry.sender), height: entry.height }))
     },
 
     getNonce: (raw) => {

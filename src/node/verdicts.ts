@@ -36,6 +36,8 @@ export function transactionVerdict(code: TxErrorCode | MempoolErrorCode): Gossip
     case 'TX_ERROR_GAS_LIMIT_TOO_LOW':
     case 'TX_ERROR_GAS_LIMIT_TOO_HIGH':
     case 'TX_ERROR_BAD_SIGNATURE':
+    case 'TX_ERROR_BAD_KEY_BINDING':
+    case 'TX_ERROR_BAD_RECIPIENTS':
       return 'reject'
     // Depends on what this node has seen: an honest relay may know more or less than we do.
     case 'MEMPOOL_ERROR_KNOWN':

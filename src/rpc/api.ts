@@ -4,7 +4,7 @@
  * library's calls are too (src/client), so the two cannot drift apart.
  */
 import type { EventView } from '../chain/events.js'
-import type { BlockView, ReceiptView, TransactionStatusView, TransactionView } from '../chain/views.js'
+import type { BlockView, EncryptionKeyView, ReceiptView, TransactionStatusView, TransactionView } from '../chain/views.js'
 
 export interface PeerView {
   readonly peerId: string
@@ -66,6 +66,21 @@ export interface ParticipantView {
   readonly nonce: number
   /** The nonce the participant's next transaction needs, pending ones counted. */
   readonly nextNonce: number
+  /** Its published encryption key, with the binding that proves it is its own (docs/records.md). */
+  readonly encryptionKey: EncryptionKeyView | null
+}
+
+/** An encrypted record's whole transaction, encoded (the wallet checks and decrypts it itself). */
+export interface RecordResult {
+  readonly tx: string
+  readonly pending: boolean
+  readonly block: { readonly hash: string; readonly height: number; readonly index: number } | null
+}
+
+export interface RecordListEntry {
+  readonly hash: string
+  readonly sender: string
+  readonly height: number
 }
 
 export interface NonceView {
@@ -154,6 +169,8 @@ export interface RpcApi {
   }
   readonly getParticipant: { readonly params: { readonly id: string; readonly at?: number }; readonly result: ParticipantView }
   readonly getNonce: { readonly params: { readonly id: string }; readonly result: NonceView }
+  readonly getRecord: { readonly params: { readonly hash: string }; readonly result: RecordResult }
+  readonly listRecords: { readonly params: { readonly id: string }; readonly result: readonly RecordListEntry[] }
   readonly getContract: { readonly params: { readonly address: string; readonly at?: number }; readonly result: ContractView }
   readonly getContractStorage: { readonly params: { readonly address: string; readonly limit?: number }; readonly result: ContractStorageView }
   readonly getEvents: {

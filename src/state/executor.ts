@@ -12,11 +12,11 @@ import { ChainError } from '../errors.js'
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { contractAddressOf, formatContractAddress, formatParticipantId, parseContractAddress } from '../crypto/identity.js'
 import type { Block, BlockHeader, ChainParams } from '../ledger/block.js'
-import { intrinsicGas, senderOf, type Transaction } from '../ledger/transaction.js'
+import { encodeTransaction, intrinsicGas, senderOf, transactionHash, type RecordPayload, type Transaction } from '../ledger/transaction.js'
 import type { BlockInfo, ContractVm, ExecutionOutcome } from '../vm/vm.js'
 import { OverlayContractHost } from './contract-host.js'
 import { StateOverlay, type StateChange, type StateReader } from './overlay.js'
-import { decodeParticipant, encodeParticipant, participantKey, type ParticipantRecord } from './records.js'
+import { decodeParticipant, encodeParticipant, encodeRecordIndexEntry, participantKey, recordIndexKey, type ParticipantRecord } from './records.js'
 import { receiptsRoot, type Receipt } from './receipts.js'
 import type { StateTrie } from './trie.js'
 
@@ -24,6 +24,8 @@ export type ExecutionErrorCode =
   | 'EXECUTION_ERROR_NOT_REGISTERED' // the sender has no participant record (and this is not its registration)
   | 'EXECUTION_ERROR_ALREADY_REGISTERED' // a registration for an id that is registered
   | 'EXECUTION_ERROR_BAD_NONCE' // the nonce is not the sender's next one
+  | 'EXECUTION_ERROR_UNKNOWN_RECIPIENT' // a record to a participant that is not registered
+  | 'EXECUTION_ERROR_STALE_RECIPIENT_KEY' // a record wrapped to a key that is not the recipient's current one (or it has none)
   | 'EXECUTION_ERROR_BLOCK_GAS_EXCEEDED' // the gas limit is above what the block has left
   | 'EXECUTION_ERROR_STATE_ROOT_MISMATCH' // the header's state root is not the result
   | 'EXECUTION_ERROR_RECEIPTS_ROOT_MISMATCH' // the header's receipts root is not the result
@@ -76,7 +78,24 @@ export function checkTransactionAgainstState(state: StateReader, tx: Transaction
   if (tx.nonce !== expected) {
     throw new ExecutionError('EXECUTION_ERROR_BAD_NONCE', `nonce ${tx.nonce}, expected ${expected}`, index)
   }
+  if (tx.kind === 'record') checkRecipients(state, tx, index)
   return record
+}
+
+/**
+ * Every recipient of a record is registered and the key its content key was wrapped to is its
+ * current encryption key: a record sent to a rotated-away key would be readable only with a
+ * key its owner replaced, perhaps because it leaked.
+ */
+function checkRecipients(state: StateReader, tx: RecordPayload, index?: number): void {
+  for (const recipient of tx.recipients) {
+    const record = readParticipant(state, recipient.id)
+    const id = formatParticipantId(recipient.id)
+    if (record === undefined) throw new ExecutionError('EXECUTION_ERROR_UNKNOWN_RECIPIENT', `recipient ${id} is not registered`, index)
+    if (record.encryptionKey === undefined || !bytesEqual(record.encryptionKey.publicKey, recipient.key)) {
+      throw new ExecutionError('EXECUTION_ERROR_STALE_RECIPIENT_KEY', `recipient ${id}: not its current encryption key`, index)
+    }
+  }
 }
 
 export function blockInfo(header: Pick<BlockHeader, 'height' | 'timestamp' | 'parentHash'>): BlockInfo {
@@ -92,6 +111,36 @@ function receiptOf(outcome: ExecutionOutcome, intrinsic: number, contract: Uint8
     events: outcome.events.map((event) => ({ contract: parseContractAddress(event.contract), name: event.name, data: event.data })),
     touched: outcome.touched.map(parseContractAddress),
     contract: outcome.status === 'ok' ? contract : null,
+  }
+}
+
+/**
+ * The kinds that run no code: a registration (with its first encryption key, if any), a new
+ * encryption key replacing the current one, and a record, indexed under each recipient.
+ */
+function applyIdentityTransaction(
+  state: StateOverlay,
+  tx: Transaction & { kind: 'participant' | 'encryption-key' | 'record' },
+  record: ParticipantRecord | undefined,
+  block: BlockInfo,
+): void {
+  const sender = senderOf(tx)
+  switch (tx.kind) {
+    case 'participant': {
+      const registered = { publicKey: tx.publicKey, name: tx.name, nonce: 1 }
+      state.set(participantKey(sender), encodeParticipant(tx.encryptionKey === undefined ? registered : { ...registered, encryptionKey: tx.encryptionKey }))
+      return
+    }
+    case 'encryption-key':
+      state.set(participantKey(sender), encodeParticipant({ ...record!, nonce: record!.nonce + 1, encryptionKey: tx.encryptionKey }))
+      return
+    case 'record': {
+      const hash = transactionHash(encodeTransaction(tx))
+      const entry = encodeRecordIndexEntry({ sender, height: block.height })
+      for (const recipient of tx.recipients) state.set(recordIndexKey(recipient.id, hash), entry)
+      state.set(participantKey(sender), encodeParticipant({ ...record!, nonce: record!.nonce + 1 }))
+      return
+    }
   }
 }
 
@@ -113,8 +162,8 @@ export class BlockExecutor {
     const record = checkTransactionAgainstState(state, tx, index)
     const sender = senderOf(tx)
     const intrinsic = intrinsicGas(tx)
-    if (tx.kind === 'participant') {
-      state.set(participantKey(sender), encodeParticipant({ publicKey: tx.publicKey, name: tx.name, nonce: 1 }))
+    if (tx.kind === 'participant' || tx.kind === 'encryption-key' || tx.kind === 'record') {
+      applyIdentityTransaction(state, tx, record, block)
       return { status: 'ok', gasUsed: intrinsic, result: null, error: null, events: [], touched: [], contract: null }
     }
     const host = new OverlayContractHost(state, sender)

@@ -58,7 +58,7 @@ describe('createAccount', () => {
     assert.equal((await stat(join(datadir, 'keystore'))).mode & 0o777, 0o700)
     assert.equal((await stat(account.path)).mode & 0o777, 0o600)
     const json = JSON.parse(await readFile(account.path, 'utf8')) as Record<string, unknown>
-    assert.deepEqual(Object.keys(json).sort(), ['crypto', 'id', 'participant', 'publicKey', 'version'])
+    assert.deepEqual(Object.keys(json).sort(), ['crypto', 'encryptionKeys', 'id', 'participant', 'publicKey', 'version'])
     assert.equal(json.participant, account.id)
     assert.equal(json.publicKey, toHex(account.publicKey))
     const unlocked = await unlockAccount(account.path, PASSWORD)

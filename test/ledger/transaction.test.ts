@@ -180,11 +180,13 @@ describe('transactions: rejects malformed input', () => {
       copy[index] = value
       return encode(copy)
     }
+    /** A transaction of kind `code` (the new kinds) with `payload`. */
+    const ofKind = (code: number, payload: CborValue): Uint8Array => encode([code, ...participant.slice(1, 4), payload, participant[5]!])
     const cases: [Uint8Array, TxErrorCode, string][] = [
       [encode(participant.slice(0, 5)), 'TX_ERROR_MALFORMED', 'transaction: expected an array of 6, got an array of 5'],
       [encode([...participant, null]), 'TX_ERROR_MALFORMED', 'transaction: expected an array of 6, got an array of 7'],
       [encode({ kind: 0 }), 'TX_ERROR_MALFORMED', 'transaction: expected an array of 6, got object'],
-      [withField(participant, 0, 3), 'TX_ERROR_UNKNOWN_KIND', 'unknown kind 3'],
+      [withField(participant, 0, 5), 'TX_ERROR_UNKNOWN_KIND', 'unknown kind 5'],
       [withField(participant, 0, 256), 'TX_ERROR_MALFORMED', 'kind: expected an integer from 0 to 255, got number 256'],
       [withField(participant, 0, 'participant'), 'TX_ERROR_MALFORMED', 'kind: expected an integer from 0 to 255, got string'],
       [withField(participant, 1, new Uint8Array(31)), 'TX_ERROR_MALFORMED', 'publicKey: expected 32 bytes, got 31 bytes'],
@@ -192,7 +194,13 @@ describe('transactions: rejects malformed input', () => {
       [withField(participant, 2, 1.5), 'TX_ERROR_MALFORMED', 'nonce: expected an integer from 0 to 9007199254740991, got number 1.5'],
       [withField(participant, 2, 2n ** 53n), 'TX_ERROR_MALFORMED', 'nonce: expected an integer from 0 to 9007199254740991, got bigint 9007199254740992'],
       [withField(participant, 3, MAX_GAS + 1), 'TX_ERROR_MALFORMED', `gasLimit: expected an integer from 0 to ${MAX_GAS}, got number ${MAX_GAS + 1}`],
-      [withField(participant, 4, ['a', 'b']), 'TX_ERROR_MALFORMED', 'participant payload: expected an array of 1, got an array of 2'],
+      [withField(participant, 4, ['a', 'b', 'c']), 'TX_ERROR_MALFORMED', 'participant payload: expected an array of at most 2, got an array of 3'],
+      [withField(participant, 4, ['a', 'b']), 'TX_ERROR_MALFORMED', 'encryption key: expected an array of 2, got string'],
+      [withField(participant, 4, ['a', [new Uint8Array(31), new Uint8Array(64)]]), 'TX_ERROR_MALFORMED', 'encryptionKey: expected 32 bytes, got 31 bytes'],
+      [ofKind(3, [new Uint8Array(32), new Uint8Array(63)]), 'TX_ERROR_MALFORMED', 'binding: expected 64 bytes, got 63 bytes'],
+      [ofKind(4, [[], new Uint8Array(16), null]), 'TX_ERROR_MALFORMED', 'record payload: expected an array of 2, got an array of 3'],
+      [ofKind(4, [[[new Uint8Array(20)]], new Uint8Array(16)]), 'TX_ERROR_MALFORMED', 'recipient: expected an array of 4, got an array of 1'],
+      [ofKind(4, [Array(17).fill([]), new Uint8Array(16)]), 'TX_ERROR_MALFORMED', 'recipients: expected an array of at most 16, got an array of 17'],
       [withField(participant, 4, ['x'.repeat(65)]), 'TX_ERROR_MALFORMED', 'name: expected text of at most 64 bytes, got string'],
       [withField(participant, 4, [new Uint8Array(1)]), 'TX_ERROR_MALFORMED', 'name: expected text of at most 64 bytes, got 1 bytes'],
       [withField(deploy, 4, ['x'.repeat(MAX_CODE_BYTES + 1), '[]']), 'TX_ERROR_MALFORMED', `code: expected text of at most ${MAX_CODE_BYTES} bytes, got string`],

@@ -6,7 +6,7 @@ import { Args, Flags } from '@oclif/core'
 import { ChainCommand } from '../../cli/base-command.js'
 import { describeIdentity, identityResult, lightKdfFlag, passwordFileFlag, type IdentityResult } from '../../cli/account-flags.js'
 import { readPassword } from '../../cli/password.js'
-import { findAccount, reencryptAccount, unlockAccount } from '../../keystore/accounts.js'
+import { findAccount, lockAccount, reencryptAccount, unlockAccount } from '../../keystore/accounts.js'
 
 export default class AccountChangePassword extends ChainCommand<typeof AccountChangePassword> {
   static override summary = 'Re-encrypt an account with a new password (the node identity by default).'
@@ -55,7 +55,7 @@ export default class AccountChangePassword extends ChainCommand<typeof AccountCh
       if (!this.jsonEnabled()) this.log(['Password changed.', ...describeIdentity(result)].join('\n'))
       return result
     } finally {
-      unlocked.secretKey.fill(0)
+      lockAccount(unlocked)
     }
   }
 }

@@ -4,6 +4,7 @@ import { ChainCommand, CommandError } from '../../cli/base-command.js'
 import { ExitCode } from '../../cli/exit-codes.js'
 import { parseArgsFlag, sendFlags } from '../../cli/transaction-flags.js'
 import { unlockForCommand } from '../../cli/unlock.js'
+import { lockAccount } from '../../keystore/accounts.js'
 import { contractAddressOf, formatContractAddress, participantIdOf } from '../../crypto/identity.js'
 import { fromUtf8 } from '../../encoding/bytes.js'
 import { MAX_CODE_BYTES } from '../../ledger/constants.js'
@@ -51,7 +52,7 @@ export default class ContractDeploy extends ChainCommand<typeof ContractDeploy> 
     try {
       submitted = await signAndSend(client, account, { kind: 'contract-deploy', code, args }, this.flags.gas)
     } finally {
-      account.secretKey.fill(0)
+      lockAccount(account)
     }
     const contract = formatContractAddress(contractAddressOf(participantIdOf(submitted.tx.publicKey), submitted.tx.nonce))
     if (!this.flags.wait) {

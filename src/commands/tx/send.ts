@@ -1,6 +1,7 @@
 import { ChainCommand } from '../../cli/base-command.js'
 import { parseArgsFlag, sendFlags } from '../../cli/transaction-flags.js'
 import { unlockForCommand } from '../../cli/unlock.js'
+import { lockAccount } from '../../keystore/accounts.js'
 import { Flags } from '@oclif/core'
 import { parseContractAddress } from '../../crypto/identity.js'
 import { requireNode } from '../../client/connect.js'
@@ -40,7 +41,7 @@ export default class TxSend extends ChainCommand<typeof TxSend> {
     try {
       submitted = await signAndSend(client, account, { kind: 'contract-call', contract, method: this.flags.method, args }, this.flags.gas)
     } finally {
-      account.secretKey.fill(0)
+      lockAccount(account)
     }
     if (!this.flags.wait) {
       if (!this.jsonEnabled()) this.log(`sent ${submitted.hash}`)
