@@ -11,6 +11,7 @@
  * Every chain value is rendered as text (src/explorer/app/dom.ts), never as HTML.
  */
 import type { EventView } from '../../chain/events.js'
+import type { TransactionView } from '../../chain/views.js'
 import type { BlockResult } from '../../rpc/api.js'
 import { blocksChart, type BlocksChart } from './chart.js'
 import { append, el, fields, json, link, short, table } from './dom.js'
@@ -138,14 +139,25 @@ function eventsTable(events: readonly EventView[]): HTMLTableElement {
   )
 }
 
+/** What a transaction of each kind carries, as fields; every value shown as text. */
+function payloadFields(tx: TransactionView): [string, Node | string][] {
+  switch (tx.kind) {
+    case 'participant':
+      return [['name', tx.name ?? '(none)'], ['encryption key', tx.encryptionKey?.publicKey ?? '(none)']]
+    case 'contract-deploy':
+      return [['args', tx.args], ['code', el('pre', { class: 'code' }, tx.code)]]
+    case 'contract-call':
+      return [['contract', link(`contract/${tx.contract}`, tx.contract)], ['method', tx.method], ['args', tx.args]]
+    case 'encryption-key':
+      return [['encryption key', tx.encryptionKey.publicKey]]
+    case 'record':
+      return [['recipients', tx.recipients.map((recipient) => recipient.id).join(', ')], ['ciphertext', `${tx.ciphertextBytes} bytes`]]
+  }
+}
+
 async function transaction(hash: string): Promise<void> {
   const tx = await call('getTransaction', { hash })
-  const payload: [string, Node | string][] =
-    tx.kind === 'participant'
-      ? [['name', tx.name ?? '(none)']]
-      : tx.kind === 'contract-deploy'
-        ? [['args', tx.args], ['code', el('pre', { class: 'code' }, tx.code)]]
-        : [['contract', link(`contract/${tx.contract}`, tx.contract)], ['method', tx.method], ['args', tx.args]]
+  const payload = payloadFields(tx)
   const receipt = tx.receipt
   show(
     el('h2', {}, `Transaction ${short(tx.hash)}`),
