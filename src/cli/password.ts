@@ -14,7 +14,6 @@ import {
 } from '../keystore/constants.js'
 import { isErrno, readBoundedFile } from '../keystore/files.js'
 import { ChainError } from '../errors.js'
-import { ExitCode } from './exit-codes.js'
 
 export const PASSWORD_ENV = 'CHAIN_PASSWORD'
 
@@ -33,21 +32,9 @@ export type PasswordErrorCode =
   /** Ctrl-C, or Ctrl-D on an empty line, at a prompt. */
   | 'PASSWORD_ERROR_CANCELLED'
 
-export class PasswordError extends ChainError<PasswordErrorCode, { exit: ExitCode; detail?: string }> {
+export class PasswordError extends ChainError<PasswordErrorCode, { detail?: string }> {
   constructor(code: PasswordErrorCode, message: string, detail?: string) {
-    super(code, detail === undefined ? { exit: exitCodeOf(code) } : { exit: exitCodeOf(code), detail }, message)
-  }
-}
-
-function exitCodeOf(code: PasswordErrorCode): ExitCode {
-  switch (code) {
-    case 'PASSWORD_ERROR_NO_SOURCE':
-      return ExitCode.Usage
-    case 'PASSWORD_ERROR_BAD_FILE':
-    case 'PASSWORD_ERROR_WEAK':
-    case 'PASSWORD_ERROR_TOO_MANY_ATTEMPTS':
-    case 'PASSWORD_ERROR_CANCELLED':
-      return ExitCode.Failure
+    super(code, detail === undefined ? {} : { detail }, message)
   }
 }
 
@@ -192,7 +179,7 @@ export async function askLine(question: string, options: { readonly hidden?: boo
         }
         if (char === '\u0003' || (char === '\u0004' && line === '')) {
           finish()
-          reject(new PasswordError('PASSWORD_ERROR_CANCELLED', 'cancelled'))
+          reject(new PasswordError('PASSWORD_ERROR_CANCELLED', 'cancelled; nothing was written'))
           return
         }
         if (char === '\u007f' || char === '\b') {
@@ -214,7 +201,7 @@ export async function askLine(question: string, options: { readonly hidden?: boo
     // The terminal went away (hang-up): nobody is there to answer.
     const onEnd = (): void => {
       finish()
-      reject(new PasswordError('PASSWORD_ERROR_CANCELLED', 'cancelled'))
+      reject(new PasswordError('PASSWORD_ERROR_CANCELLED', 'cancelled: the terminal closed; nothing was written'))
     }
     input.on('data', onData)
     input.on('end', onEnd)

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, it } from 'node:test'
 import { ExitCode } from '../../src/cli/exit-codes.js'
+import { failureOf } from '../../src/cli/failure.js'
 import { passwordWeakness, PasswordError, readPassword, readSecretFile } from '../../src/cli/password.js'
 
 let root: string
@@ -29,7 +30,7 @@ async function file(name: string, text: string): Promise<string> {
 
 function passwordError(code: PasswordError['code'], exit: ExitCode, message: string, detail?: string): PasswordError {
   const error = new PasswordError(code, message, detail)
-  assert.equal(error.data.exit, exit)
+  assert.equal(failureOf(error).exit, exit)
   return error
 }
 

@@ -57,7 +57,7 @@ test('block show and tx show read a data dir offline, with --json shapes, exit c
   assert.equal(unknownTx.code, 3)
   assert.equal(errorLine(unknownTx.stderr), `transaction ${'ab'.repeat(32)} not found`)
   const garbled = await runChain(['block', 'show', 'yesterday', '--datadir', datadir])
-  assert.notEqual(garbled.code, 0)
+  assert.equal(garbled.code, 2)
   assert.equal(errorLine(garbled.stderr), 'expected latest, a height or a block hash, got "yesterday"')
   assert.equal(garbled.stderr.trim().split('\n').length, 1, 'one line, no stack trace')
   const shortHash = await runChain(['tx', 'show', 'abc', '--datadir', datadir])

@@ -41,7 +41,7 @@ describe('chain account recover', () => {
     const run = await runChain(['account', 'recover', '--mnemonic-file', phrase, '--datadir', join(dir.path, 'bad'), '--light-kdf'], {
       env: { CHAIN_PASSWORD: GOOD_PASSWORD },
     })
-    assert.equal(run.code, 1)
+    assert.equal(run.code, 2)
     assert.equal(errorLine(run.stderr), 'invalid recovery phrase: the checksum does not match (a word is wrong or out of order)')
   })
 

@@ -33,13 +33,13 @@ describe('chain account show', () => {
     assert.deepEqual(JSON.parse(run.stdout), { ...second, registered: null })
   })
 
-  it('exits 3 for an account that is not there, and 1 for a mistyped id', async () => {
+  it('exits 3 for an account that is not there, and 2 (a bad argument) for a mistyped id', async () => {
     const other = await runChain(['account', 'show', second.id, '--datadir', join(dir.path, 'empty')])
     assert.equal(other.code, 3)
     assert.equal(errorLine(other.stderr), `no account ${second.id} in ${join(dir.path, 'empty', 'keystore')}`)
     const typo = `${second.id.slice(0, -1)}${second.id.endsWith('q') ? 'p' : 'q'}`
     const mistyped = await runChain(['account', 'show', typo, '--datadir', datadir])
-    assert.equal(mistyped.code, 1)
+    assert.equal(mistyped.code, 2)
     assert.equal(errorLine(mistyped.stderr), `invalid participant id (bad characters or checksum): "${typo}"`)
   })
 })
