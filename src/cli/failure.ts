@@ -1,22 +1,27 @@
 /**
  * How a failed command ends: the exit code, the error code and the one-line message, the same
- * with and without `--json` (docs/cli.md lists them). Each module's typed error is mapped by
- * an exhaustive switch over its codes, so a new code does not compile until its exit code is
- * decided; anything that is not a typed error is a bug or a system error and exits 1.
+ * with and without `--json` (docs/cli.md lists them). The exit code of every typed error that
+ * can reach a command is decided in one table keyed by the union of their codes, so a new
+ * code does not compile until its exit code is chosen; anything else is a bug or a system
+ * error we did not expect, and exits 1.
+ *
+ * The table, not `instanceof` over the error classes: this module is loaded by every command,
+ * and importing the classes would load LevelDB, the chain and the keystore before
+ * `chain --version` could answer. Type-only imports cost nothing at run time.
  */
 import { ChainError, errorMessage } from '../errors.js'
-import { AddressError, type AddressErrorCode } from '../crypto/identity.js'
-import { GenesisError, type GenesisErrorCode } from '../ledger/genesis.js'
-import { QueryError, type QueryErrorCode } from '../chain/queries.js'
-import { KeystoreError, type KeystoreErrorCode } from '../keystore/errors.js'
-import { StoreError, type StoreErrorCode } from '../store/chain-store.js'
-import { DatadirError, type DatadirErrorCode } from '../node/datadir.js'
-import { WalletError } from '../node/wallet.js'
-import { RpcClientError, type RpcClientErrorCode } from '../rpc/client.js'
+import type { AddressErrorCode } from '../crypto/identity.js'
+import type { GenesisErrorCode } from '../ledger/genesis.js'
+import type { QueryErrorCode } from '../chain/queries.js'
+import type { KeystoreErrorCode } from '../keystore/errors.js'
+import type { StoreErrorCode } from '../store/chain-store.js'
+import type { DatadirErrorCode } from '../node/datadir.js'
+import type { WalletError } from '../node/wallet.js'
+import type { RpcClientErrorCode } from '../rpc/client.js'
 import { RpcErrorCode } from '../rpc/protocol.js'
-import { CommandError } from './command-error.js'
-import { ArgsError } from './transaction-flags.js'
-import { PasswordError, type PasswordErrorCode } from './password.js'
+import type { CommandErrorCode } from './command-error.js'
+import type { ArgsError } from './transaction-flags.js'
+import type { PasswordErrorCode } from './password.js'
 import { ExitCode } from './exit-codes.js'
 
 /** What a failed command reports: `{"error":{code,message}}` with `--json`, else `Error: message`. */
@@ -38,120 +43,85 @@ export function failureOf(error: unknown): Failure {
   return { exit: ExitCode.Failure, code: UNEXPECTED_ERROR_CODE, message }
 }
 
-function exitCodeOf(error: ChainError): ExitCode {
-  if (error instanceof CommandError) return error.data.exit
-  if (error instanceof ArgsError) return ExitCode.Usage
-  if (error instanceof PasswordError) return passwordExit(error.code)
-  if (error instanceof AddressError) return addressExit(error.code)
-  if (error instanceof QueryError) return queryExit(error.code)
-  if (error instanceof GenesisError) return genesisExit(error.code)
-  if (error instanceof KeystoreError) return keystoreExit(error.code)
-  if (error instanceof StoreError) return storeExit(error.code)
-  if (error instanceof DatadirError) return datadirExit(error.code)
-  if (error instanceof WalletError) return walletExit(error.code)
-  if (error instanceof RpcClientError) return rpcClientExit(error.code, error.data.rpcCode)
+/** Every code a command can meet, from the modules it calls. */
+type KnownCode =
+  | CommandErrorCode
+  | ArgsError['code']
+  | PasswordErrorCode
+  | AddressErrorCode
+  | QueryErrorCode
+  | GenesisErrorCode
+  | KeystoreErrorCode
+  | StoreErrorCode
+  | DatadirErrorCode
+  | WalletError['code']
+  | Exclude<RpcClientErrorCode, 'RPC_CLIENT_ERROR_REMOTE'>
+
+/** The exit code of each; `RPC_CLIENT_ERROR_REMOTE` is decided by the node's JSON-RPC code below. */
+const EXIT_CODES: Readonly<Record<KnownCode, ExitCode>> = {
+  COMMAND_ERROR_FAILED: ExitCode.Failure,
+  COMMAND_ERROR_USAGE: ExitCode.Usage,
+  COMMAND_ERROR_NOT_FOUND: ExitCode.NotFound,
+  COMMAND_ERROR_NODE_UNAVAILABLE: ExitCode.NodeUnavailable,
+  COMMAND_ERROR_BAD_DATA: ExitCode.BadData,
+  COMMAND_ERROR_INTERRUPTED: ExitCode.Interrupted,
+
+  ARGS_ERROR_BAD_JSON: ExitCode.Usage,
+
+  PASSWORD_ERROR_NO_SOURCE: ExitCode.Usage,
+  PASSWORD_ERROR_CANCELLED: ExitCode.Interrupted,
+  PASSWORD_ERROR_BAD_FILE: ExitCode.Failure,
+  PASSWORD_ERROR_WEAK: ExitCode.Failure,
+  PASSWORD_ERROR_TOO_MANY_ATTEMPTS: ExitCode.Failure,
+
+  ADDRESS_ERROR_MALFORMED: ExitCode.Usage,
+  ADDRESS_ERROR_WRONG_PREFIX: ExitCode.Usage,
+  ADDRESS_ERROR_BAD_LENGTH: ExitCode.Usage,
+
+  QUERY_ERROR_BAD_SELECTOR: ExitCode.Usage,
+  QUERY_ERROR_BAD_HASH: ExitCode.Usage,
+
+  // A genesis file is given by a flag: one that does not parse is a bad argument.
+  GENESIS_ERROR_NOT_JSON: ExitCode.Usage,
+  GENESIS_ERROR_BAD_FIELD: ExitCode.Usage,
+  GENESIS_ERROR_UNKNOWN_FIELD: ExitCode.Usage,
+
+  KEYSTORE_ERROR_NOT_FOUND: ExitCode.NotFound,
+  KEYSTORE_ERROR_CORRUPT: ExitCode.BadData,
+  KEYSTORE_ERROR_INCOMPATIBLE: ExitCode.BadData,
+  KEYSTORE_ERROR_BAD_MNEMONIC: ExitCode.Usage,
+  KEYSTORE_ERROR_WRONG_PASSWORD: ExitCode.Failure,
+  KEYSTORE_ERROR_ALREADY_EXISTS: ExitCode.Failure,
+
+  STORE_ERROR_CORRUPT: ExitCode.BadData,
+  STORE_ERROR_INCOMPATIBLE: ExitCode.BadData,
+  STORE_ERROR_WRONG_NETWORK: ExitCode.BadData,
+  // No database is "no chain data here", not a missing block: exit 1 like DATADIR_ERROR_NO_CHAIN.
+  STORE_ERROR_NOT_FOUND: ExitCode.Failure,
+  STORE_ERROR_LOCKED: ExitCode.Failure,
+
+  DATADIR_ERROR_AMBIGUOUS: ExitCode.Usage,
+  DATADIR_ERROR_UNKNOWN_NETWORK: ExitCode.Usage,
+  DATADIR_ERROR_GENESIS_MISMATCH: ExitCode.Usage,
+  DATADIR_ERROR_BAD_GENESIS_FILE: ExitCode.Usage,
+  DATADIR_ERROR_NO_CHAIN: ExitCode.Failure,
+
+  WALLET_ERROR_TIMEOUT: ExitCode.Failure,
+  WALLET_ERROR_BAD_NODE: ExitCode.Failure,
+
+  RPC_CLIENT_ERROR_NO_NODE: ExitCode.NodeUnavailable,
+  RPC_CLIENT_ERROR_UNREACHABLE: ExitCode.NodeUnavailable,
+  RPC_CLIENT_ERROR_BAD_RESPONSE: ExitCode.Failure,
+}
+
+function exitCodeOf(error: ChainError<string, object>): ExitCode {
+  if (error.code === 'RPC_CLIENT_ERROR_REMOTE') {
+    const { rpcCode } = error.data as { rpcCode?: unknown }
+    return typeof rpcCode === 'number' && isRpcErrorCode(rpcCode) ? remoteExit(rpcCode) : ExitCode.Failure
+  }
+  if (Object.hasOwn(EXIT_CODES, error.code)) return EXIT_CODES[error.code as KnownCode]
   // A typed error of a lower layer that no command expects to pass on: a failure like any other.
   return ExitCode.Failure
-}
-
-function passwordExit(code: PasswordErrorCode): ExitCode {
-  switch (code) {
-    case 'PASSWORD_ERROR_NO_SOURCE':
-      return ExitCode.Usage
-    case 'PASSWORD_ERROR_CANCELLED':
-      return ExitCode.Interrupted
-    case 'PASSWORD_ERROR_BAD_FILE':
-    case 'PASSWORD_ERROR_WEAK':
-    case 'PASSWORD_ERROR_TOO_MANY_ATTEMPTS':
-      return ExitCode.Failure
-  }
-}
-
-function addressExit(code: AddressErrorCode): ExitCode {
-  switch (code) {
-    case 'ADDRESS_ERROR_MALFORMED':
-    case 'ADDRESS_ERROR_WRONG_PREFIX':
-    case 'ADDRESS_ERROR_BAD_LENGTH':
-      return ExitCode.Usage
-  }
-}
-
-function queryExit(code: QueryErrorCode): ExitCode {
-  switch (code) {
-    case 'QUERY_ERROR_BAD_SELECTOR':
-    case 'QUERY_ERROR_BAD_HASH':
-      return ExitCode.Usage
-  }
-}
-
-/** A genesis file is given by a flag: one that does not parse is a bad argument. */
-function genesisExit(code: GenesisErrorCode): ExitCode {
-  switch (code) {
-    case 'GENESIS_ERROR_NOT_JSON':
-    case 'GENESIS_ERROR_BAD_FIELD':
-    case 'GENESIS_ERROR_UNKNOWN_FIELD':
-      return ExitCode.Usage
-  }
-}
-
-function keystoreExit(code: KeystoreErrorCode): ExitCode {
-  switch (code) {
-    case 'KEYSTORE_ERROR_NOT_FOUND':
-      return ExitCode.NotFound
-    case 'KEYSTORE_ERROR_CORRUPT':
-    case 'KEYSTORE_ERROR_INCOMPATIBLE':
-      return ExitCode.BadData
-    case 'KEYSTORE_ERROR_BAD_MNEMONIC':
-      return ExitCode.Usage
-    case 'KEYSTORE_ERROR_WRONG_PASSWORD':
-    case 'KEYSTORE_ERROR_ALREADY_EXISTS':
-      return ExitCode.Failure
-  }
-}
-
-function storeExit(code: StoreErrorCode): ExitCode {
-  switch (code) {
-    case 'STORE_ERROR_CORRUPT':
-    case 'STORE_ERROR_INCOMPATIBLE':
-    case 'STORE_ERROR_WRONG_NETWORK':
-      return ExitCode.BadData
-    // No database is "no chain data here", not a missing block: exit 1 like DATADIR_ERROR_NO_CHAIN.
-    case 'STORE_ERROR_NOT_FOUND':
-    case 'STORE_ERROR_LOCKED':
-      return ExitCode.Failure
-  }
-}
-
-function datadirExit(code: DatadirErrorCode): ExitCode {
-  switch (code) {
-    case 'DATADIR_ERROR_AMBIGUOUS':
-    case 'DATADIR_ERROR_UNKNOWN_NETWORK':
-    case 'DATADIR_ERROR_GENESIS_MISMATCH':
-    case 'DATADIR_ERROR_BAD_GENESIS_FILE':
-      return ExitCode.Usage
-    case 'DATADIR_ERROR_NO_CHAIN':
-      return ExitCode.Failure
-  }
-}
-
-function walletExit(code: WalletError['code']): ExitCode {
-  switch (code) {
-    case 'WALLET_ERROR_TIMEOUT':
-    case 'WALLET_ERROR_BAD_NODE':
-      return ExitCode.Failure
-  }
-}
-
-function rpcClientExit(code: RpcClientErrorCode, rpcCode: number | undefined): ExitCode {
-  switch (code) {
-    case 'RPC_CLIENT_ERROR_NO_NODE':
-    case 'RPC_CLIENT_ERROR_UNREACHABLE':
-      return ExitCode.NodeUnavailable
-    case 'RPC_CLIENT_ERROR_BAD_RESPONSE':
-      return ExitCode.Failure
-    case 'RPC_CLIENT_ERROR_REMOTE':
-      return isRpcErrorCode(rpcCode) ? remoteExit(rpcCode) : ExitCode.Failure
-  }
 }
 
 /** The node's answer, by JSON-RPC error code (docs/rpc.md). */
@@ -176,6 +146,6 @@ function remoteExit(rpcCode: RpcErrorCode): ExitCode {
 
 const RPC_ERROR_CODES: ReadonlySet<number> = new Set(Object.values(RpcErrorCode))
 
-function isRpcErrorCode(code: number | undefined): code is RpcErrorCode {
-  return code !== undefined && RPC_ERROR_CODES.has(code)
+function isRpcErrorCode(code: number): code is RpcErrorCode {
+  return RPC_ERROR_CODES.has(code)
 }

@@ -3,8 +3,8 @@
  * root in a real terminal, on a fresh data dir (CHAIN_DATADIR), through the identity wizard to
  * a node that is ready and mines, then Ctrl-C and a clean stop.
  *
- * `npx` is the machine's own npm (its Node may be older than the project's: bin/run.js moves to
- * the project's Node 24), which may print warnings of its own: nothing here depends on them.
+ * `npx` is the machine's own npm (its Node may be older than the project's: bin/chain runs the
+ * CLI on the project's Node 24), which may print warnings of its own: nothing here depends on them.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
