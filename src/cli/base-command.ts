@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { CommandError } from './command-error.js'
 import { ExitCode } from './exit-codes.js'
+import { checkDatadir } from './datadir-access.js'
 import { failureOf } from './failure.js'
 
 export { CommandError }
@@ -70,6 +71,7 @@ export abstract class ChainCommand<T extends typeof Command> extends Command {
     }
     this.flags = parsed.flags as BaseFlags<T>
     this.args = parsed.args as BaseArgs<T>
+    await checkDatadir(this.flags.datadir)
   }
 
   /**
@@ -81,7 +83,7 @@ export abstract class ChainCommand<T extends typeof Command> extends Command {
     if (error instanceof Errors.ExitError) throw error
     // The flags may not have been parsed (the error may be a parse error): look at argv too.
     if (process.env.DEBUG || process.argv.includes('--debug')) this.logToStderr(error.stack ?? String(error))
-    const failure = failureOf(error)
+    const failure = failureOf(error, (this.flags as BaseFlags<T> | undefined)?.datadir)
     if (this.jsonEnabled()) this.logJson({ error: { code: failure.code, message: failure.message } })
     else this.logToStderr(`Error: ${failure.message}`)
     this.exit(failure.exit)

@@ -20,6 +20,8 @@ import type { WalletError } from '../node/wallet.js'
 import type { RpcClientErrorCode } from '../rpc/client.js'
 import { RpcErrorCode } from '../rpc/protocol.js'
 import type { CommandErrorCode } from './command-error.js'
+import type { DatadirAccessErrorCode } from './datadir-access.js'
+import { isHandledSystemError, systemErrorMessage } from './system-error.js'
 import type { ArgsError } from './transaction-flags.js'
 import type { PasswordErrorCode } from './password.js'
 import { ExitCode } from './exit-codes.js'
@@ -34,7 +36,9 @@ export interface Failure {
 /** The code of an error that is not one of ours (a bug, or a system error we did not expect). */
 export const UNEXPECTED_ERROR_CODE = 'CLI_ERROR_UNEXPECTED'
 
-export function failureOf(error: unknown): Failure {
+/** `datadir`, when the flags were parsed, names the place of a system error that has no path. */
+export function failureOf(error: unknown, datadir?: string): Failure {
+  if (isHandledSystemError(error)) return { exit: ExitCode.Failure, ...systemErrorMessage(error, datadir) }
   const message = errorMessage(error)
   if (error instanceof ChainError) {
     const typed = error as ChainError<string, object>
@@ -46,6 +50,7 @@ export function failureOf(error: unknown): Failure {
 /** Every code a command can meet, from the modules it calls. */
 type KnownCode =
   | CommandErrorCode
+  | DatadirAccessErrorCode
   | ArgsError['code']
   | PasswordErrorCode
   | AddressErrorCode
@@ -65,6 +70,9 @@ const EXIT_CODES: Readonly<Record<KnownCode, ExitCode>> = {
   COMMAND_ERROR_NODE_UNAVAILABLE: ExitCode.NodeUnavailable,
   COMMAND_ERROR_BAD_DATA: ExitCode.BadData,
   COMMAND_ERROR_INTERRUPTED: ExitCode.Interrupted,
+
+  DATADIR_ACCESS_ERROR_NOT_A_DIRECTORY: ExitCode.Failure,
+  DATADIR_ACCESS_ERROR_UNREADABLE: ExitCode.Failure,
 
   ARGS_ERROR_BAD_JSON: ExitCode.Usage,
 
