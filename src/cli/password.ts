@@ -23,7 +23,7 @@ const MAX_PROMPT_ATTEMPTS = 3
 export type PasswordErrorCode =
   /** stdin is not a terminal and neither a file nor the environment gave a password. */
   | 'PASSWORD_ERROR_NO_SOURCE'
-  /** A password or mnemonic file is missing, unreadable, empty or larger than a secret is. */
+  /** A password or mnemonic file is missing, unreadable or larger than a secret is. */
   | 'PASSWORD_ERROR_BAD_FILE'
   /** A new password from a file or the environment fails the strength rules. */
   | 'PASSWORD_ERROR_WEAK'
@@ -60,12 +60,13 @@ export async function readPassword(options: ReadPasswordOptions = {}): Promise<s
   if (options.passwordFile !== undefined) {
     password = firstLine(await readSecretFile(options.passwordFile, 'password file'))
     source = options.passwordFile
-    if (password === '') throw new PasswordError('PASSWORD_ERROR_BAD_FILE', `${source}: the password file's first line is empty`)
-  } else if (process.env[env] !== undefined && process.env[env] !== '') {
+  } else if (process.env[env] !== undefined) {
     password = process.env[env]
     source = env
   }
   if (password !== undefined) {
+    // An empty password opens an existing keystore (geth and ethers write such files); a new
+    // one is held to the strength rules, which refuse it.
     const weakness = options.confirm === true ? passwordWeakness(password) : undefined
     if (weakness !== undefined) throw new PasswordError('PASSWORD_ERROR_WEAK', `the password in ${source} is too weak: ${weakness}`, weakness)
     return password

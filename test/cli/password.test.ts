@@ -64,14 +64,20 @@ describe('readPassword', () => {
     assert.equal(await readPassword({ passwordFile: weak }), 'abc')
   })
 
-  it('refuses missing, empty and oversized files, naming them', async () => {
+  it('takes an empty first line or an empty CHAIN_PASSWORD as the empty password, to read; refuses it for a new one', async () => {
+    const empty = await file('empty', '\nsecond line')
+    assert.equal(await readPassword({ passwordFile: empty }), '')
+    assert.equal(await readPassword({ passwordFile: await file('nothing', '') }), '')
+    const weakness = '0 characters, at least 8 are needed'
+    await assert.rejects(readPassword({ passwordFile: empty, confirm: true }), passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, `the password in ${empty} is too weak: ${weakness}`, weakness))
+    process.env.CHAIN_PASSWORD = ''
+    assert.equal(await readPassword(), '')
+    await assert.rejects(readPassword({ confirm: true }), passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, `the password in CHAIN_PASSWORD is too weak: ${weakness}`, weakness))
+  })
+
+  it('refuses missing and oversized files, naming them', async () => {
     const missing = join(root, 'missing')
     await assert.rejects(readPassword({ passwordFile: missing }), passwordError('PASSWORD_ERROR_BAD_FILE', ExitCode.Failure, `${missing}: no such file`, 'no such file'))
-    const empty = await file('empty', '\nsecond line')
-    await assert.rejects(
-      readPassword({ passwordFile: empty }),
-      passwordError('PASSWORD_ERROR_BAD_FILE', ExitCode.Failure, `${empty}: the password file's first line is empty`),
-    )
     const large = await file('large', 'x'.repeat(5000))
     await assert.rejects(
       readPassword({ passwordFile: large }),
