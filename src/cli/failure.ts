@@ -116,6 +116,8 @@ const EXIT_CODES: Readonly<Record<KnownCode, ExitCode>> = {
 
   WALLET_ERROR_TIMEOUT: ExitCode.Failure,
   WALLET_ERROR_BAD_NODE: ExitCode.Failure,
+  // The node dropped the transaction while --wait waited (docs/cli.md: exit 1, `dropped: REASON`).
+  WALLET_ERROR_DROPPED: ExitCode.Failure,
 
   RPC_CLIENT_ERROR_NO_NODE: ExitCode.NodeUnavailable,
   RPC_CLIENT_ERROR_UNREACHABLE: ExitCode.NodeUnavailable,

@@ -49,6 +49,12 @@ test('block show and tx show read a data dir offline, with --json shapes, exit c
     { hash: txHash, kind: 'participant', name: 'alice', nonce: 0, pending: false, block: { height: 2, index: 0 }, status: 'ok' },
   )
 
+  const txText = await runChain(['tx', 'show', txHash, '--datadir', datadir])
+  assert.equal(txText.code, 0, txText.stderr)
+  assert.match(txText.stdout, /^ {2}name {5}alice$/m)
+  assert.match(txText.stdout, /^ {2}status {3}ok$/m)
+  assert.match(txText.stdout, /^ {2}gas used \d+ of 1000000$/m)
+
   // not found: exit 3; a malformed argument: a one-line error, non-zero exit
   const nowhere = await runChain(['block', 'show', '99', '--datadir', datadir])
   assert.equal(nowhere.code, 3)

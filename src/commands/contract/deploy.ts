@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { ChainCommand, CommandError } from '../../cli/base-command.js'
 import { ExitCode } from '../../cli/exit-codes.js'
 import { parseArgsFlag, sendFlags } from '../../cli/transaction-flags.js'
+import { describeReceipt } from '../../cli/transaction-text.js'
 import { unlockForCommand } from '../../cli/unlock.js'
 import { contractAddressOf, formatContractAddress, participantIdOf } from '../../crypto/identity.js'
 import { fromUtf8 } from '../../encoding/bytes.js'
@@ -64,7 +65,7 @@ export default class ContractDeploy extends ChainCommand<typeof ContractDeploy> 
     if (!this.jsonEnabled()) {
       if (receipt.status === 'ok') this.log(`deployed ${contract} in block ${result.block.height}`)
       else this.log(`deploy ${receipt.status} in block ${result.block.height}: ${receipt.error}`)
-      this.log(`  tx   ${submitted.hash}\n  gas  ${receipt.gasUsed} of ${this.flags.gas}`)
+      this.log([`  tx       ${submitted.hash}`, ...describeReceipt(receipt, submitted.tx.gasLimit).slice(1)].join('\n'))
     }
     if (receipt.status !== 'ok') process.exitCode = 1
     return result

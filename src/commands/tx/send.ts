@@ -1,5 +1,6 @@
 import { ChainCommand } from '../../cli/base-command.js'
 import { parseArgsFlag, sendFlags } from '../../cli/transaction-flags.js'
+import { describeReceipt } from '../../cli/transaction-text.js'
 import { unlockForCommand } from '../../cli/unlock.js'
 import { Flags } from '@oclif/core'
 import { parseContractAddress } from '../../crypto/identity.js'
@@ -59,10 +60,7 @@ export default class TxSend extends ChainCommand<typeof TxSend> {
     }
     if (!this.jsonEnabled()) {
       this.log(`${receipt.status} in block ${result.block!.height}: ${submitted.hash}`)
-      if (receipt.status === 'ok') this.log(`  result  ${JSON.stringify(receipt.result)}`)
-      else this.log(`  error   ${receipt.error}`)
-      for (const event of receipt.events) this.log(`  event   ${event.name} ${JSON.stringify(event.data)}`)
-      this.log(`  gas     ${receipt.gasUsed} of ${this.flags.gas}`)
+      this.log(describeReceipt(receipt, submitted.tx.gasLimit).slice(1).join('\n'))
     }
     if (receipt.status !== 'ok') process.exitCode = 1
     return result

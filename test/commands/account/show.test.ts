@@ -21,16 +21,16 @@ before(async () => {
 after(async () => dir.remove())
 
 describe('chain account show', () => {
-  it('shows the identity by default: id, publicKey, keystore, and registered null without chain data', async () => {
+  it('shows the identity by default: id, publicKey, keystore, and registered and nonce null without chain data', async () => {
     const run = await runChain(['account', 'show', '--datadir', datadir, '--json'])
     assert.equal(run.code, 0, run.stderr)
-    assert.deepEqual(JSON.parse(run.stdout), { ...identity, registered: null })
+    assert.deepEqual(JSON.parse(run.stdout), { ...identity, registered: null, nonce: null })
   })
 
   it('shows the account named, also from CHAIN_DATADIR', async () => {
     const run = await runChain(['account', 'show', second.id, '--json'], { env: { CHAIN_DATADIR: datadir } })
     assert.equal(run.code, 0, run.stderr)
-    assert.deepEqual(JSON.parse(run.stdout), { ...second, registered: null })
+    assert.deepEqual(JSON.parse(run.stdout), { ...second, registered: null, nonce: null })
   })
 
   it('exits 3 for an account that is not there, and 2 (a bad argument) for a mistyped id', async () => {
