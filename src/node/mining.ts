@@ -102,7 +102,7 @@ export class MiningService {
         const result = await chain.importBlock(mined)
         if (result.status !== 'head') continue
         this.blocksMined++
-        log.info('mined a block', { height: header.height, hash: toHex(result.hash), transactions: mined.transactions.length })
+        log.debug('mined a block', { height: header.height, hash: toHex(result.hash), transactions: mined.transactions.length })
         this.init.publishBlock(mined)
       } catch (error) {
         if (!this.running) return

@@ -18,7 +18,7 @@ import { toHex } from '../encoding/bytes.js'
 import { errorMessage } from '../errors.js'
 import { removeFileDurably, writeFileAtomic } from '../files.js'
 import type { UnlockedAccount } from '../keystore/accounts.js'
-import type { Block } from '../ledger/block.js'
+import { blockHash, type Block } from '../ledger/block.js'
 import type { GenesisConfig } from '../ledger/genesis.js'
 import { decodeTransaction, encodeTransaction, intrinsicGas, signTransaction, transactionHash, validateTransaction, type Transaction } from '../ledger/transaction.js'
 import type { Logger } from '../log.js'
@@ -81,6 +81,8 @@ export class Node {
   private registrationSent = false
   /** Peers whose pending transactions were asked for on this connection. */
   private readonly poolsLearned = new Set<string>()
+  /** Transactions peers sent us that entered the pool, since the status reporter last asked. */
+  private transactionsReceived = 0
 
   private constructor(parts: { chain: Chain; mempool: Mempool; network: Network; stops: Stop[]; log: Logger; account: UnlockedAccount }) {
     this.chain = parts.chain
@@ -225,6 +227,7 @@ export class Node {
       log,
       terminal: options.statusLine,
       syncing: () => downloader.progress() !== false,
+      takeTransactionsReceived: () => node.takeTransactionsReceived(),
     })
     status.start()
     stops.push(() => status.stop())
@@ -308,10 +311,18 @@ export class Node {
     return hash
   }
 
+  /** How many transactions from peers entered the pool since the last call (for the status log). */
+  takeTransactionsReceived(): number {
+    const count = this.transactionsReceived
+    this.transactionsReceived = 0
+    return count
+  }
+
   private onGossipTransaction(tx: Transaction): GossipVerdict {
     try {
       validateTransaction(tx, this.chain.networkId, this.chain.params.blockGasLimit)
       this.mempool.add(tx)
+      this.transactionsReceived++
       return 'accept'
     } catch (error) {
       const code = errorCode<Parameters<typeof transactionVerdict>[0]>(error)
@@ -326,7 +337,9 @@ export class Node {
   private async onGossipBlock(block: Block, from: string): Promise<GossipVerdict> {
     try {
       const result = await this.importWithAncestors(block, from)
-      this.log.debug('gossiped block', { from, height: block.header.height, result })
+      // A block from a peer that became our head is news; one on a side branch or known is not.
+      if (result === 'head') this.log.info('imported a block', { from, height: block.header.height, hash: toHex(blockHash(block.header)).slice(0, 12), transactions: block.transactions.length })
+      else this.log.debug('gossiped block', { from, height: block.header.height, result })
       // Only a block that became the head was executed: a block stored on a lighter branch is
       // kept but not relayed, or an unexecuted (possibly invalid) block would spread for free.
       switch (result) {

@@ -1,6 +1,8 @@
 /**
  * The node's heartbeat: in a terminal, a status line every few seconds (height, head, peers,
- * mempool, hash rate); otherwise the same as a structured log line, less often.
+ * mempool, hash rate); otherwise the same as a structured log line, less often. Either only
+ * when something changed since the last one (the hash rate aside: it always moves), so an idle
+ * node stays quiet. Each interval also logs how many transactions peers sent, when any did.
  */
 import type { Chain } from '../chain/chain.js'
 import type { Mempool } from '../chain/mempool.js'
@@ -15,14 +17,16 @@ const TERMINAL_INTERVAL_MS = 5_000
 const LOG_INTERVAL_MS = 30_000
 
 export interface StatusInit {
-  readonly chain: Chain
-  readonly mempool: Mempool
-  readonly network: Network
-  readonly mining: MiningService | undefined
+  readonly chain: Pick<Chain, 'head'>
+  readonly mempool: Pick<Mempool, 'size'>
+  readonly network: Pick<Network, 'peers'>
+  readonly mining: Pick<MiningService, 'hashRate' | 'blocksMined'> | undefined
   readonly log: Logger
   readonly terminal: boolean
   /** While a sync runs, its progress bar is the terminal's status line. */
   readonly syncing: () => boolean
+  /** Transactions from peers admitted to the pool since the last call. */
+  readonly takeTransactionsReceived: () => number
 }
 
 function hashRate(perSecond: number): string {
@@ -38,6 +42,8 @@ function hashRate(perSecond: number): string {
 
 export class StatusReporter {
   private timer: NodeJS.Timeout | undefined
+  /** What the last status line said, without the hash rate: the next one is printed only if it differs. */
+  private lastReported = ''
 
   constructor(private readonly init: StatusInit) {}
 
@@ -52,16 +58,23 @@ export class StatusReporter {
     this.timer = undefined
   }
 
-  private report(): void {
+  /** One tick of the heartbeat (the timer's; public for tests). */
+  report(): void {
     const { chain, mempool, network, mining, log, terminal } = this.init
+    const received = this.init.takeTransactionsReceived()
+    if (received > 0) log.info('transactions received', { count: received, seconds: (terminal ? TERMINAL_INTERVAL_MS : LOG_INTERVAL_MS) / 1000 })
     if (terminal && this.init.syncing()) return
-    const fields = {
+    const steady = {
       height: chain.head.header.height,
       head: toHex(chain.head.hash).slice(0, 12),
       peers: network.peers().length,
       mempool: mempool.size,
-      ...(mining === undefined ? {} : { hashRate: hashRate(mining.hashRate()), mined: mining.blocksMined }),
+      ...(mining === undefined ? {} : { mined: mining.blocksMined }),
     }
+    const key = JSON.stringify(steady)
+    if (key === this.lastReported) return
+    this.lastReported = key
+    const fields = { ...steady, ...(mining === undefined ? {} : { hashRate: hashRate(mining.hashRate()) }) }
     if (terminal) {
       const mined = mining === undefined ? '' : `  mining ${fields.hashRate}, ${fields.mined} mined`
       process.stderr.write(`height ${fields.height}  head ${fields.head}…  peers ${fields.peers}  mempool ${fields.mempool}${mined}\n`)
