@@ -6,14 +6,10 @@
  * New passwords (`confirm`) are asked twice at a terminal and held to the same strength rules
  * whatever their source. Terminal input is read in raw mode, so nothing typed is echoed.
  */
-import {
-  COMMON_PASSWORDS,
-  MAX_SECRET_FILE_BYTES,
-  MIN_PASSWORD_CHARS,
-  MIN_PASSWORD_DISTINCT_CHARS,
-} from '../keystore/constants.js'
+import { MAX_SECRET_FILE_BYTES } from '../keystore/constants.js'
 import { isErrno, readBoundedFile } from '../keystore/files.js'
 import { ChainError } from '../errors.js'
+import { describeStrength, judgePassword, passwordWeakness } from './password-strength.js'
 
 export const PASSWORD_ENV = 'CHAIN_PASSWORD'
 
@@ -67,7 +63,7 @@ export async function readPassword(options: ReadPasswordOptions = {}): Promise<s
   if (password !== undefined) {
     // An empty password opens an existing keystore (geth and ethers write such files); a new
     // one is held to the strength rules, which refuse it.
-    const weakness = options.confirm === true ? passwordWeakness(password) : undefined
+    const weakness = options.confirm === true ? await passwordWeakness(password) : undefined
     if (weakness !== undefined) throw new PasswordError('PASSWORD_ERROR_WEAK', `the password in ${source} is too weak: ${weakness}`, weakness)
     return password
   }
@@ -83,26 +79,18 @@ export async function readPassword(options: ReadPasswordOptions = {}): Promise<s
 async function askNewPassword(prompt: string): Promise<string> {
   for (let attempt = 1; attempt <= MAX_PROMPT_ATTEMPTS; attempt++) {
     const password = await askLine(`${prompt}: `, { hidden: true })
-    const weakness = passwordWeakness(password)
+    const weakness = await passwordWeakness(password)
     if (weakness !== undefined) {
-      process.stderr.write(`Too weak: ${weakness}. Try another.\n`)
+      process.stderr.write(`Too weak: ${weakness} Try another.\n`)
       continue
     }
-    if ((await askLine('Repeat it: ', { hidden: true })) === password) return password
+    if ((await askLine('Repeat it: ', { hidden: true })) === password) {
+      process.stderr.write(`Password strength: ${describeStrength(await judgePassword(password))} (zxcvbn).\n`)
+      return password
+    }
     process.stderr.write('The two passwords differ. Try again.\n')
   }
   throw new PasswordError('PASSWORD_ERROR_TOO_MANY_ATTEMPTS', `no acceptable password after ${MAX_PROMPT_ATTEMPTS} tries`)
-}
-
-/** Why a new password is refused, or `undefined` when it is acceptable. */
-export function passwordWeakness(password: string): string | undefined {
-  const chars = [...password]
-  if (chars.length < MIN_PASSWORD_CHARS) return `${chars.length} characters, at least ${MIN_PASSWORD_CHARS} are needed`
-  if (new Set(chars).size < MIN_PASSWORD_DISTINCT_CHARS) {
-    return `only ${new Set(chars).size} different characters, at least ${MIN_PASSWORD_DISTINCT_CHARS} are needed`
-  }
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'it is one of the most common passwords'
-  return undefined
 }
 
 /**
