@@ -5,6 +5,7 @@
 import type { Chain } from '../chain/chain.js'
 import { ChainOperationError } from '../chain/chain.js'
 import type { Mempool } from '../chain/mempool.js'
+import { estimateGas } from '../chain/estimate.js'
 import { queryContract } from '../chain/query.js'
 import { findBlock, findTransaction, parseBlockSelector, parseHash, QueryError, type BlockSelector } from '../chain/queries.js'
 import { blockView, receiptView, transactionView } from '../chain/views.js'
@@ -12,7 +13,8 @@ import { AddressError, formatParticipantId, parseContractAddress, parseParticipa
 import { fromHex, toHex } from '../encoding/bytes.js'
 import { RpcError, RpcErrorCode } from '../rpc/protocol.js'
 import type { RpcMethods } from '../rpc/server.js'
-import { readParticipant } from '../state/executor.js'
+import { decodeTransaction, TxError } from '../ledger/transaction.js'
+import { ExecutionError, readParticipant } from '../state/executor.js'
 import { contractKey, decodeContract } from '../state/records.js'
 import { VmError } from '../vm/vm.js'
 
@@ -147,6 +149,26 @@ export function rpcMethods(context: RpcContext): RpcMethods {
         if (typeof code === 'string' && /^(TX|MEMPOOL)_ERROR_/.test(code)) {
           throw new RpcError(RpcErrorCode.TransactionRejected, (error as Error).message, { code })
         }
+        throw error
+      }
+    },
+
+    estimateGas: async (raw) => {
+      const bytes = fromHex(text(asParams(raw), 'tx')!)
+      if (bytes === undefined) throw new RpcError(RpcErrorCode.InvalidParams, 'param tx must be the hex of an encoded transaction')
+      let tx
+      try {
+        tx = decodeTransaction(bytes)
+      } catch (error) {
+        if (error instanceof TxError) throw new RpcError(RpcErrorCode.InvalidParams, error.message)
+        throw error
+      }
+      try {
+        const { status, gasUsed, error } = await estimateGas(chain, mempool, tx)
+        return { status, gasUsed, error, blockGasLimit: chain.params.blockGasLimit }
+      } catch (error) {
+        if (error instanceof ExecutionError) throw new RpcError(RpcErrorCode.TransactionRejected, error.message, { code: error.code })
+        if (error instanceof VmError) throw new RpcError(RpcErrorCode.Unavailable, error.message)
         throw error
       }
     },

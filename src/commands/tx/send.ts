@@ -1,15 +1,18 @@
 import { ChainCommand } from '../../cli/base-command.js'
+import { chooseGas, describeGasChoice } from '../../cli/gas.js'
 import { parseArgsFlag, sendFlags } from '../../cli/transaction-flags.js'
 import { describeReceipt } from '../../cli/transaction-text.js'
 import { unlockForCommand } from '../../cli/unlock.js'
 import { Flags } from '@oclif/core'
 import { parseContractAddress } from '../../crypto/identity.js'
 import { requireNode } from '../../node/client.js'
-import { signAndSend, waitForInclusion } from '../../node/wallet.js'
+import { signAndSend, waitForInclusion, type GasChoice } from '../../node/wallet.js'
 import type { ReceiptView } from '../../chain/views.js'
 
 export interface TxSendResult {
   readonly tx: string
+  /** The gas limit sent, and the estimate it came from (`null` with `--gas`). */
+  readonly gas: GasChoice
   readonly status?: ReceiptView['status']
   readonly result?: unknown
   readonly events?: ReceiptView['events']
@@ -21,7 +24,7 @@ export interface TxSendResult {
 export default class TxSend extends ChainCommand<typeof TxSend> {
   static override summary = 'Call a contract method in a transaction (a contract-call).'
   static override description =
-    'Signs with the keystore (the node identity unless --account), takes the next nonce from the running node (pending transactions counted), and submits. With --wait, waits for a block and prints status, return value, events and gas used; a reverted or out-of-gas call then exits with code 1.'
+    'Signs with the keystore (the node identity unless --account), takes the next nonce from the running node (pending transactions counted), and submits. Without --gas, the gas limit is the node’s estimate on its pending state plus 25% (a call that would fail is not sent). With --wait, waits for a block and prints status, return value, events and gas used; a reverted or out-of-gas call then exits with code 1.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> --to ct1… --method increment --args \'[5]\' --wait',
     'CHAIN_PASSWORD=… <%= config.bin %> <%= command.id %> --to ct1… --method transfer --args \'["ch1…", 10]\' --json',
@@ -37,20 +40,25 @@ export default class TxSend extends ChainCommand<typeof TxSend> {
     const args = parseArgsFlag(this.flags.args)
     const client = await requireNode(this.flags.datadir)
     const account = await unlockForCommand(this.flags.datadir, { account: this.flags.account, passwordFile: this.flags['password-file'] })
+    const payload = { kind: 'contract-call', contract, method: this.flags.method, args } as const
     let submitted
+    let gas
     try {
-      submitted = await signAndSend(client, account, { kind: 'contract-call', contract, method: this.flags.method, args }, this.flags.gas)
+      gas = await chooseGas(client, account, payload, this.flags.gas)
+      if (!this.jsonEnabled()) this.logToStderr(describeGasChoice(gas))
+      submitted = await signAndSend(client, account, payload, gas.limit)
     } finally {
       account.secretKey.fill(0)
     }
     if (!this.flags.wait) {
       if (!this.jsonEnabled()) this.log(`sent ${submitted.hash}`)
-      return { tx: submitted.hash }
+      return { tx: submitted.hash, gas }
     }
     const included = await waitForInclusion(client, submitted.hash, this.flags.timeout * 1000)
     const receipt = included.receipt!
     const result: TxSendResult = {
       tx: submitted.hash,
+      gas,
       status: receipt.status,
       result: receipt.result,
       events: receipt.events,
