@@ -13,9 +13,6 @@ import type { Receipt } from '../state/receipts.js'
 import type { Chain } from './chain.js'
 import type { Mempool } from './mempool.js'
 
-/** Wall-clock cap of an estimate: it holds the chain's lock, as a query does. */
-const ESTIMATE_DEADLINE_MS = 5_000
-
 /**
  * Runs `tx` on the pending state with the block gas limit (whatever its own gas limit says). Throws `ExecutionError` when it could not be in the next block (a nonce that does not
  * follow the pending ones, an unregistered sender) and `VmError` when this node could not run it.
@@ -28,8 +25,8 @@ export function estimateGas(chain: Chain, mempool: Pick<Mempool, 'pendingOf'>, t
     const limit = chain.params.blockGasLimit
     for (const pending of mempool.pendingOf(senderOf(tx))) {
       if (pending.nonce >= tx.nonce) break
-      chain.executor.applyTransaction(state, pending, block, limit, undefined, ESTIMATE_DEADLINE_MS)
+      chain.executor.applyTransaction(state, pending, block, limit)
     }
-    return chain.executor.applyTransaction(state, { ...tx, gasLimit: limit }, block, limit, undefined, ESTIMATE_DEADLINE_MS)
+    return chain.executor.applyTransaction(state, { ...tx, gasLimit: limit }, block, limit)
   })
 }
