@@ -231,6 +231,14 @@ export class Mempool {
     return entry === undefined ? [] : this.removeWithSuccessors(entry, 'unincludable', why)
   }
 
+  /** `sender`'s pending transactions from its chain nonce on, in nonce order, without gaps. */
+  pendingOf(sender: Uint8Array): Transaction[] {
+    const pending: Transaction[] = []
+    const nonces = this.bySender.get(toHex(sender))
+    for (let nonce = this.nonceOf(sender) ?? 0; nonces?.has(nonce); nonce++) pending.push(nonces.get(nonce)!.tx)
+    return pending
+  }
+
   /** The nonce a new transaction of `sender` should carry: chain nonce plus its contiguous pending ones. */
   nextNonce(sender: Uint8Array): number {
     let nonce = this.nonceOf(sender) ?? 0

@@ -6,22 +6,18 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
-import { ChainError, errorMessage } from '../errors.js'
-import { RpcErrorCode } from '../rpc/protocol.js'
+import { CommandError } from './command-error.js'
 import { ExitCode } from './exit-codes.js'
+import { checkDatadir } from './datadir-access.js'
+import { failureOf } from './failure.js'
+
+export { CommandError }
 
 /** Where `chain` keeps its data unless `--datadir` or `CHAIN_DATADIR` says otherwise. */
 export const DEFAULT_DATADIR = join(homedir(), '.chain')
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof ChainCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
-
-/** A typed error a command raises itself, with the exit code it means. */
-export class CommandError extends ChainError<'COMMAND_ERROR', { exit: ExitCode }> {
-  constructor(message: string, exit: ExitCode = ExitCode.Failure) {
-    super('COMMAND_ERROR', { exit }, message)
-  }
-}
 
 /** `--network` and `--genesis`, for commands that work on one network's data. */
 export const networkFlags = {
@@ -60,38 +56,46 @@ export abstract class ChainCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
-    const { flags, args } = await this.parse({
-      flags: this.ctor.flags,
-      baseFlags: (super.ctor as typeof ChainCommand).baseFlags,
-      enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
-      strict: this.ctor.strict,
-    })
-    this.flags = flags as BaseFlags<T>
-    this.args = args as BaseArgs<T>
+    let parsed
+    try {
+      parsed = await this.parse({
+        flags: this.ctor.flags,
+        baseFlags: (super.ctor as typeof ChainCommand).baseFlags,
+        enableJsonFlag: this.ctor.enableJsonFlag,
+        args: this.ctor.args,
+        strict: this.ctor.strict,
+      })
+    } catch (error) {
+      // Whatever oclif's parser refuses (an unknown, missing or invalid flag or argument) is a usage error.
+      throw new CommandError(parseErrorMessage(error), ExitCode.Usage)
+    }
+    this.flags = parsed.flags as BaseFlags<T>
+    this.args = parsed.args as BaseArgs<T>
+    await checkDatadir(this.flags.datadir)
   }
 
-  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (error instanceof Errors.CLIError || error instanceof Errors.ExitError) return super.catch(error)
+  /**
+   * The one place where a failure becomes output and an exit code (docs/cli.md): with `--json`
+   * exactly `{"error":{"code","message"}}` on stdout, otherwise `Error: MESSAGE` on one line.
+   */
+  protected override catch(error: Error): Promise<unknown> {
+    // this.exit() throws an ExitError: it carries a decided exit code already.
+    if (error instanceof Errors.ExitError) throw error
     // The flags may not have been parsed (the error may be a parse error): look at argv too.
     if (process.env.DEBUG || process.argv.includes('--debug')) this.logToStderr(error.stack ?? String(error))
-    const exit = error instanceof ChainError ? exitCodeOf(error as ChainError) : ExitCode.Failure
-    if (this.jsonEnabled()) return super.catch(new Errors.CLIError(errorMessage(error), { exit }))
-    // One line, unwrapped (oclif would wrap it at the terminal's width), then the exit code.
-    this.logToStderr(`Error: ${errorMessage(error)}`)
-    return this.exit(exit)
+    const failure = failureOf(error, (this.flags as BaseFlags<T> | undefined)?.datadir)
+    if (this.jsonEnabled()) this.logJson({ error: { code: failure.code, message: failure.message } })
+    else this.logToStderr(`Error: ${failure.message}`)
+    this.exit(failure.exit)
   }
 }
 
-/** The exit code of a typed error: its own when it carries one, else by the kind of error. */
-function exitCodeOf(error: ChainError): ExitCode {
-  const data = error.data as { exit?: unknown; rpcCode?: unknown }
-  if (typeof data.exit === 'number') return data.exit
-  if (error.code === 'RPC_CLIENT_ERROR_NO_NODE' || error.code === 'RPC_CLIENT_ERROR_UNREACHABLE') return ExitCode.NodeUnavailable
-  if (error.code === 'RPC_CLIENT_ERROR_REMOTE' && data.rpcCode === RpcErrorCode.NotFound) return ExitCode.NotFound
-  if (error.code === 'RECORD_ERROR_NOT_A_RECIPIENT' || error.code === 'RECORD_ERROR_NO_KEY') return ExitCode.NotReadable
-  if (error.code === 'RECORD_ERROR_DECRYPTION_FAILED' || error.code === 'PARTICIPANT_ERROR_BAD_RECORD') return ExitCode.BadData
-  if (/_NOT_FOUND$/.test(error.code)) return ExitCode.NotFound
-  if (/_(CORRUPT|INCOMPATIBLE)$/.test(error.code)) return ExitCode.BadData
-  return ExitCode.Failure
+/**
+ * oclif's parse errors span lines ("The following error occurred:", the errors indented, "See
+ * more help with --help"): one line of the errors themselves, and where to look.
+ */
+function parseErrorMessage(error: unknown): string {
+  const lines = (error instanceof Error ? error.message : String(error)).split('\n').map((line) => line.trim())
+  const errors = lines.filter((line, index) => line !== '' && !line.startsWith('See more help') && !(index === 0 && lines.length > 1 && line.endsWith(':')))
+  return `${errors.join('; ')} (see --help)`
 }

@@ -2,7 +2,7 @@
 export enum ExitCode {
   /** Anything else that went wrong, a wrong password included. */
   Failure = 1,
-  /** Bad flags or arguments (oclif's own parse errors use 2 as well). */
+  /** Bad flags or arguments: oclif's parse errors and our own checks of what was given. */
   Usage = 2,
   /** The block, transaction, account or contract asked for does not exist. */
   NotFound = 3,
@@ -12,4 +12,6 @@ export enum ExitCode {
   BadData = 5,
   /** The account may not read the record: not a recipient, or its keystore lacks the key. */
   NotReadable = 6,
+  /** Interrupted by the user (Ctrl-C): 128 + SIGINT, as shells report it. */
+  Interrupted = 130,
 }

@@ -49,8 +49,12 @@ export async function runIdentityWizard(datadir: string, options: WizardOptions)
     say('Write down these 24 words, in order. They rebuild this identity if the keystore is')
     say('lost (`chain account recover`); anyone who has them has your identity.\n')
     say(formatMnemonic(mnemonic).join('\n'))
-    await askLine('\nPress Enter once they are written down. ', { hidden: true })
-    process.stderr.write(CLEAR_SCREEN)
+    try {
+      await askLine('\nPress Enter once they are written down. ', { hidden: true })
+    } finally {
+      // Whether Enter or Ctrl-C: the words must not stay on the screen.
+      process.stderr.write(CLEAR_SCREEN)
+    }
     await confirmWords(mnemonic)
   } else {
     say('\nNo recovery phrase (--no-mnemonic): back up the keystore file and its password instead.')

@@ -6,15 +6,10 @@
  * New passwords (`confirm`) are asked twice at a terminal and held to the same strength rules
  * whatever their source. Terminal input is read in raw mode, so nothing typed is echoed.
  */
-import {
-  COMMON_PASSWORDS,
-  MAX_SECRET_FILE_BYTES,
-  MIN_PASSWORD_CHARS,
-  MIN_PASSWORD_DISTINCT_CHARS,
-} from '../keystore/constants.js'
+import { MAX_SECRET_FILE_BYTES } from '../keystore/constants.js'
 import { isErrno, readBoundedFile } from '../keystore/files.js'
 import { ChainError } from '../errors.js'
-import { ExitCode } from './exit-codes.js'
+import { describeStrength, judgePassword, passwordWeakness } from './password-strength.js'
 
 export const PASSWORD_ENV = 'CHAIN_PASSWORD'
 
@@ -24,7 +19,7 @@ const MAX_PROMPT_ATTEMPTS = 3
 export type PasswordErrorCode =
   /** stdin is not a terminal and neither a file nor the environment gave a password. */
   | 'PASSWORD_ERROR_NO_SOURCE'
-  /** A password or mnemonic file is missing, unreadable, empty or larger than a secret is. */
+  /** A password or mnemonic file is missing, unreadable or larger than a secret is. */
   | 'PASSWORD_ERROR_BAD_FILE'
   /** A new password from a file or the environment fails the strength rules. */
   | 'PASSWORD_ERROR_WEAK'
@@ -33,21 +28,9 @@ export type PasswordErrorCode =
   /** Ctrl-C, or Ctrl-D on an empty line, at a prompt. */
   | 'PASSWORD_ERROR_CANCELLED'
 
-export class PasswordError extends ChainError<PasswordErrorCode, { exit: ExitCode; detail?: string }> {
+export class PasswordError extends ChainError<PasswordErrorCode, { detail?: string }> {
   constructor(code: PasswordErrorCode, message: string, detail?: string) {
-    super(code, detail === undefined ? { exit: exitCodeOf(code) } : { exit: exitCodeOf(code), detail }, message)
-  }
-}
-
-function exitCodeOf(code: PasswordErrorCode): ExitCode {
-  switch (code) {
-    case 'PASSWORD_ERROR_NO_SOURCE':
-      return ExitCode.Usage
-    case 'PASSWORD_ERROR_BAD_FILE':
-    case 'PASSWORD_ERROR_WEAK':
-    case 'PASSWORD_ERROR_TOO_MANY_ATTEMPTS':
-    case 'PASSWORD_ERROR_CANCELLED':
-      return ExitCode.Failure
+    super(code, detail === undefined ? {} : { detail }, message)
   }
 }
 
@@ -73,13 +56,14 @@ export async function readPassword(options: ReadPasswordOptions = {}): Promise<s
   if (options.passwordFile !== undefined) {
     password = firstLine(await readSecretFile(options.passwordFile, 'password file'))
     source = options.passwordFile
-    if (password === '') throw new PasswordError('PASSWORD_ERROR_BAD_FILE', `${source}: the password file's first line is empty`)
-  } else if (process.env[env] !== undefined && process.env[env] !== '') {
+  } else if (process.env[env] !== undefined) {
     password = process.env[env]
     source = env
   }
   if (password !== undefined) {
-    const weakness = options.confirm === true ? passwordWeakness(password) : undefined
+    // An empty password opens an existing keystore (geth and ethers write such files); a new
+    // one is held to the strength rules, which refuse it.
+    const weakness = options.confirm === true ? await passwordWeakness(password) : undefined
     if (weakness !== undefined) throw new PasswordError('PASSWORD_ERROR_WEAK', `the password in ${source} is too weak: ${weakness}`, weakness)
     return password
   }
@@ -95,26 +79,18 @@ export async function readPassword(options: ReadPasswordOptions = {}): Promise<s
 async function askNewPassword(prompt: string): Promise<string> {
   for (let attempt = 1; attempt <= MAX_PROMPT_ATTEMPTS; attempt++) {
     const password = await askLine(`${prompt}: `, { hidden: true })
-    const weakness = passwordWeakness(password)
+    const weakness = await passwordWeakness(password)
     if (weakness !== undefined) {
-      process.stderr.write(`Too weak: ${weakness}. Try another.\n`)
+      process.stderr.write(`Too weak: ${weakness} Try another.\n`)
       continue
     }
-    if ((await askLine('Repeat it: ', { hidden: true })) === password) return password
+    if ((await askLine('Repeat it: ', { hidden: true })) === password) {
+      process.stderr.write(`Password strength: ${describeStrength(await judgePassword(password))} (zxcvbn).\n`)
+      return password
+    }
     process.stderr.write('The two passwords differ. Try again.\n')
   }
   throw new PasswordError('PASSWORD_ERROR_TOO_MANY_ATTEMPTS', `no acceptable password after ${MAX_PROMPT_ATTEMPTS} tries`)
-}
-
-/** Why a new password is refused, or `undefined` when it is acceptable. */
-export function passwordWeakness(password: string): string | undefined {
-  const chars = [...password]
-  if (chars.length < MIN_PASSWORD_CHARS) return `${chars.length} characters, at least ${MIN_PASSWORD_CHARS} are needed`
-  if (new Set(chars).size < MIN_PASSWORD_DISTINCT_CHARS) {
-    return `only ${new Set(chars).size} different characters, at least ${MIN_PASSWORD_DISTINCT_CHARS} are needed`
-  }
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'it is one of the most common passwords'
-  return undefined
 }
 
 /**
@@ -192,7 +168,7 @@ export async function askLine(question: string, options: { readonly hidden?: boo
         }
         if (char === '\u0003' || (char === '\u0004' && line === '')) {
           finish()
-          reject(new PasswordError('PASSWORD_ERROR_CANCELLED', 'cancelled'))
+          reject(new PasswordError('PASSWORD_ERROR_CANCELLED', 'cancelled; nothing was written'))
           return
         }
         if (char === '\u007f' || char === '\b') {
@@ -214,7 +190,7 @@ export async function askLine(question: string, options: { readonly hidden?: boo
     // The terminal went away (hang-up): nobody is there to answer.
     const onEnd = (): void => {
       finish()
-      reject(new PasswordError('PASSWORD_ERROR_CANCELLED', 'cancelled'))
+      reject(new PasswordError('PASSWORD_ERROR_CANCELLED', 'cancelled: the terminal closed; nothing was written'))
     }
     input.on('data', onData)
     input.on('end', onEnd)

@@ -3,15 +3,17 @@ import { Flags } from '@oclif/core'
 import { ChainError } from '../errors.js'
 import { accountFlag, passwordFileFlag } from './account-flags.js'
 
-/** Gas a transaction may use unless `--gas` says otherwise: a generous call, far below a block. */
-export const DEFAULT_TX_GAS = 10_000_000
 /** How long `--wait` waits for inclusion unless `--timeout` says otherwise. */
 const DEFAULT_WAIT_SECONDS = 120
 
 export const sendFlags = {
   account: accountFlag,
   'password-file': passwordFileFlag,
-  gas: Flags.integer({ summary: 'Gas limit of the transaction (intrinsic gas included).', default: DEFAULT_TX_GAS, min: 1 }),
+  gas: Flags.integer({
+    summary: 'Gas limit of the transaction (intrinsic gas included).',
+    description: 'Without it, the node runs the transaction on its pending state and the limit is the gas it used plus 25%; a transaction that would fail is then not sent.',
+    min: 1,
+  }),
   args: Flags.string({ summary: 'Arguments as a JSON array, e.g. \'[1, "two"]\'.', default: '[]', helpValue: 'JSON' }),
   wait: Flags.boolean({ summary: 'Wait until a block includes the transaction and print its receipt.', default: false }),
   timeout: Flags.integer({ summary: 'Seconds --wait waits before giving up.', default: DEFAULT_WAIT_SECONDS, min: 1 }),

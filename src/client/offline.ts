@@ -28,16 +28,37 @@ export async function withOfflineChain<T>(datadir: string, choice: NetworkChoice
   }
 }
 
-/**
- * Whether `id` is registered on the chain of the data dir: asked of the running node when there
- * is one, else read from the chain database; `undefined` when the data dir has no chain data yet
- * (or several networks and none chosen).
- */
-export async function registrationOf(datadir: string, id: string, choice: NetworkChoice): Promise<boolean | undefined> {
-  return (await registrationsOf(datadir, [id], choice))[0]
+/** What the chain knows of a participant: registered or not, and the nonce of its next transaction. */
+export interface ParticipantStanding {
+  readonly registered: boolean
+  /** Transactions of `id` included so far: the nonce its next one carries (pending ones aside). */
+  readonly nonce: number
 }
 
-/** `registrationOf` for several ids at once: one node client, or one opening of the database. */
+/**
+ * Whether `id` is registered on the chain of the data dir, and its nonce: asked of the running
+ * node when there is one, else read from the chain database; `undefined` when the data dir has
+ * no chain data yet (or several networks and none chosen).
+ */
+export async function participantStandingOf(datadir: string, id: string, choice: NetworkChoice): Promise<ParticipantStanding | undefined> {
+  const node = await nodeClient(datadir, choice.network)
+  if (node !== undefined) {
+    const { registered, nonce } = await node.getNonce(id)
+    return { registered, nonce }
+  }
+  if (choice.genesis === undefined && choice.network === undefined && networksIn(datadir).length !== 1) return undefined
+  try {
+    return await withOfflineChain(datadir, choice, ({ store }) => {
+      const record = readParticipant(store.state, parseParticipantId(id))
+      return { registered: record !== undefined, nonce: record?.nonce ?? 0 }
+    })
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'STORE_ERROR_NOT_FOUND') return undefined
+    throw error
+  }
+}
+
+/** Whether each of `ids` is registered, as `participantStandingOf` tells: one node client, or one opening of the database. */
 export async function registrationsOf(datadir: string, ids: readonly string[], choice: NetworkChoice): Promise<(boolean | undefined)[]> {
   const node = await nodeClient(datadir, choice.network)
   if (node !== undefined) return Promise.all(ids.map(async (id) => (await node.getNonce(id)).registered))

@@ -34,15 +34,27 @@ export interface Submitted {
 }
 
 /**
- * Signs `payload` for the node's network with the account's next nonce (pending transactions
- * counted) and submits it. Throws `RpcClientError` when the node refuses it.
+ * Margin over the estimate: the estimate is exact for the pending state it ran on, but other
+ * transactions included first can change what the call does (a longer list to walk, a counter
+ * past a threshold); a quarter more covers such drift and costs nothing unless used.
  */
-export async function signAndSend(client: ChainClient, account: SigningAccount, payload: TxPayload, gasLimit: number): Promise<Submitted> {
+export const GAS_ESTIMATE_MARGIN = 0.25
+
+/** The gas limit chosen for a transaction: `--gas` as given, or the estimate with its margin. */
+export interface GasChoice {
+  readonly limit: number
+  /** Gas the transaction used on the pending state; `null` when `--gas` was given. */
+  readonly estimated: number | null
+}
+
+export type { GasEstimate } from '../rpc/api.js'
+import type { GasEstimate } from '../rpc/api.js'
+
+/** The network id and the account's next nonce (pending transactions counted), from the node. */
+async function signingContext(client: ChainClient, account: SigningAccount): Promise<{ networkId: Uint8Array; nonce: number }> {
   const networkId = await networkIdOf(client)
   const { next } = await client.getNonce(account.id)
-  const tx = signTransaction({ ...payload, publicKey: new Uint8Array(32), nonce: next, gasLimit }, account.secretKey, networkId)
-  const { hash } = await client.sendTransaction(toHex(encodeTransaction(tx)))
-  return { hash, tx }
+  return { networkId, nonce: next }
 }
 
 /** The network id (genesis hash) of the node's chain: what signatures and key bindings cover. */
@@ -51,6 +63,34 @@ export async function networkIdOf(client: ChainClient): Promise<Uint8Array> {
   const networkId = fromHex(status.genesis)
   if (networkId?.length !== 32) throw new WalletError('WALLET_ERROR_BAD_NODE', 'the node reported no valid network id')
   return networkId
+}
+
+/**
+ * Runs `payload` as the account's next transaction on the node's pending state and returns
+ * what it used, and whether it would succeed. Throws `RpcClientError` when it could not be
+ * in the next block at all.
+ */
+export async function estimateTransaction(client: ChainClient, account: SigningAccount, payload: TxPayload): Promise<GasEstimate> {
+  const { networkId, nonce } = await signingContext(client, account)
+  // The node runs it with the block gas limit, whatever this one says.
+  const tx = signTransaction({ ...payload, publicKey: new Uint8Array(32), nonce, gasLimit: 0 }, account.secretKey, networkId)
+  return client.call('estimateGas', { tx: toHex(encodeTransaction(tx)) })
+}
+
+/** The estimate with its margin, at most the block gas limit. */
+export function gasLimitFor(estimate: Pick<GasEstimate, 'gasUsed' | 'blockGasLimit'>): number {
+  return Math.min(Math.ceil(estimate.gasUsed * (1 + GAS_ESTIMATE_MARGIN)), estimate.blockGasLimit)
+}
+
+/**
+ * Signs `payload` for the node's network with the account's next nonce (pending transactions
+ * counted) and submits it. Throws `RpcClientError` when the node refuses it.
+ */
+export async function signAndSend(client: ChainClient, account: SigningAccount, payload: TxPayload, gasLimit: number): Promise<Submitted> {
+  const { networkId, nonce } = await signingContext(client, account)
+  const tx = signTransaction({ ...payload, publicKey: new Uint8Array(32), nonce, gasLimit }, account.secretKey, networkId)
+  const { hash } = await client.sendTransaction(toHex(encodeTransaction(tx)))
+  return { hash, tx }
 }
 
 /**

@@ -114,22 +114,3 @@ export const MNEMONIC_ENTROPY_BITS = 256
  * network with no registered coin type), account 0', change 0', index 0'.
  */
 export const DERIVATION_PATH = "m/44'/1'/0'/0'/0'"
-
-// --- New passwords ---
-
-/**
- * Shortest new password accepted. The keystore file is the attacker's to test offline at the
- * kdf's price; below 8 characters even scrypt's second per guess protects too little.
- */
-export const MIN_PASSWORD_CHARS = 8
-
-/** Fewest different characters: `abababab` is long but guessed as fast as `ab`. */
-export const MIN_PASSWORD_DISTINCT_CHARS = 4
-
-/** The passwords that every guessing list tries first; refused whatever their length. */
-export const COMMON_PASSWORDS: ReadonlySet<string> = new Set([
-  'password', 'password1', 'password123', 'passw0rd', '12345678', '123456789', '1234567890', '87654321',
-  'qwertyuiop', 'qwerty123', '1q2w3e4r', '1qaz2wsx', 'iloveyou', 'sunshine', 'princess', 'football',
-  'baseball', 'welcome1', 'letmein1', 'trustno1', 'superman', 'starwars', 'whatever', 'changeme',
-  'abcd1234', 'aa123456', 'asdfghjkl', 'zxcvbnm1', 'michael1', 'computer', 'internet', 'blockchain',
-])

@@ -256,12 +256,14 @@ export class Network extends EventEmitter<NetworkEvents> {
     on('peer:discovery', (info) => this.keeper.discovered(info))
     on('peer:connect', (peerId) => {
       const peer = peerId.toString()
+      this.log.info('peer connected', { peer, direction: this.libp2p.getConnections(peerId)[0]?.direction, peers: this.libp2p.getPeers().length })
       this.keeper.connected(peerId)
       this.emit('peer:connect', peer)
       void this.peerStatuses.refresh(peer).catch(() => undefined)
     })
     on('peer:disconnect', (peerId) => {
       const peer = peerId.toString()
+      this.log.info('peer disconnected', { peer, peers: this.libp2p.getPeers().length })
       this.peerStatuses.forget(peer)
       this.emit('peer:disconnect', peer)
     })

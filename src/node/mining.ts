@@ -109,7 +109,7 @@ export class MiningService {
         chain.consensus.noteSealed(header, result.hash)
         if (result.status !== 'head') continue
         this.blocksMined++
-        log.info(chain.consensus.type === 'pow' ? 'mined a block' : 'sealed a block', { height: header.height, hash: toHex(result.hash), transactions: mined.transactions.length })
+        log.debug(chain.consensus.type === 'pow' ? 'mined a block' : 'sealed a block', { height: header.height, hash: toHex(result.hash), transactions: mined.transactions.length })
         this.init.publishBlock(mined)
       } catch (error) {
         if (!this.running) return

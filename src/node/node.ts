@@ -99,6 +99,8 @@ export class Node {
   private registrationSent = false
   /** Peers whose pending transactions were asked for on this connection. */
   private readonly poolsLearned = new Set<string>()
+  /** Transactions peers sent us that entered the pool, since the status reporter last asked. */
+  private transactionsReceived = 0
 
   private constructor(parts: { chain: Chain; mempool: Mempool; network: Network; stops: Stop[]; log: Logger; account: UnlockedAccount; pool: PoolObserver }) {
     this.chain = parts.chain
@@ -298,12 +300,14 @@ export class Node {
     }
     const status = new StatusReporter({
       chain,
+      consensus: () => consensusView(consensus.status(chain.head, chain.store), options.mine),
       mempool,
       network,
       mining: options.mine ? mining : undefined,
       log,
       terminal: options.statusLine,
       syncing: () => downloader.progress() !== false,
+      takeTransactionsReceived: () => node.takeTransactionsReceived(),
     })
     status.start()
     stops.push(() => status.stop())
@@ -395,10 +399,18 @@ export class Node {
     return hash
   }
 
+  /** How many transactions from peers entered the pool since the last call (for the status log). */
+  takeTransactionsReceived(): number {
+    const count = this.transactionsReceived
+    this.transactionsReceived = 0
+    return count
+  }
+
   private onGossipTransaction(tx: Transaction): GossipVerdict {
     try {
       validateTransaction(tx, this.chain.networkId, this.chain.params.blockGasLimit)
       this.pool.admitted(tx, this.mempool.add(tx).hash)
+      this.transactionsReceived++
       return 'accept'
     } catch (error) {
       const code = errorCode<Parameters<typeof transactionVerdict>[0]>(error)
@@ -414,7 +426,9 @@ export class Node {
   private async onGossipBlock(block: Block, from: string): Promise<GossipVerdict> {
     try {
       const result = await this.importWithAncestors(block, from)
-      this.log.debug('gossiped block', { from, height: block.header.height, result })
+      // A block from a peer that became our head is news; one on a side branch or known is not.
+      if (result === 'head') this.log.info('imported a block', { from, height: block.header.height, hash: toHex(blockHash(block.header)).slice(0, 12), transactions: block.transactions.length })
+      else this.log.debug('gossiped block', { from, height: block.header.height, result })
       // One signer sealed two blocks at one height. The block is imported (so fork choice can
       // order both the same way on every node), not relayed, and its sender penalised a little:
       // it may be an honest relay that saw the other block second.

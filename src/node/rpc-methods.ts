@@ -7,19 +7,19 @@ import type { Chain } from '../chain/chain.js'
 import { ChainOperationError } from '../chain/chain.js'
 import { checkFilter, eventView, EventsError, matchesFilter, queryEvents, type EventFilter, type EventsErrorCode } from '../chain/events.js'
 import { MempoolError, type Mempool, type MempoolErrorCode } from '../chain/mempool.js'
+import { estimateGas } from '../chain/estimate.js'
 import { queryContract } from '../chain/query.js'
 import { findBlock, findTransaction, parseBlockSelector, parseHash, QueryError, recordsReadableBy, type BlockSelector } from '../chain/queries.js'
 import { blockView, encryptionKeyView, receiptView, transactionView } from '../chain/views.js'
-import { encodeTransaction } from '../ledger/transaction.js'
 import { AddressError, formatParticipantId, parseContractAddress, parseParticipantId } from '../crypto/identity.js'
 import { fromHex, fromUtf8, toHex } from '../encoding/bytes.js'
-import { TxError, type TxErrorCode } from '../ledger/transaction.js'
+import { decodeTransaction, encodeTransaction, TxError, type TxErrorCode } from '../ledger/transaction.js'
 import { RpcError, RpcErrorCode } from '../rpc/protocol.js'
 import type { RpcConnection, RpcMethods } from '../rpc/server.js'
 import type { ConsensusView, PeerView, RpcApi, SyncView } from '../rpc/api.js'
 import { Topic, type HeadItem, type EventItem, type PendingItem } from '../rpc/feeds.js'
 import type { Subscriptions } from '../rpc/subscriptions.js'
-import { readParticipant } from '../state/executor.js'
+import { ExecutionError, readParticipant } from '../state/executor.js'
 import { contractKey, decodeContract, decodeStorageValue, storagePrefix } from '../state/records.js'
 import { VmError } from '../vm/vm.js'
 import { signerMethods } from './signer-methods.js'
@@ -235,6 +235,26 @@ export function rpcMethods(context: RpcContext): TypedMethods {
         return { hash: toHex(context.submitTransaction(bytes)) }
       } catch (error) {
         if (error instanceof TxError || error instanceof MempoolError) throw new RpcError(rejectionCode(error.code), error.message, { code: error.code })
+        throw error
+      }
+    },
+
+    estimateGas: async (raw) => {
+      const bytes = fromHex(text(asParams(raw), 'tx')!)
+      if (bytes === undefined) throw new RpcError(RpcErrorCode.InvalidParams, 'param tx must be the hex of an encoded transaction')
+      let tx
+      try {
+        tx = decodeTransaction(bytes)
+      } catch (error) {
+        if (error instanceof TxError) throw new RpcError(RpcErrorCode.InvalidParams, error.message)
+        throw error
+      }
+      try {
+        const { status, gasUsed, error } = await estimateGas(chain, mempool, tx)
+        return { status, gasUsed, error, blockGasLimit: chain.params.blockGasLimit }
+      } catch (error) {
+        if (error instanceof ExecutionError) throw new RpcError(RpcErrorCode.TransactionRejected, error.message, { code: error.code })
+        if (error instanceof VmError) throw new RpcError(RpcErrorCode.Unavailable, error.message)
         throw error
       }
     },

@@ -1,7 +1,9 @@
 /**
  * The node's heartbeat: in a terminal, a status line every few seconds (height, head, peers,
  * mempool, hash rate, or on proof-of-authority the signer count and whether this node signs);
- * otherwise the same as a structured log line, less often.
+ * otherwise the same as a structured log line, less often. Either only when something changed
+ * since the last one (the hash rate aside: it always moves), so an idle node stays quiet. Each
+ * interval also logs how many transactions peers sent, when any did.
  */
 import type { Chain } from '../chain/chain.js'
 import type { Mempool } from '../chain/mempool.js'
@@ -18,14 +20,18 @@ const TERMINAL_INTERVAL_MS = 5_000
 const LOG_INTERVAL_MS = 30_000
 
 export interface StatusInit {
-  readonly chain: Chain
-  readonly mempool: Mempool
-  readonly network: Network
-  readonly mining: MiningService | undefined
+  readonly chain: Pick<Chain, 'head'>
+  /** The consensus as the status line shows it (signers, whether this node signs). */
+  readonly consensus: () => ConsensusView
+  readonly mempool: Pick<Mempool, 'size'>
+  readonly network: Pick<Network, 'peers'>
+  readonly mining: Pick<MiningService, 'hashRate' | 'blocksMined'> | undefined
   readonly log: Logger
   readonly terminal: boolean
   /** While a sync runs, its progress bar is the terminal's status line. */
   readonly syncing: () => boolean
+  /** Transactions from peers admitted to the pool since the last call. */
+  readonly takeTransactionsReceived: () => number
 }
 
 function hashRate(perSecond: number): string {
@@ -46,6 +52,8 @@ export function consensusView(status: ConsensusStatus, sealing: boolean): Consen
 
 export class StatusReporter {
   private timer: NodeJS.Timeout | undefined
+  /** What the last status line said, without the hash rate: the next one is printed only if it differs. */
+  private lastReported = ''
 
   constructor(private readonly init: StatusInit) {}
 
@@ -60,17 +68,24 @@ export class StatusReporter {
     this.timer = undefined
   }
 
-  private report(): void {
+  /** One tick of the heartbeat (the timer's; public for tests). */
+  report(): void {
     const { chain, mempool, network, mining, log, terminal } = this.init
+    const received = this.init.takeTransactionsReceived()
+    if (received > 0) log.info('transactions received', { count: received, seconds: (terminal ? TERMINAL_INTERVAL_MS : LOG_INTERVAL_MS) / 1000 })
     if (terminal && this.init.syncing()) return
-    const fields = {
+    const steady = {
       height: chain.head.header.height,
       head: toHex(chain.head.hash).slice(0, 12),
       peers: network.peers().length,
       mempool: mempool.size,
-      ...(mining === undefined ? {} : { hashRate: hashRate(mining.hashRate()), mined: mining.blocksMined }),
+      ...(mining === undefined ? {} : { mined: mining.blocksMined }),
     }
-    const consensus = consensusView(chain.consensus.status(chain.head, chain.store), mining !== undefined)
+    const consensus = this.init.consensus()
+    const key = JSON.stringify({ ...steady, consensus })
+    if (key === this.lastReported) return
+    this.lastReported = key
+    const fields = { ...steady, ...(mining === undefined ? {} : { hashRate: hashRate(mining.hashRate()) }) }
     if (consensus.type === 'poa') {
       const role = consensus.signing ? `signing, ${mining?.blocksMined ?? 0} sealed` : 'following'
       const line = `height ${fields.height}  head ${fields.head}…  peers ${fields.peers}  mempool ${fields.mempool}  poa ${consensus.signers} signers, ${role}`

@@ -152,6 +152,14 @@ export interface VoteResult {
   readonly voterIsSigner: boolean
 }
 
+/** What the node said of a transaction run on its pending state (RPC `estimateGas`). */
+export interface GasEstimate {
+  readonly status: 'ok' | 'reverted' | 'out-of-gas'
+  readonly gasUsed: number
+  readonly error: string | null
+  readonly blockGasLimit: number
+}
+
 /** Every method: its params and its result. */
 export interface RpcApi {
   readonly signers: { readonly params: Record<string, never>; readonly result: SignersResult }
@@ -163,6 +171,7 @@ export interface RpcApi {
   readonly getTransaction: { readonly params: { readonly hash: string }; readonly result: TransactionStatusView }
   readonly getReceipt: { readonly params: { readonly hash: string }; readonly result: ReceiptResult }
   readonly sendTransaction: { readonly params: { readonly tx: string }; readonly result: { readonly hash: string } }
+  readonly estimateGas: { readonly params: { readonly tx: string }; readonly result: GasEstimate }
   readonly call: {
     readonly params: { readonly contract: string; readonly method: string; readonly args?: unknown; readonly at?: number; readonly from?: string }
     readonly result: CallResult

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, it } from 'node:test'
 import { ExitCode } from '../../src/cli/exit-codes.js'
-import { passwordWeakness, PasswordError, readPassword, readSecretFile } from '../../src/cli/password.js'
+import { failureOf } from '../../src/cli/failure.js'
+import { PasswordError, readPassword, readSecretFile } from '../../src/cli/password.js'
+import { passwordWeakness } from '../../src/cli/password-strength.js'
 
 let root: string
 before(async () => {
@@ -21,6 +23,11 @@ afterEach(() => {
   delete process.env.CHAIN_NEW_PASSWORD
 })
 
+/** zxcvbn's verdicts on the weak passwords used below (their wording is tested in the table at the end). */
+const ABC_WEAKNESS = (await passwordWeakness('abc'))!
+const QWERTY_WEAKNESS = (await passwordWeakness('qwertyuiop'))!
+const EMPTY_WEAKNESS = (await passwordWeakness(''))!
+
 async function file(name: string, text: string): Promise<string> {
   const path = join(root, name)
   await writeFile(path, text)
@@ -29,7 +36,7 @@ async function file(name: string, text: string): Promise<string> {
 
 function passwordError(code: PasswordError['code'], exit: ExitCode, message: string, detail?: string): PasswordError {
   const error = new PasswordError(code, message, detail)
-  assert.equal(error.data.exit, exit)
+  assert.equal(failureOf(error).exit, exit)
   return error
 }
 
@@ -52,25 +59,31 @@ describe('readPassword', () => {
     const weak = await file('weak', 'abc\n')
     await assert.rejects(
       readPassword({ passwordFile: weak, confirm: true }),
-      passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, `the password in ${weak} is too weak: 3 characters, at least 8 are needed`, '3 characters, at least 8 are needed'),
+      passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, `the password in ${weak} is too weak: ${ABC_WEAKNESS}`, ABC_WEAKNESS),
     )
     process.env.CHAIN_PASSWORD = 'qwertyuiop'
     await assert.rejects(
       readPassword({ confirm: true }),
-      passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, 'the password in CHAIN_PASSWORD is too weak: it is one of the most common passwords', 'it is one of the most common passwords'),
+      passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, `the password in CHAIN_PASSWORD is too weak: ${QWERTY_WEAKNESS}`, QWERTY_WEAKNESS),
     )
     // Unlocking takes whatever the file was encrypted with.
     assert.equal(await readPassword({ passwordFile: weak }), 'abc')
   })
 
-  it('refuses missing, empty and oversized files, naming them', async () => {
+  it('takes an empty first line or an empty CHAIN_PASSWORD as the empty password, to read; refuses it for a new one', async () => {
+    const empty = await file('empty', '\nsecond line')
+    assert.equal(await readPassword({ passwordFile: empty }), '')
+    assert.equal(await readPassword({ passwordFile: await file('nothing', '') }), '')
+    const weakness = EMPTY_WEAKNESS
+    await assert.rejects(readPassword({ passwordFile: empty, confirm: true }), passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, `the password in ${empty} is too weak: ${weakness}`, weakness))
+    process.env.CHAIN_PASSWORD = ''
+    assert.equal(await readPassword(), '')
+    await assert.rejects(readPassword({ confirm: true }), passwordError('PASSWORD_ERROR_WEAK', ExitCode.Failure, `the password in CHAIN_PASSWORD is too weak: ${weakness}`, weakness))
+  })
+
+  it('refuses missing and oversized files, naming them', async () => {
     const missing = join(root, 'missing')
     await assert.rejects(readPassword({ passwordFile: missing }), passwordError('PASSWORD_ERROR_BAD_FILE', ExitCode.Failure, `${missing}: no such file`, 'no such file'))
-    const empty = await file('empty', '\nsecond line')
-    await assert.rejects(
-      readPassword({ passwordFile: empty }),
-      passwordError('PASSWORD_ERROR_BAD_FILE', ExitCode.Failure, `${empty}: the password file's first line is empty`),
-    )
     const large = await file('large', 'x'.repeat(5000))
     await assert.rejects(
       readPassword({ passwordFile: large }),
@@ -80,20 +93,21 @@ describe('readPassword', () => {
   })
 })
 
-describe('passwordWeakness', () => {
-  const cases: [string, string | undefined][] = [
-    ['', '0 characters, at least 8 are needed'],
-    ['seven77', '7 characters, at least 8 are needed'],
-    ['ééééééé', '7 characters, at least 8 are needed'],
-    ['aaaaaaaaaaaa', 'only 1 different characters, at least 4 are needed'],
-    ['abcabcabcabc', 'only 3 different characters, at least 4 are needed'],
-    ['Password', 'it is one of the most common passwords'],
-    ['12345678', 'it is one of the most common passwords'],
-    ['correct horse battery staple', undefined],
-    ['8 chars!', undefined],
-    ['mot de passe très long', undefined],
+describe('passwordWeakness: zxcvbn judges, score 3 of 4 or more passes', () => {
+  const refused: [string, RegExp][] = [
+    ['', /^score 0 of 4, about 1 guesses, less than a second to crack offline\. /],
+    ['password', /^This is a heavily used password; score 0 of 4, /],
+    ['P@ssw0rd', /^This is similar to a commonly used password; score 0 of 4, .*Avoid predictable letter substitutions/],
+    ['aaaaaaaaaaaa', /^Repeated characters like "aaa" are easy to guess; score 0 of 4, /],
+    ['abcabcabcabc', /^Repeated character patterns like "abcabcabc" are easy to guess; /],
+    ['qwertyuiop', /^This is a frequently used password; /],
+    ['seven77', /^score 1 of 4, /],
+    ['8 chars!', /^score 2 of 4, about 10\^8 guesses, 3 hours to crack offline\. /],
   ]
-  for (const [password, reason] of cases) {
-    it(`${JSON.stringify(password)}: ${reason ?? 'accepted'}`, () => assert.equal(passwordWeakness(password), reason))
+  for (const [password, reason] of refused) {
+    it(`refuses ${JSON.stringify(password)} with zxcvbn's warning, estimate and advice`, async () => assert.match((await passwordWeakness(password)) ?? 'accepted', reason))
+  }
+  for (const password of ['correct horse battery staple', 'mot de passe très long', 'an entirely new passphrase', 'Tr0ub4dor&3']) {
+    it(`accepts ${JSON.stringify(password)}`, async () => assert.equal(await passwordWeakness(password), undefined))
   }
 })

@@ -47,13 +47,13 @@ export function testGenesis(overrides: Partial<TestGenesisOptions> = {}): Genesi
 }
 
 /** A temporary directory removed when the test ends. */
-export async function tempDir(t: TestContext, prefix = 'chain-test-'): Promise<string> {
+export async function tempDir(t: Pick<TestContext, 'after'>, prefix = 'chain-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
   t.after(() => rm(dir, { recursive: true, force: true }))
   return dir
 }
 
-export async function openTestChain(t: TestContext, genesis = testGenesis(), path?: string): Promise<Chain> {
+export async function openTestChain(t: Pick<TestContext, 'after'>, genesis = testGenesis(), path?: string): Promise<Chain> {
   const dir = path ?? join(await tempDir(t), 'db')
   const vm = new ContractVm()
   const chain = await Chain.open({ path: dir, genesis, consensus: createConsensus(genesis), vm, create: true })

@@ -77,6 +77,20 @@ describe('go-ethereum v3 test vectors', () => {
   }
 })
 
+describe('an empty password (ethers wrote the file)', () => {
+  const EMPTY = JSON.parse(
+    readFileSync(new URL('../../../test/fixtures/keystore/empty_password_ethers.json', import.meta.url), 'utf8'),
+  ) as Record<string, { json: object; password: string; priv: string }>
+  const vector = EMPTY.empty_password_ethers!
+
+  it('decrypts with the empty password, and no other', async () => {
+    assert.equal(vector.password, '')
+    const keystore = parseKeystore(JSON.stringify(vector.json))
+    assert.equal(toHex(await decryptKeystore(keystore, '')), vector.priv)
+    await assert.rejects(decryptKeystore(keystore, ' '), KeystoreError.wrongPassword())
+  })
+})
+
 describe('files chain writes', () => {
   it('round-trip any 32-byte key and password (light kdf)', async () => {
     await fc.assert(

@@ -32,13 +32,19 @@ test('the node commands refuse bad input with one line and a non-zero exit code'
   await writeFile(importing, "import fs from 'fs'\nexport function get() { return 1 }\n")
   oneLineError(await node.cli(['contract', 'deploy', importing]), 2, /importing\.js: .+/)
 
-  oneLineError(await node.cli(['contract', 'deploy', COUNTER, '--args', 'not json']), 1, /^--args is not valid JSON: /)
-  oneLineError(await node.cli(['contract', 'deploy', COUNTER, '--args', '{"start": 1}']), 1, "--args must be a JSON array, e.g. '[5]'")
-  oneLineError(await node.cli(['tx', 'send', '--to', 'ct1notanaddress', '--method', 'get']), 1, /^invalid contract address \(bad characters or checksum\): /)
+  oneLineError(await node.cli(['contract', 'deploy', COUNTER, '--args', 'not json']), 2, /^--args is not valid JSON: /)
+  oneLineError(await node.cli(['contract', 'deploy', COUNTER, '--args', '{"start": 1}']), 2, "--args must be a JSON array, e.g. '[5]'")
+  oneLineError(await node.cli(['tx', 'send', '--to', 'ct1notanaddress', '--method', 'get']), 2, /^invalid contract address \(bad characters or checksum\): /)
   oneLineError(await node.cli(['contract', 'call', NOWHERE, 'get']), 1, `reverted: no contract is deployed at ${NOWHERE}`)
 
-  // a call to an unknown contract is a valid transaction that reverts: included, exit 1
-  const reverted = await node.cli(['tx', 'send', '--to', NOWHERE, '--method', 'get', '--wait', '--json'])
+  // a call to an unknown contract is a valid transaction that reverts: without --gas the estimate
+  // says so and nothing is sent; with --gas it is sent anyway, included, and exits 1
+  oneLineError(
+    await node.cli(['tx', 'send', '--to', NOWHERE, '--method', 'get']),
+    1,
+    `the transaction would fail on the node's pending state (reverted: no contract is deployed at ${NOWHERE}); nothing was sent. Give --gas N to send it anyway`,
+  )
+  const reverted = await node.cli(['tx', 'send', '--to', NOWHERE, '--method', 'get', '--gas', '100000', '--wait', '--json'])
   assert.equal(reverted.code, 1, reverted.stderr)
   const receipt = JSON.parse(reverted.stdout) as { status: string; error: string }
   assert.deepEqual({ status: receipt.status, error: receipt.error }, { status: 'reverted', error: `no contract is deployed at ${NOWHERE}` })

@@ -37,9 +37,10 @@ test('three nodes joined by --bootstrap agree on the chain and on a contract dep
 
   // `account show` asks the running node whether the identity is registered
   const shownAccount = await second.cli(['account', 'show', '--json'])
-  const account = JSON.parse(shownAccount.stdout) as { id: string; registered: boolean | null }
+  const account = JSON.parse(shownAccount.stdout) as { id: string; registered: boolean | null; nonce: number | null }
   assert.equal(account.id, second.id)
   assert.equal(account.registered, true)
+  assert.equal(account.nonce, 1, 'its registration is its one transaction so far')
 
   const before = await Promise.all(nodes.map(scrape))
   const deployed = await miner.cli(['contract', 'deploy', COUNTER, '--args', '[10]', '--wait', '--json'])
@@ -105,6 +106,12 @@ test('three nodes joined by --bootstrap agree on the chain and on a contract dep
   assert.equal(tx.kind, 'contract-call')
   assert.equal(tx.method, 'increment')
   assert.deepEqual(tx.receipt.result, 15)
+  // the same as text: the call and its receipt
+  const text = await third.cli(['tx', 'show', call.tx])
+  assert.equal(text.code, 0, text.stderr)
+  for (const expected of [`  contract ${deploy.contract}`, '  method   increment', '  args     [5]', '  status   ok', '  result   15']) {
+    assert.ok(text.stdout.split('\n').includes(expected), `tx show prints ${JSON.stringify(expected)}:\n${text.stdout}`)
+  }
 })
 
 test('a node restarted on the same data dir keeps its peer id, head and state', async (t) => {
@@ -120,7 +127,11 @@ test('a node restarted on the same data dir keeps its peer id, head and state', 
   // with the node stopped, `account show` reads the registration from the chain database
   const offline = await first.cli(['account', 'show', '--json'])
   assert.equal(offline.code, 0, offline.stderr)
-  assert.equal((JSON.parse(offline.stdout) as { registered: boolean }).registered, true)
+  assert.deepEqual(
+    (({ registered, nonce }) => ({ registered, nonce }))(JSON.parse(offline.stdout) as { registered: boolean; nonce: number }),
+    { registered: true, nonce: 2 },
+    'registered, then a deploy: two transactions',
+  )
 
   const again = await startNode(t, { datadir: first.datadir, mine: false })
   assert.equal(again.info.peerId, first.info.peerId)

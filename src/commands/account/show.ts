@@ -6,16 +6,16 @@ import { Args } from '@oclif/core'
 import { ChainCommand, networkFlags } from '../../cli/base-command.js'
 import { describeIdentity, identityResult, type IdentityResult } from '../../cli/account-flags.js'
 import { findAccount } from '../../keystore/accounts.js'
-import { registrationOf } from '../../client/offline.js'
+import { participantStandingOf } from '../../client/offline.js'
 
-/** `account show` adds whether the id is registered on chain (`null`: no chain data to say). */
-export type AccountShowResult = IdentityResult & { readonly registered: boolean | null }
+/** `account show` adds whether the id is registered on chain and its nonce (`null`: no chain data to say). */
+export type AccountShowResult = IdentityResult & { readonly registered: boolean | null; readonly nonce: number | null }
 
 export default class AccountShow extends ChainCommand<typeof AccountShow> {
   static override summary = 'Show an account: its id, public key and keystore file.'
 
   static override description =
-    "Without ID, shows the node's identity (the oldest account). `registered` says whether the id is registered on chain: asked of the running node, or read from the data dir's chain database; null when the data dir has no chain data yet."
+    "Without ID, shows the node's identity (the oldest account). `registered` says whether the id is registered on chain, and `nonce` how many of its transactions are included (the nonce of its next one): asked of the running node, or read from the data dir's chain database; null when the data dir has no chain data yet."
 
   static override examples = [
     { description: 'The node identity', command: '<%= config.bin %> <%= command.id %>' },
@@ -30,10 +30,12 @@ export default class AccountShow extends ChainCommand<typeof AccountShow> {
 
   public async run(): Promise<AccountShowResult> {
     const identity = identityResult(await findAccount(this.flags.datadir, this.args.id))
-    const result = { ...identity, registered: (await registrationOf(this.flags.datadir, identity.id, this.flags)) ?? null }
+    const standing = await participantStandingOf(this.flags.datadir, identity.id, this.flags)
+    const result = { ...identity, registered: standing?.registered ?? null, nonce: standing?.nonce ?? null }
     if (!this.jsonEnabled()) {
-      const registered = result.registered === null ? 'unknown (no chain data here yet)' : result.registered ? 'yes' : 'no'
-      this.log([...describeIdentity(identity), `  registered  ${registered}`].join('\n'))
+      const registered = standing === undefined ? 'unknown (no chain data here yet)' : standing.registered ? 'yes' : 'no'
+      const nonce = standing === undefined ? 'unknown' : `${standing.nonce} (transactions included so far)`
+      this.log([...describeIdentity(identity), `  registered  ${registered}`, `  nonce       ${nonce}`].join('\n'))
     }
     return result
   }

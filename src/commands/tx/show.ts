@@ -3,10 +3,10 @@ import { findTransaction, parseHash } from '../../chain/queries.js'
 import { receiptView, transactionView, type TransactionStatusView } from '../../chain/views.js'
 import { ChainCommand, CommandError, networkFlags } from '../../cli/base-command.js'
 import { ExitCode } from '../../cli/exit-codes.js'
+import { describeTransaction } from '../../cli/transaction-text.js'
 import { toHex } from '../../encoding/bytes.js'
 import { nodeClient } from '../../client/connect.js'
 import { withOfflineChain } from '../../client/offline.js'
-
 
 export default class TxShow extends ChainCommand<typeof TxShow> {
   static override summary = 'Show a transaction included in the chain, with its receipt.'
@@ -34,17 +34,7 @@ export default class TxShow extends ChainCommand<typeof TxShow> {
             receipt: found.receipt === undefined ? null : receiptView(found.receipt),
           }
         })
-    if (!this.jsonEnabled()) {
-      this.log(`transaction ${result.hash}`)
-      this.log(`  kind     ${result.kind}`)
-      this.log(`  sender   ${result.sender}  nonce ${result.nonce}`)
-      if (result.dropped !== null) this.log(`  dropped: ${result.dropped.reason} (${result.dropped.detail})`)
-      else this.log(result.block === null ? '  pending  in the mempool' : `  block    ${result.block.height} (${result.block.hash}) #${result.block.index}`)
-      if (result.receipt !== null) {
-        this.log(`  status   ${result.receipt.status}${result.receipt.error === null ? '' : `: ${result.receipt.error}`}`)
-        this.log(`  gas used ${result.receipt.gasUsed} of ${result.gasLimit}`)
-      }
-    }
+    if (!this.jsonEnabled()) this.log(describeTransaction(result).join('\n'))
     return result
   }
 }

@@ -64,7 +64,7 @@ describe('chain account change-password', () => {
       env: { CHAIN_PASSWORD: GOOD_PASSWORD, CHAIN_NEW_PASSWORD: 'short' },
     })
     assert.equal(run.code, 1)
-    assert.equal(errorLine(run.stderr), 'the password in CHAIN_NEW_PASSWORD is too weak: 5 characters, at least 8 are needed')
+    assert.match(errorLine(run.stderr), /^the password in CHAIN_NEW_PASSWORD is too weak: Single words are easy to guess; score 0 of 4, /)
     assert.deepEqual(await readdir(join(datadir, 'keystore')), [keystore.slice(keystore.lastIndexOf('/') + 1)])
   })
 })

@@ -59,6 +59,21 @@ describe('chain account import', () => {
     assert.equal((JSON.parse(run.stdout) as { id: string }).id, idOfKey('5a'.repeat(32)).id)
   })
 
+  it('imports a file whose password is empty: an empty first line of --password-file, or CHAIN_PASSWORD set and empty', async () => {
+    const vector = (
+      JSON.parse(readFileSync(new URL('../../../../test/fixtures/keystore/empty_password_ethers.json', import.meta.url), 'utf8')) as Record<string, { json: object; priv: string }>
+    ).empty_password_ethers!
+    const file = join(dir.path, 'empty-password.json')
+    await writeFile(file, JSON.stringify(vector.json))
+    const emptyLine = await secretFile(dir.path, 'empty-password', '\n')
+    const fromFile = await runChain(['account', 'import', file, '--datadir', join(dir.path, 'empty-file'), '--password-file', emptyLine, '--light-kdf', '--json'])
+    assert.equal(fromFile.code, 0, fromFile.stderr)
+    assert.equal((JSON.parse(fromFile.stdout) as { id: string }).id, idOfKey(vector.priv).id)
+    const fromEnv = await runChain(['account', 'import', file, '--datadir', join(dir.path, 'empty-env'), '--light-kdf', '--json'], { env: { CHAIN_PASSWORD: '' } })
+    assert.equal(fromEnv.code, 0, fromEnv.stderr)
+    assert.equal((JSON.parse(fromEnv.stdout) as { id: string }).id, idOfKey(vector.priv).id)
+  })
+
   it('wrong password: exit 1, `wrong password`, nothing written, the file untouched', async () => {
     const file = join(dir.path, 'wrong.json')
     await writeFile(file, JSON.stringify(VECTORS['31_byte_key']!.json))

@@ -21,25 +21,25 @@ before(async () => {
 after(async () => dir.remove())
 
 describe('chain account show', () => {
-  it('shows the identity by default: id, publicKey, keystore, and registered null without chain data', async () => {
+  it('shows the identity by default: id, publicKey, keystore, and registered and nonce null without chain data', async () => {
     const run = await runChain(['account', 'show', '--datadir', datadir, '--json'])
     assert.equal(run.code, 0, run.stderr)
-    assert.deepEqual(JSON.parse(run.stdout), { ...identity, registered: null })
+    assert.deepEqual(JSON.parse(run.stdout), { ...identity, registered: null, nonce: null })
   })
 
   it('shows the account named, also from CHAIN_DATADIR', async () => {
     const run = await runChain(['account', 'show', second.id, '--json'], { env: { CHAIN_DATADIR: datadir } })
     assert.equal(run.code, 0, run.stderr)
-    assert.deepEqual(JSON.parse(run.stdout), { ...second, registered: null })
+    assert.deepEqual(JSON.parse(run.stdout), { ...second, registered: null, nonce: null })
   })
 
-  it('exits 3 for an account that is not there, and 1 for a mistyped id', async () => {
+  it('exits 3 for an account that is not there, and 2 (a bad argument) for a mistyped id', async () => {
     const other = await runChain(['account', 'show', second.id, '--datadir', join(dir.path, 'empty')])
     assert.equal(other.code, 3)
     assert.equal(errorLine(other.stderr), `no account ${second.id} in ${join(dir.path, 'empty', 'keystore')}`)
     const typo = `${second.id.slice(0, -1)}${second.id.endsWith('q') ? 'p' : 'q'}`
     const mistyped = await runChain(['account', 'show', typo, '--datadir', datadir])
-    assert.equal(mistyped.code, 1)
+    assert.equal(mistyped.code, 2)
     assert.equal(errorLine(mistyped.stderr), `invalid participant id (bad characters or checksum): "${typo}"`)
   })
 })
