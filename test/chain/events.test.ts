@@ -87,8 +87,12 @@ test('a reorganisation takes the abandoned branch’s events out of the index an
   const changes: HeadChange[] = []
   a.on('head', (change) => changes.push(change))
   for (const block of branchB) await a.importBlock(block)
-  assert.equal(changes.length, 1)
-  const { removed, added } = eventsOfChange(a.store, changes[0]!, (block) => blockHash(block.header))
+  // B's block 6 ties A's in work: the total order (the lower hash) may make it the head at
+  // once, so the reorganisation arrives as one change or as two (then block 7 extends it).
+  assert.ok(changes.length === 1 || changes.length === 2, `${changes.length} head changes`)
+  const reported = changes.map((change) => eventsOfChange(a.store, change, (block) => blockHash(block.header)))
+  const removed = reported.flatMap((events) => events.removed)
+  const added = reported.flatMap((events) => events.added)
   assert.deepEqual(summary(removed), ['6:Incremented:{"by":1,"count":4}', '5:Incremented:{"by":1,"count":3}'])
   assert.deepEqual(summary(added), ['5:Incremented:{"by":100,"count":102}', '6:Incremented:{"by":100,"count":202}', '7:Incremented:{"by":100,"count":302}'])
   const indexed = await queryEvents(a.store, a.head.header.height, { contract: COUNTER_ADDRESS, names: ['Incremented'], fromHeight: 5 })

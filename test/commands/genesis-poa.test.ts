@@ -34,7 +34,7 @@ test('chain genesis --consensus poa prints a valid proof-of-authority genesis fr
     [['--consensus', 'poa'], 2, '--consensus poa needs at least one --signer KEY'],
     [['--signer', other], 2, '--signer and --epoch go with --consensus poa'],
     [['--consensus', 'poa', '--signer', 'ch1nobody'], 2, ''],
-    [['--consensus', 'poa', '--signer', other, '--signer', other], 1, 'invalid genesis: consensus.signers[1]: listed twice'],
+    [['--consensus', 'poa', '--signer', other, '--signer', other], 2, 'invalid genesis: consensus.signers[1]: listed twice'],
   ]
   for (const [flags, code, message] of refusals) {
     const run = await runChain(['genesis', '--network', 'dev', ...flags, '--datadir', join(datadir)])
