@@ -49,6 +49,14 @@ import { waitFor } from './wait.js'
 export { waitFor }
 
 /**
+ * Waits until the node's log matches `pattern`. A line is written after the state it reports
+ * becomes visible over RPC, so a log check right after an RPC wait would race.
+ */
+export async function waitForLog(node: Pick<TestNode, 'log'>, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  await waitFor(`a log line matching ${pattern}`, () => pattern.test(node.log()), timeoutMs)
+}
+
+/**
  * Where a helper registers what must be undone: a test's context, or any runner with `after`
  * (the node benchmark's).
  */

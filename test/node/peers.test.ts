@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startNode, waitFor } from '../helpers/node.js'
+import { startNode, waitFor, waitForLog } from '../helpers/node.js'
 
 const STEP_TIMEOUT_MS = 90_000
 
@@ -32,7 +32,7 @@ test('chain peers shows each side of a connection with its own direction, and th
 
   // the logs, at info: a peer joined, with its direction, on each side; it left when it stopped
   await waitFor('the join logged', () => Promise.resolve(/INFO +\[node:net\] peer connected peer=\S+ direction=inbound/.test(listener.log()) ? true : undefined), STEP_TIMEOUT_MS)
-  assert.match(dialler.log(), new RegExp(`INFO +\\[node:net\\] peer connected peer=${listener.info.peerId} direction=outbound`))
+  await waitForLog(dialler, new RegExp(`INFO +\\[node:net\\] peer connected peer=${listener.info.peerId} direction=outbound`), STEP_TIMEOUT_MS)
   await dialler.stop()
   await waitFor('the leave logged', () => Promise.resolve(new RegExp(`INFO +\\[node:net\\] peer disconnected peer=${dialler.info.peerId}`).test(listener.log()) ? true : undefined), STEP_TIMEOUT_MS)
 })

@@ -18,7 +18,7 @@ import { chainDbDir } from '../../src/node/datadir.js'
 import { ContractVm } from '../../src/vm/vm.js'
 import { GENESIS_TIME_MS, tempDir, testKey } from '../helpers/chain.js'
 import { runChain } from '../helpers/cli.js'
-import { makeDatadir, startNode, waitFor, type TestNode } from '../helpers/node.js'
+import { makeDatadir, startNode, waitFor, waitForLog, type TestNode } from '../helpers/node.js'
 import { copyChain } from '../sync/fixtures.js'
 
 const LENGTH = 3_000
@@ -80,7 +80,7 @@ test('a late joiner syncs a 3,000-block proof-of-authority chain from three peer
   const joiner = await startNode(t, { genesis: genesisPath, bootstrap: sources.map((s) => s.info.multiaddrs[0]!) })
   await waitFor('the late joiner at the head', async () => ((await status(joiner)).head === head ? true : undefined), SYNC_TIMEOUT_MS)
   // The run logs its end just after the last import makes the head: wait for the line.
-  await waitFor('the sync finished line', () => (/\] sync finished .*imported=3000/.test(joiner.log()) ? true : undefined), 30_000)
+  await waitForLog(joiner, /\] sync finished .*imported=3000/)
   const servers = new Set([...joiner.log().matchAll(/\] headers stored peer=(\S+)/g)].map((m) => m[1]))
   assert.ok(servers.size >= 2, `headers came from ${servers.size} peers`)
 })

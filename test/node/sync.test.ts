@@ -18,7 +18,7 @@ import { createNetwork } from '../../src/network/network.js'
 import { chainDbDir } from '../../src/node/datadir.js'
 import { ContractVm } from '../../src/vm/vm.js'
 import { tempDir, testGenesis } from '../helpers/chain.js'
-import { makeDatadir, startNode, waitFor, type TestNode } from '../helpers/node.js'
+import { makeDatadir, startNode, waitFor, waitForLog, type TestNode } from '../helpers/node.js'
 import { copyChain, fixtureChain, lyingReader } from '../sync/fixtures.js'
 
 const GENESIS = testGenesis()
@@ -107,7 +107,7 @@ test('sync between node processes: three peers, a kill half way, a lying peer', 
     assert.equal((await status(node)).syncing, false)
     const servers = new Set(storedBatches(node.log()).map((batch) => batch.peer))
     assert.deepEqual([...servers].sort(), sources.map((source) => source.info.peerId).sort(), 'every peer served batches')
-    assert.match(node.log(), /\] sync finished .*imported=3000/)
+    await waitForLog(node, /\] sync finished .*imported=3000/)
   })
 
   await t.test('a node killed with SIGKILL half way resumes without fetching what it stored, and ends on the same head', async (t) => {
@@ -128,7 +128,7 @@ test('sync between node processes: three peers, a kill half way, a lying peer', 
     assert.deepEqual(requestedHeights(again.log(), 'headers'), [], 'no header asked for again')
     const refetched = requestedHeights(again.log(), 'bodies').filter((height) => storedBodies.has(height))
     assert.deepEqual(refetched, [], 'no stored body asked for again')
-    assert.match(again.log(), /\] sync finished .*"downloaded":0,"restored":\d+/)
+    await waitForLog(again, /\] sync finished .*"downloaded":0,"restored":\d+/)
   })
 
   await t.test('a peer serving wrong headers and bodies is penalised; the sync finishes from the other two', async (t) => {
