@@ -73,7 +73,7 @@ async function counterWithState(dir: string, vm: ContractVm): Promise<number> {
   const rate = await opsPerSecond(async () => {
     const tx = sign(chain, owner, nonce++, { kind: 'contract-call', contract, method: 'increment', args: '[1]' })
     const before = new StateOverlay(state)
-    chain.executor.applyTransaction(before, tx, info, GAS)
+    await chain.executor.applyTransaction(before, tx, info, GAS)
     const changes = before.changed()
     for (const { key: k, value } of changes) if (value !== null) state.set(k, value)
     root = await chain.trie.apply(root, changes)
@@ -86,8 +86,8 @@ async function counterWithState(dir: string, vm: ContractVm): Promise<number> {
 async function counterInMemory(vm: ContractVm): Promise<number> {
   const host = new MemoryHost()
   const request = { host, block: { height: 1, timestamp: 1, parentHash: '00'.repeat(32) }, sender: formatParticipantId(key('owner').id), contract: formatContractAddress(new Uint8Array(20).fill(1)), gasLimit: GAS }
-  vm.deploy({ ...request, code: source('counter.js'), args: '[0]' })
-  return opsPerSecond(() => vm.call({ ...request, method: 'increment', args: '[1]' }), 3_000)
+  await vm.deploy({ ...request, code: source('counter.js'), args: '[0]' })
+  return opsPerSecond(async () => await vm.call({ ...request, method: 'increment', args: '[1]' }), 3_000)
 }
 
 /** Blocks of token transfers imported into a fresh chain, and the same calls through the VM alone. */
@@ -124,10 +124,10 @@ async function tokenBlocks(dir: string, vm: ContractVm): Promise<{ chain: number
   const host = new MemoryHost()
   const tokenText = formatContractAddress(token)
   const base = { host, block: { height: 1, timestamp: 1, parentHash: '00'.repeat(32) }, contract: tokenText, gasLimit: GAS }
-  vm.deploy({ ...base, sender: formatParticipantId(holders[0]!.id), code: source('token.js'), args: '["Gold","GLD",1000000000]' })
-  for (const holder of holders.slice(1)) vm.call({ ...base, sender: formatParticipantId(holders[0]!.id), method: 'transfer', args: JSON.stringify([formatParticipantId(holder.id), 1_000_000]) })
-  const vmMs = await timeMs(() => {
-    for (const call of calls) vm.call({ ...base, sender: call.sender, method: 'transfer', args: JSON.stringify([call.to, 1]) })
+  await vm.deploy({ ...base, sender: formatParticipantId(holders[0]!.id), code: source('token.js'), args: '["Gold","GLD",1000000000]' })
+  for (const holder of holders.slice(1)) await vm.call({ ...base, sender: formatParticipantId(holders[0]!.id), method: 'transfer', args: JSON.stringify([formatParticipantId(holder.id), 1_000_000]) })
+  const vmMs = await timeMs(async () => {
+    for (const call of calls) await vm.call({ ...base, sender: call.sender, method: 'transfer', args: JSON.stringify([call.to, 1]) })
   })
   return { chain: (BLOCKS * 1000) / chainMs, vmOnly: (BLOCKS * 1000) / vmMs }
 }

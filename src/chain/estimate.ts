@@ -18,14 +18,14 @@ import type { Mempool } from './mempool.js'
  * follow the pending ones, an unregistered sender) and `VmError` when this node could not run it.
  */
 export function estimateGas(chain: Chain, mempool: Pick<Mempool, 'pendingOf'>, tx: Transaction): Promise<Receipt> {
-  return chain.exclusive(() => {
+  return chain.exclusive(async () => {
     const head = chain.head.header
     const state = new StateOverlay(chain.stateAt())
     const block = blockInfo({ height: head.height + 1, timestamp: Math.max(Date.now(), head.timestamp), parentHash: blockHash(head) })
     const limit = chain.params.blockGasLimit
     for (const pending of mempool.pendingOf(senderOf(tx))) {
       if (pending.nonce >= tx.nonce) break
-      chain.executor.applyTransaction(state, pending, block, limit)
+      await chain.executor.applyTransaction(state, pending, block, limit)
     }
     return chain.executor.applyTransaction(state, { ...tx, gasLimit: limit }, block, limit)
   })

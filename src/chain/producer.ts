@@ -60,7 +60,7 @@ export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, pr
       if (size + txSize > chain.params.maxBlockBytes || tx.gasLimit > gasLeft) continue
       state.checkpoint()
       try {
-        const receipt = chain.executor.applyTransaction(state, tx, info, gasLeft)
+        const receipt = await chain.executor.applyTransaction(state, tx, info, gasLeft)
         state.commit()
         included.push(tx)
         receipts.push(receipt)

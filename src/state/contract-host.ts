@@ -8,10 +8,18 @@ import type { StateOverlay } from './overlay.js'
 import { contractKey, decodeContract, decodeStorageValue, encodeContract, encodeStorageValue, storageKey } from './records.js'
 
 export class OverlayContractHost implements ContractHost {
+  get stateScope(): StateOverlay {
+    return this.state
+  }
+
   /** Parsed addresses: a call touches the same few contracts many times. */
   private readonly addresses = new Map<string, Uint8Array | null>()
 
   constructor(
+    /**
+     * Also the host's `StateScope`: within one overlay, contract state changes only through the
+     * VM (the executor itself writes participant records), and an undo moves its revision.
+     */
     readonly state: StateOverlay,
     /** Participant id of whoever deploys in this scope (the transaction's sender). */
     private readonly deployer: Uint8Array,

@@ -155,7 +155,7 @@ export class BlockExecutor {
    * violations throw `ExecutionError` and leave `state` unchanged; `VmError` (this node could not
    * run the code) propagates, also leaving `state` unchanged.
    */
-  applyTransaction(state: StateOverlay, tx: Transaction, block: BlockInfo, gasLeft: number, index?: number): Receipt {
+  async applyTransaction(state: StateOverlay, tx: Transaction, block: BlockInfo, gasLeft: number, index?: number): Promise<Receipt> {
     if (tx.gasLimit > gasLeft) {
       throw new ExecutionError('EXECUTION_ERROR_BLOCK_GAS_EXCEEDED', `gas limit ${tx.gasLimit} above the ${gasLeft} left in the block`, index)
     }
@@ -175,10 +175,10 @@ export class BlockExecutor {
       const contract = formatContractAddress(created)
       outcome =
         host.getCode(contract) === undefined
-          ? this.vm.deploy({ ...request, contract, code: tx.code, args: tx.args })
+          ? await this.vm.deploy({ ...request, contract, code: tx.code, args: tx.args })
           : { status: 'reverted', gasUsed: 0, result: null, error: 'a contract exists at this address', events: [], touched: [] }
     } else {
-      outcome = this.vm.call({ ...request, contract: formatContractAddress(tx.contract), method: tx.method, args: tx.args })
+      outcome = await this.vm.call({ ...request, contract: formatContractAddress(tx.contract), method: tx.method, args: tx.args })
     }
     state.set(participantKey(sender), encodeParticipant({ ...record!, nonce: record!.nonce + 1 }))
     return receiptOf(outcome, intrinsic, created)
@@ -207,11 +207,11 @@ export class BlockExecutor {
     const info = blockInfo(block.header)
     const receipts: Receipt[] = []
     let gasUsed = 0
-    block.transactions.forEach((tx, index) => {
-      const receipt = this.applyTransaction(state, tx, info, this.params.blockGasLimit - gasUsed, index)
+    for (const [index, tx] of block.transactions.entries()) {
+      const receipt = await this.applyTransaction(state, tx, info, this.params.blockGasLimit - gasUsed, index)
       gasUsed += receipt.gasUsed
       receipts.push(receipt)
-    })
+    }
     const result = await this.finish(state, parent.stateRoot, receipts, trie)
     const { header } = block
     if (result.gasUsed !== header.gasUsed) {

@@ -29,6 +29,11 @@ interface JournalEntry {
 }
 
 export class StateOverlay implements StateReader {
+  /**
+   * Moves at every `revert`: the contract VM's mirror of this state (a `StateScope`) is good only
+   * while nothing it was told is undone.
+   */
+  revision = 0
   private readonly changes = new Map<string, Uint8Array | null>()
   private readonly journal: JournalEntry[] = []
   private readonly checkpoints: number[] = []
@@ -69,6 +74,7 @@ export class StateOverlay implements StateReader {
   revert(): void {
     const mark = this.checkpoints.pop()
     if (mark === undefined) throw new Error('StateOverlay.revert without a checkpoint')
+    this.revision++
     while (this.journal.length > mark) {
       const { id, previous } = this.journal.pop()!
       if (previous === undefined) this.changes.delete(id)

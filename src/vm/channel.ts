@@ -1,8 +1,9 @@
 /**
- * A synchronous message channel between two threads: a `MessagePort` carries the messages, and a
- * shared counter per side wakes the receiver. Contract code is synchronous, so the sandbox thread
- * must block until the node's thread answers a state read, and the node's thread blocks until
- * the execution ends (the pattern of `synckit`: `Atomics.wait` plus `receiveMessageOnPort`).
+ * A message channel between two threads: a `MessagePort` carries the messages, and a shared
+ * counter per side wakes the receiver. Contract code is synchronous, so the sandbox thread must
+ * block until the node's thread answers a state read (the pattern of `synckit`: `Atomics.wait`
+ * plus `receiveMessageOnPort`); the node's thread waits for the outcome with `Atomics.waitAsync`,
+ * its event loop free.
  *
  * The receiver spins for a while (`spinMs`) before it sleeps: a host round trip takes ~5 µs
  * between spinning threads and ~65 µs or more when the other side must be woken from a futex
@@ -72,6 +73,24 @@ export class SyncChannel<In, Out> {
       if (waiting !== undefined) waiting(message)
       else this.queue.push(message)
     })
+  }
+
+  /**
+   * The next message, or undefined when none came within `timeoutMs`: spins for `spinMs`, then
+   * waits without blocking the thread, so that its event loop goes on meanwhile.
+   */
+  async next(timeoutMs: number): Promise<In | undefined> {
+    const end = performance.now() + timeoutMs
+    for (;;) {
+      const seen = Atomics.load(this.signals, this.side)
+      const message = this.queue.shift() ?? (receiveMessageOnPort(this.port)?.message as In | undefined)
+      if (message !== undefined) return message
+      if (this.spin(seen, Math.min(end, performance.now() + this.spinMs))) continue
+      const left = end - performance.now()
+      if (left <= 0) return undefined
+      const waiting = Atomics.waitAsync(this.signals, this.side, seen, left)
+      if (waiting.async) await waiting.value
+    }
   }
 
   /** The next message, or undefined when none came within `timeoutMs` (Infinity waits for ever). */

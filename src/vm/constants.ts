@@ -148,6 +148,19 @@ export const SANDBOX_START_TIMEOUT_MS = 30 * SECOND_MS
 export const NODE_SPIN_MS = 1
 export const SANDBOX_SPIN_MS = 0.1
 
+/**
+ * The longest the node's thread runs executions back to back before it lets its event loop
+ * serve the network and RPC: a block of a thousand small calls would otherwise hold it for
+ * the whole block, since a call that ends within the spin never yields.
+ */
+export const EVENT_LOOP_SLICE_MS = 10
+
+/**
+ * What the sandbox thread remembers of the state it runs against (src/vm/sandbox-state.ts),
+ * counted as UTF-16 text plus a Map entry's overhead; past it, the mirror starts again empty.
+ */
+export const MIRROR_BYTES = 64 * 1024 * 1024
+
 // ---------------------------------------------------------------------------------------------
 // Shared with the ledger: a transaction that passes its checks never fails these
 

@@ -39,11 +39,10 @@ interface Frame {
 }
 
 /**
- * Runs one request to its outcome. The caller opens a host checkpoint around it and keeps the
- * changes only when the outcome is ok (one checkpoint for the whole execution: each is a message
- * to the node's thread). Throws `VmError` when this node could not execute (the thread must then
- * be replaced), and `PoolExhausted` when a nested call found no free instance (the caller undoes
- * the host's changes and runs the request again on a grown pool).
+ * Runs one request to its outcome against `host` (the sandbox's `SandboxState`, which keeps the
+ * changes only when the outcome is ok). Throws `VmError` when this node could not execute (the
+ * thread must then be replaced), and `PoolExhausted` when a nested call found no free instance
+ * (the caller drops the changes and runs the request again on a grown pool).
  */
 export function execute(pool: InstancePool, request: WireRequest, host: ContractHost): ExecutionOutcome {
   return new Execution(pool, request, host).run()

@@ -8,6 +8,17 @@
  * Every method is synchronous because contract code is: a `state.get` inside a loop must return
  * before the next iteration runs.
  */
+
+/**
+ * The state a host reads and writes, named for the sandbox's mirror of it (src/vm/sandbox-state.ts).
+ * Hosts that give the same object promise that, between two executions, contract state and code
+ * change only through the VM's executions, or else `revision` has moved (a revert of changes
+ * an execution made, a write from elsewhere).
+ */
+export interface StateScope {
+  readonly revision: number
+}
+
 export interface ContractHost {
   /** JSON text stored under `key` in the state of contract `address`, or undefined. */
   getState(address: string, key: string): string | undefined
@@ -16,7 +27,11 @@ export interface ContractHost {
   /** Source of the contract deployed at `address`, or undefined when none is. */
   getCode(address: string): string | undefined
   setCode(address: string, code: string): void
-  /** Opens a nested scope of changes (a call frame); `commit` keeps it, `revert` drops it. */
+  /**
+   * Undefined: the sandbox remembers nothing of this host's state from one execution to the next.
+   */
+  readonly stateScope?: StateScope | undefined
+  /** Opens a nested scope of changes; `commit` keeps it, `revert` drops it. */
   checkpoint(): void
   commit(): void
   revert(): void

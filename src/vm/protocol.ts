@@ -1,13 +1,20 @@
 /**
  * Messages between `ContractVm` (the node's thread) and its sandbox thread. Requests and outcomes
- * are plain data; the host is not: the sandbox asks the node's thread for each state read and
- * sends it each change, in order, and the node's thread applies them to the real `ContractHost`.
+ * are plain data; the host is not: the sandbox asks the node's thread for the state reads it
+ * cannot answer itself (src/vm/sandbox-state.ts), and sends the changes of a successful
+ * execution with its outcome, which the node's thread applies to the real `ContractHost`.
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { BlockInfo, ExecutionOutcome } from './types.js'
 import type { SandboxLimits } from './contract-instance.js'
 
 export interface WireCommon {
+  /**
+   * Names the state the execution runs against, for the sandbox's mirror of it: the same name as
+   * the previous execution's means nothing else changed contract state in between. Undefined:
+   * the sandbox keeps nothing of it.
+   */
+  readonly scope: string | undefined
   readonly block: BlockInfo
   readonly sender: string
   readonly contract: string
@@ -26,16 +33,14 @@ export type WireRequest = WireCommon &
     | { readonly mode: 'check'; readonly code: string }
   )
 
-/** A `ContractHost` method call. Only `getState` and `getCode` are answered; the others are applied in order. */
-export type HostCall =
-  | { readonly op: 'getState'; readonly address: string; readonly key: string }
-  | { readonly op: 'getCode'; readonly address: string }
-  | { readonly op: 'setState'; readonly address: string; readonly key: string; readonly value: string }
-  | { readonly op: 'deleteState'; readonly address: string; readonly key: string }
-  | { readonly op: 'setCode'; readonly address: string; readonly code: string }
-  | { readonly op: 'checkpoint' }
-  | { readonly op: 'commit' }
-  | { readonly op: 'revert' }
+/** A state read the node's thread answers. */
+export type HostRead = { readonly op: 'getState'; readonly address: string; readonly key: string } | { readonly op: 'getCode'; readonly address: string }
+
+/** One change of a successful execution, applied by the node's thread in order. */
+export type StateWrite =
+  | { readonly op: 'set'; readonly address: string; readonly key: string; readonly value: string }
+  | { readonly op: 'delete'; readonly address: string; readonly key: string }
+  | { readonly op: 'code'; readonly address: string; readonly code: string }
 
 export type ToSandbox =
   | { readonly kind: 'execute'; readonly request: WireRequest }
@@ -43,8 +48,9 @@ export type ToSandbox =
 
 export type FromSandbox =
   | { readonly kind: 'ready' }
-  | { readonly kind: 'host'; readonly call: HostCall }
-  | { readonly kind: 'done'; readonly outcome: ExecutionOutcome }
+  | { readonly kind: 'read'; readonly read: HostRead }
+  /** `writes`: empty unless the outcome is ok. */
+  | { readonly kind: 'done'; readonly outcome: ExecutionOutcome; readonly writes: readonly StateWrite[] }
   /** QuickJS itself failed; the thread stops and must be replaced. */
   | { readonly kind: 'failed'; readonly detail: string }
 

@@ -6,21 +6,23 @@
  * Outcomes (ok, reverted, out of gas) are the same on every node, and the wall clock decides
  * none of them. `VmError` is thrown when this node could not execute at all (a QuickJS failure,
  * a host failure, a binary that is not the protocol's); the host is then left exactly as it was,
- * and the next call starts a new sandbox thread. See docs/contracts.md for the contract API,
- * the gas schedule and the limits.
+ * and the next call starts a new sandbox thread. The node's thread waits for each outcome with
+ * its event loop free. See docs/contracts.md for the contract API, the gas schedule and the
+ * limits.
  */
 import { ADDRESS_BYTES, formatContractAddress, formatParticipantId } from '../crypto/identity.js'
-import type { ContractHost } from './host.js'
+import type { ContractHost, StateScope } from './host.js'
 import type { BlockInfo, CallRequest, DeployRequest, ExecutionOutcome, ExecutionRequest } from './types.js'
 import type { WireCommon, WireRequest } from './protocol.js'
 import type { SandboxLimits } from './contract-instance.js'
 import { VmError } from './errors.js'
 import { errorMessage } from '../errors.js'
 import { SandboxThread } from './sandbox-thread.js'
-import { EXECUTION_ALARM_MS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES, MODULE_LOAD_GAS_LIMIT } from './constants.js'
+import { EVENT_LOOP_SLICE_MS, EXECUTION_ALARM_MS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES, MODULE_LOAD_GAS_LIMIT } from './constants.js'
+import { performance } from 'node:perf_hooks'
 
 export type { BlockInfo, CallRequest, ContractEvent, DeployRequest, ExecutionOutcome, ExecutionRequest, ExecutionStatus } from './types.js'
-export type { ContractHost } from './host.js'
+export type { ContractHost, StateScope } from './host.js'
 export { VmError, type VmErrorCode, type VmErrorData } from './errors.js'
 
 export interface ContractVmInit {
@@ -45,8 +47,15 @@ export class ContractVm {
   private readonly onSlowExecution: ((contract: string, elapsedMs: number) => void) | undefined
   private readonly alarmMs: number
   /** Started at the first execution, replaced after any VmError. */
-  private thread: SandboxThread | undefined
+  private thread: Promise<SandboxThread> | undefined
   private closed = false
+  /** The executions asked for and not yet run: each waits for the one before. */
+  private queue: Promise<unknown> = Promise.resolve()
+  /** When the node's thread last let its event loop run (EVENT_LOOP_SLICE_MS). */
+  private sliceStarted = performance.now()
+  /** Names of the state scopes seen, for the sandbox's mirror (numbers: no object crosses threads). */
+  private readonly scopeIds = new WeakMap<StateScope, number>()
+  private nextScopeId = 1
 
   constructor(init: ContractVmInit = {}) {
     this.limits = {
@@ -62,52 +71,79 @@ export class ContractVm {
    * A syntax error, a module that imports anything, or a failing init reverts everything, the
    * stored code included.
    */
-  deploy(request: DeployRequest): ExecutionOutcome {
-    return this.execute(request, { ...wire(request), mode: 'deploy', code: request.code })
+  deploy(request: DeployRequest): Promise<ExecutionOutcome> {
+    return this.execute(request, { ...this.wire(request), mode: 'deploy', code: request.code })
   }
 
   /** Runs an exported method. Unknown contract or method: reverted, with a clear message. */
-  call(request: CallRequest): ExecutionOutcome {
-    const code = this.closed ? undefined : codeOf(request)
-    return this.execute(request, { ...wire(request), mode: 'call', method: request.method, code })
+  call(request: CallRequest): Promise<ExecutionOutcome> {
+    return this.execute(request, () => ({ ...this.wire(request), mode: 'call', method: request.method, code: codeOf(request) }))
   }
 
   /**
    * Loads `code` as a contract module (its top-level code, with the gas a deploy allows for it),
    * without `init`: undefined when it would deploy that far, else the reason it would revert.
    */
-  check(code: string): string | undefined {
+  async check(code: string): Promise<string | undefined> {
     const request: ExecutionRequest = { host: new DiscardingHost(), block: CHECK_BLOCK, sender: NOBODY, contract: NOWHERE, gasLimit: MODULE_LOAD_GAS_LIMIT }
-    const outcome = this.execute(request, { ...wire({ ...request, args: '[]' }), mode: 'check', code })
+    const outcome = await this.execute(request, { ...this.wire({ ...request, args: '[]' }), mode: 'check', code })
     return outcome.status === 'ok' ? undefined : (outcome.error ?? outcome.status)
   }
 
   /** Stops the sandbox thread; the VM refuses work afterwards. */
   close(): void {
     this.closed = true
-    this.thread?.stop()
+    void this.thread?.then((thread) => thread.stop(), () => undefined)
     this.thread = undefined
   }
 
-  private execute(request: ExecutionRequest, wireRequest: WireRequest): ExecutionOutcome {
+  /**
+   * Runs executions one at a time, in the order asked: the sandbox thread has one, and a caller
+   * that does not wait for its outcome must not interleave with the next.
+   */
+  private execute(request: ExecutionRequest, wireRequest: WireRequest | (() => WireRequest)): Promise<ExecutionOutcome> {
+    const run = this.queue.then(() => this.executeNow(request, wireRequest))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async executeNow(request: ExecutionRequest, wireRequest: WireRequest | (() => WireRequest)): Promise<ExecutionOutcome> {
     if (this.closed) throw new VmError('VM_ERROR_CLOSED', { contract: request.contract, detail: 'the VM is closed' })
-    this.thread ??= SandboxThread.start(this.limits, request.contract)
+    if (performance.now() - this.sliceStarted > EVENT_LOOP_SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve))
+      this.sliceStarted = performance.now()
+    }
+    const wired = typeof wireRequest === 'function' ? wireRequest() : wireRequest
+    const thread = (this.thread ??= SandboxThread.start(this.limits, request.contract))
     try {
-      return this.thread.execute(wireRequest, request.host, this.alarmMs, this.onSlowExecution)
+      return await (await thread).execute(wired, request.host, this.alarmMs, this.onSlowExecution)
     } catch (error) {
       // The thread may be running, stuck or broken: never reuse it.
-      this.thread.stop()
-      this.thread = undefined
+      if (this.thread === thread) this.thread = undefined
+      void thread.then((started) => started.stop(), () => undefined)
       throw error
     }
+  }
+
+  /** The request as the sandbox thread gets it: plain data, the host's state named by its scope. */
+  private wire(request: ExecutionRequest & { readonly args: string }): WireCommon {
+    const { block, sender, contract, gasLimit, args, host } = request
+    return { scope: this.scopeName(host.stateScope), block: { height: block.height, timestamp: block.timestamp, parentHash: block.parentHash }, sender, contract, gasLimit, args }
+  }
+
+  private scopeName(scope: StateScope | undefined): string | undefined {
+    if (scope === undefined) return undefined
+    let id = this.scopeIds.get(scope)
+    if (id === undefined) this.scopeIds.set(scope, (id = this.nextScopeId++))
+    return `${id}:${scope.revision}`
   }
 }
 
 /** `ContractVm.check` on a VM of its own (one sandbox thread start, ~100 ms). */
-export function checkContractSource(code: string): string | undefined {
+export async function checkContractSource(code: string): Promise<string | undefined> {
   const vm = new ContractVm()
   try {
-    return vm.check(code)
+    return await vm.check(code)
   } finally {
     vm.close()
   }
@@ -140,9 +176,4 @@ function codeOf(request: CallRequest): string | undefined {
   } catch (error) {
     throw new VmError('VM_ERROR_HOST', { contract: request.contract, detail: `getCode: ${errorMessage(error)}` }, { cause: error })
   }
-}
-
-function wire(request: ExecutionRequest & { readonly args: string }): WireCommon {
-  const { block, sender, contract, gasLimit, args } = request
-  return { block: { height: block.height, timestamp: block.timestamp, parentHash: block.parentHash }, sender, contract, gasLimit, args }
 }

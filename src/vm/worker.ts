@@ -1,7 +1,8 @@
 /**
  * The sandbox thread: runs one execution at a time for its `ContractVm`, each frame in the
- * instance of its contract (see `InstancePool`), reaching the node's `ContractHost` through a
- * synchronous channel.
+ * instance of its contract (see `InstancePool`), against its view of the node's state
+ * (`SandboxState`), which asks the node's thread through a synchronous channel for what it
+ * does not know.
  *
  * Contracts run on this thread rather than the node's for three reasons: its native stack is
  * large (SANDBOX_THREAD_STACK_MB), so QuickJS's own stack limit always stops deep recursion
@@ -11,7 +12,6 @@
  */
 import { workerData } from 'node:worker_threads'
 import { errorMessage } from '../errors.js'
-import type { ContractHost } from './host.js'
 import type { ExecutionOutcome } from './types.js'
 import { SyncChannel } from './channel.js'
 import { execute } from './frames.js'
@@ -19,53 +19,21 @@ import { InstancePool, PoolExhausted } from './instance-pool.js'
 import { readMeteredQuickjs } from './metered/binary.js'
 import { compileQuickjs } from './metered/instance.js'
 import { SANDBOX_SPIN_MS } from './constants.js'
-import { SANDBOX_SIDE, type FromSandbox, type HostCall, type SandboxWorkerData, type ToSandbox } from './protocol.js'
+import { SANDBOX_SIDE, type FromSandbox, type HostRead, type SandboxWorkerData, type ToSandbox } from './protocol.js'
+import { SandboxState } from './sandbox-state.js'
 
 type Channel = SyncChannel<ToSandbox, FromSandbox>
 
-/** The node's host, seen from this thread: reads wait for the answer, changes are sent in order. */
-class RemoteHost implements ContractHost {
-  constructor(private readonly channel: Channel) {}
-
-  private send(call: HostCall): void {
-    this.channel.send({ kind: 'host', call })
-  }
-
-  private ask(call: HostCall): string | undefined {
-    this.send(call)
-    const message = this.channel.receive(Infinity)
-    if (message?.kind !== 'answer') throw new Error(`expected an answer from the node's thread, got ${message?.kind}`)
-    return message.value
-  }
-
-  getState(address: string, key: string): string | undefined {
-    return this.ask({ op: 'getState', address, key })
-  }
-  getCode(address: string): string | undefined {
-    return this.ask({ op: 'getCode', address })
-  }
-  setState(address: string, key: string, value: string): void {
-    this.send({ op: 'setState', address, key, value })
-  }
-  deleteState(address: string, key: string): void {
-    this.send({ op: 'deleteState', address, key })
-  }
-  setCode(address: string, code: string): void {
-    this.send({ op: 'setCode', address, code })
-  }
-  checkpoint(): void {
-    this.send({ op: 'checkpoint' })
-  }
-  commit(): void {
-    this.send({ op: 'commit' })
-  }
-  revert(): void {
-    this.send({ op: 'revert' })
-  }
+/** Asks the node's thread for a state value and waits for its answer. */
+function readFromNode(channel: Channel, read: HostRead): string | undefined {
+  channel.send({ kind: 'read', read })
+  const message = channel.receive(Infinity)
+  if (message?.kind !== 'answer') throw new Error(`expected an answer from the node's thread, got ${message?.kind}`)
+  return message.value
 }
 
 async function serve(channel: Channel, pool: InstancePool): Promise<never> {
-  const host = new RemoteHost(channel)
+  const state = new SandboxState((read) => readFromNode(channel, read))
   for (;;) {
     // Back-to-back requests (a block's transactions) are taken at once; an idle thread waits
     // without spinning, in its event loop, where the pool makes its spare instances.
@@ -78,21 +46,16 @@ async function serve(channel: Channel, pool: InstancePool): Promise<never> {
     const { request } = message
     let outcome: ExecutionOutcome | undefined
     while (outcome === undefined) {
-      host.checkpoint()
+      state.begin(request.scope)
       try {
-        outcome = execute(pool, request, host)
+        outcome = execute(pool, request, state)
       } catch (error) {
         if (!(error instanceof PoolExhausted)) throw error
-        // Undo this run and run it again with more instances: the outcome cannot differ.
-        host.revert()
+        // Run it again from the start with more instances: the outcome cannot differ.
         await pool.grow()
-        continue
       }
-      // A failed execution changes nothing.
-      if (outcome.status === 'ok') host.commit()
-      else host.revert()
     }
-    channel.send({ kind: 'done', outcome })
+    channel.send({ kind: 'done', outcome, writes: state.finish(outcome.status === 'ok') })
   }
 }
 

@@ -24,23 +24,23 @@ try {
   const history = Number(process.env.HISTORY ?? 0)
   if (history > 0) {
     const scratch = new MemoryHost()
-    deploy(vm, scratch, contractAddress(90), example('counter'))
-    deploy(vm, scratch, contractAddress(91), PROBE)
-    for (let i = 0; i < history; i++) call(vm, scratch, contractAddress(i % 7 === 0 ? 91 : 90), i % 7 === 0 ? 'json' : 'increment', i % 7 === 0 ? [] : [i])
+    await deploy(vm, scratch, contractAddress(90), example('counter'))
+    await deploy(vm, scratch, contractAddress(91), PROBE)
+    for (let i = 0; i < history; i++) await call(vm, scratch, contractAddress(i % 7 === 0 ? 91 : 90), i % 7 === 0 ? 'json' : 'increment', i % 7 === 0 ? [] : [i])
   }
   const host = new MemoryHost()
   const counter = contractAddress(1)
   const token = contractAddress(2)
   const probe = contractAddress(3)
   const outcomes: ExecutionOutcome[] = [
-    deploy(vm, host, counter, example('counter'), [5]),
-    deploy(vm, host, token, example('token'), ['Gold', 'GLD', 1_000_000]),
-    deploy(vm, host, probe, PROBE),
-    call(vm, host, counter, 'increment', [3]),
-    call(vm, host, token, 'transfer', [BOB, 10]),
-    ...['text', 'sorted', 'json', 'regex', 'memory', 'depth', 'errorLine'].map((method) => call(vm, host, probe, method, [], { gasLimit: 500_000_000 })),
-    call(vm, host, probe, 'spin', [], { gasLimit: 3_333_333 }),
+    await deploy(vm, host, counter, example('counter'), [5]),
+    await deploy(vm, host, token, example('token'), ['Gold', 'GLD', 1_000_000]),
+    await deploy(vm, host, probe, PROBE),
+    await call(vm, host, counter, 'increment', [3]),
+    await call(vm, host, token, 'transfer', [BOB, 10]),
   ]
+  for (const method of ['text', 'sorted', 'json', 'regex', 'memory', 'depth', 'errorLine']) outcomes.push(await call(vm, host, probe, method, [], { gasLimit: 500_000_000 }))
+  outcomes.push(await call(vm, host, probe, 'spin', [], { gasLimit: 3_333_333 }))
   process.stdout.write(JSON.stringify({ outcomes, state: host.snapshot() }))
 } finally {
   vm.close()

@@ -33,37 +33,37 @@ const PROBE_CODE = `
 const CALLER_CODE = `export function relay(target, method, ...args) { state.set('relayed', method); return call(target, method, ...args) }`
 
 /** The same requests, in the same order, from a fresh host. */
-function workload(vm: ContractVm): { outcomes: ExecutionOutcome[]; host: ReturnType<MemoryHost['snapshot']> } {
+async function workload(vm: ContractVm): Promise<{ outcomes: ExecutionOutcome[]; host: ReturnType<MemoryHost['snapshot']> }> {
   const host = new MemoryHost()
   const outcomes = [
-    deploy(vm, host, COUNTER, example('counter'), [3]),
-    deploy(vm, host, TOKEN, example('token'), ['Gold', 'GLD', 1_000_000]),
-    deploy(vm, host, PROBE, PROBE_CODE),
-    deploy(vm, host, CALLER, CALLER_CODE),
-    call(vm, host, COUNTER, 'increment', [2]),
-    call(vm, host, TOKEN, 'transfer', [BOB, 10]),
-    call(vm, host, PROBE, 'loop', [123_457]),
-    call(vm, host, PROBE, 'loop', [10_000_000], { gasLimit: 3_333_333 }),
-    call(vm, host, PROBE, 'memory', [], { gasLimit: 2_000_000_000 }),
-    call(vm, host, PROBE, 'depth', [], { gasLimit: 2_000_000_000 }),
-    call(vm, host, PROBE, 'writes', [40]),
-    call(vm, host, CALLER, 'relay', [TOKEN, 'transfer', CAROL, 5]),
-    call(vm, host, CALLER, 'relay', [PROBE, 'loop', 54_321]),
+    await deploy(vm, host, COUNTER, example('counter'), [3]),
+    await deploy(vm, host, TOKEN, example('token'), ['Gold', 'GLD', 1_000_000]),
+    await deploy(vm, host, PROBE, PROBE_CODE),
+    await deploy(vm, host, CALLER, CALLER_CODE),
+    await call(vm, host, COUNTER, 'increment', [2]),
+    await call(vm, host, TOKEN, 'transfer', [BOB, 10]),
+    await call(vm, host, PROBE, 'loop', [123_457]),
+    await call(vm, host, PROBE, 'loop', [10_000_000], { gasLimit: 3_333_333 }),
+    await call(vm, host, PROBE, 'memory', [], { gasLimit: 2_000_000_000 }),
+    await call(vm, host, PROBE, 'depth', [], { gasLimit: 2_000_000_000 }),
+    await call(vm, host, PROBE, 'writes', [40]),
+    await call(vm, host, CALLER, 'relay', [TOKEN, 'transfer', CAROL, 5]),
+    await call(vm, host, CALLER, 'relay', [PROBE, 'loop', 54_321]),
   ]
   return { outcomes, host: host.snapshot() }
 }
 
 /** Work of every kind, including queries whose changes are thrown away and executions that fail. */
-function history(vm: ContractVm): void {
+async function history(vm: ContractVm): Promise<void> {
   const scratch = new MemoryHost()
-  deploy(vm, scratch, PROBE, PROBE_CODE)
-  deploy(vm, scratch, COUNTER, example('counter'))
-  for (let i = 0; i < 25; i++) call(vm, scratch, COUNTER, 'increment', [i])
-  call(vm, scratch, PROBE, 'loop', [77_777])
-  call(vm, scratch, PROBE, 'memory', [], { gasLimit: 2_000_000_000 })
-  call(vm, scratch, PROBE, 'depth', [], { gasLimit: 2_000_000_000 })
-  call(vm, scratch, PROBE, 'loop', [1e9], { gasLimit: 1_000_000 })
-  call(vm, new MemoryHost(), COUNTER, 'get')
+  await deploy(vm, scratch, PROBE, PROBE_CODE)
+  await deploy(vm, scratch, COUNTER, example('counter'))
+  for (let i = 0; i < 25; i++) await call(vm, scratch, COUNTER, 'increment', [i])
+  await call(vm, scratch, PROBE, 'loop', [77_777])
+  await call(vm, scratch, PROBE, 'memory', [], { gasLimit: 2_000_000_000 })
+  await call(vm, scratch, PROBE, 'depth', [], { gasLimit: 2_000_000_000 })
+  await call(vm, scratch, PROBE, 'loop', [1e9], { gasLimit: 1_000_000 })
+  await call(vm, new MemoryHost(), COUNTER, 'get')
 }
 
 describe('outcomes do not depend on what a VM ran before', () => {
@@ -72,19 +72,19 @@ describe('outcomes do not depend on what a VM ran before', () => {
   const other = new ContractVm()
   after(() => [fresh, used, other].forEach((vm) => vm.close()))
 
-  test('a fresh VM and a VM with a long history give identical outcomes and state', () => {
-    history(used)
-    const expected = workload(fresh)
-    assert.deepEqual(workload(used), expected)
+  test('a fresh VM and a VM with a long history give identical outcomes and state', async () => {
+    await history(used)
+    const expected = await workload(fresh)
+    assert.deepEqual(await workload(used), expected)
     // The same VM again, now that it has run the workload itself.
-    assert.deepEqual(workload(used), expected)
-    history(other)
-    workload(other)
-    assert.deepEqual(workload(other), expected)
+    assert.deepEqual(await workload(used), expected)
+    await history(other)
+    await workload(other)
+    assert.deepEqual(await workload(other), expected)
   })
 
-  test('the memory and stack limits fall at a fixed point, and a loop runs out of gas at its limit', () => {
-    const { outcomes } = workload(fresh)
+  test('the memory and stack limits fall at a fixed point, and a loop runs out of gas at its limit', async () => {
+    const { outcomes } = await workload(fresh)
     const [memory, depth] = [JSON.parse(outcomes[8]!.result!), JSON.parse(outcomes[9]!.result!)] as [[number, string], [number, string]]
     assert.equal(memory[1], 'InternalError: out of memory')
     assert.ok(memory[0] > 1000, `only ${memory[0]} chunks`)
@@ -116,15 +116,15 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ contract: fc.constant(CALLER), method: fc.constant('relay'), args: fc.tuple(fc.constantFrom(TOKEN, COUNTER), fc.constantFrom('transfer', 'increment'), sender, amount), sender, gasLimit }),
 )
 
-function replay(vm: ContractVm, steps: readonly Step[]): { outcomes: ExecutionOutcome[]; host: ReturnType<MemoryHost['snapshot']> } {
+async function replay(vm: ContractVm, steps: readonly Step[]): Promise<{ outcomes: ExecutionOutcome[]; host: ReturnType<MemoryHost['snapshot']> }> {
   const host = new MemoryHost()
   const outcomes = [
-    deploy(vm, host, COUNTER, example('counter')),
-    deploy(vm, host, TOKEN, example('token'), ['Gold', 'GLD', 10_000]),
-    deploy(vm, host, REGISTRY, example('registry')),
-    deploy(vm, host, CALLER, CALLER_CODE),
-    ...steps.map((s) => call(vm, host, s.contract, s.method, s.args, { sender: s.sender, gasLimit: s.gasLimit })),
+    await deploy(vm, host, COUNTER, example('counter')),
+    await deploy(vm, host, TOKEN, example('token'), ['Gold', 'GLD', 10_000]),
+    await deploy(vm, host, REGISTRY, example('registry')),
+    await deploy(vm, host, CALLER, CALLER_CODE),
   ]
+  for (const s of steps) outcomes.push(await call(vm, host, s.contract, s.method, s.args, { sender: s.sender, gasLimit: s.gasLimit }))
   assert.equal(host.depth, 0)
   return { outcomes, host: host.snapshot() }
 }
@@ -134,12 +134,12 @@ describe('1,000 random call sequences on the examples', () => {
   const second = new ContractVm()
   after(() => [first, second].forEach((vm) => vm.close()))
 
-  test('two VMs with separate hosts give identical outcomes and host contents', () => {
+  test('two VMs with separate hosts give identical outcomes and host contents', async () => {
     const statuses = new Set<string>()
-    fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 8 }), (steps) => {
-        const a = replay(first, steps)
-        const b = replay(second, steps)
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
+        const a = await replay(first, steps)
+        const b = await replay(second, steps)
         assert.deepEqual(b, a)
         for (const outcome of a.outcomes) statuses.add(outcome.status)
       }),

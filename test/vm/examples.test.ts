@@ -25,131 +25,132 @@ function events(outcome: ExecutionOutcome): [string, unknown][] {
 }
 
 describe('counter.js', () => {
-  test('starts where init says (0 by default) and counts', () => {
+  test('starts where init says (0 by default) and counts', async () => {
     const host = new MemoryHost()
-    ok(deploy(vm, host, COUNTER, example('counter')))
-    assert.equal(ok(call(vm, host, COUNTER, 'get')), 0)
-    assert.equal(ok(call(vm, host, COUNTER, 'increment')), 1)
-    const outcome = call(vm, host, COUNTER, 'increment', [41])
+    ok(await deploy(vm, host, COUNTER, example('counter')))
+    assert.equal(ok(await call(vm, host, COUNTER, 'get')), 0)
+    assert.equal(ok(await call(vm, host, COUNTER, 'increment')), 1)
+    const outcome = await call(vm, host, COUNTER, 'increment', [41])
     assert.equal(ok(outcome), 42)
     assert.deepEqual(events(outcome), [['Incremented', { by: 41, count: 42 }]])
-    assert.equal(ok(call(vm, host, COUNTER, 'get')), 42)
+    assert.equal(ok(await call(vm, host, COUNTER, 'get')), 42)
   })
 })
 
-describe('token.js', () => {
+describe('token.js', async () => {
   const host = new MemoryHost()
-  const deployed = deploy(vm, host, TOKEN, example('token'), ['Gold', 'GLD', 1000])
-  const token = (method: string, args: unknown[] = [], sender = ALICE): ExecutionOutcome => call(vm, host, TOKEN, method, args, { sender })
+  const deployed = await deploy(vm, host, TOKEN, example('token'), ['Gold', 'GLD', 1000])
+  const token = async (method: string, args: unknown[] = [], sender = ALICE): Promise<ExecutionOutcome> => await call(vm, host, TOKEN, method, args, { sender })
 
-  test('init gives the whole supply to the deployer', () => {
+  test('init gives the whole supply to the deployer', async () => {
     assert.deepEqual(events(deployed), [['Transfer', { from: null, to: ALICE, amount: 1000 }]])
-    assert.deepEqual([ok(token('name')), ok(token('symbol')), ok(token('totalSupply'))], ['Gold', 'GLD', 1000])
-    assert.equal(ok(token('balanceOf', [ALICE])), 1000)
-    assert.equal(ok(token('balanceOf', [BOB])), 0)
+    assert.deepEqual([ok(await token('name')), ok(await token('symbol')), ok(await token('totalSupply'))], ['Gold', 'GLD', 1000])
+    assert.equal(ok(await token('balanceOf', [ALICE])), 1000)
+    assert.equal(ok(await token('balanceOf', [BOB])), 0)
   })
 
-  test('transfer moves balance and emits Transfer', () => {
-    const outcome = token('transfer', [BOB, 300])
+  test('transfer moves balance and emits Transfer', async () => {
+    const outcome = await token('transfer', [BOB, 300])
     assert.equal(ok(outcome), true)
     assert.deepEqual(events(outcome), [['Transfer', { from: ALICE, to: BOB, amount: 300 }]])
-    assert.deepEqual([ok(token('balanceOf', [ALICE])), ok(token('balanceOf', [BOB]))], [700, 300])
+    assert.deepEqual([ok(await token('balanceOf', [ALICE])), ok(await token('balanceOf', [BOB]))], [700, 300])
   })
 
-  test('a transfer above the balance reverts and changes nothing', () => {
-    const outcome = token('transfer', [CAROL, 301], BOB)
+  test('a transfer above the balance reverts and changes nothing', async () => {
+    const outcome = await token('transfer', [CAROL, 301], BOB)
     assert.equal(outcome.status, 'reverted')
     assert.equal(outcome.error, `insufficient balance: ${BOB} has 300, needs 301`)
-    assert.deepEqual([ok(token('balanceOf', [BOB])), ok(token('balanceOf', [CAROL]))], [300, 0])
+    assert.deepEqual([ok(await token('balanceOf', [BOB])), ok(await token('balanceOf', [CAROL]))], [300, 0])
   })
 
-  test('amounts must be non-negative safe integers', () => {
+  test('amounts must be non-negative safe integers', async () => {
     for (const amount of [-1, 1.5, '5', 2 ** 53, null]) {
-      assert.equal(token('transfer', [BOB, amount]).error, `amount must be a non-negative safe integer, got ${JSON.stringify(amount)}`)
+      assert.equal((await token('transfer', [BOB, amount])).error, `amount must be a non-negative safe integer, got ${JSON.stringify(amount)}`)
     }
   })
 
-  test('approve, allowance and transferFrom, down to zero', () => {
-    const approval = token('approve', [BOB, 100])
+  test('approve, allowance and transferFrom, down to zero', async () => {
+    const approval = await token('approve', [BOB, 100])
     assert.deepEqual(events(approval), [['Approval', { owner: ALICE, spender: BOB, amount: 100 }]])
-    assert.equal(ok(token('allowance', [ALICE, BOB])), 100)
-    assert.equal(token('transferFrom', [ALICE, CAROL, 101], BOB).error, `allowance exceeded: ${BOB} may spend 100 of ${ALICE}, needs 101`)
-    const spent = token('transferFrom', [ALICE, CAROL, 60], BOB)
+    assert.equal(ok(await token('allowance', [ALICE, BOB])), 100)
+    assert.equal((await token('transferFrom', [ALICE, CAROL, 101], BOB)).error, `allowance exceeded: ${BOB} may spend 100 of ${ALICE}, needs 101`)
+    const spent = await token('transferFrom', [ALICE, CAROL, 60], BOB)
     assert.deepEqual(events(spent), [['Transfer', { from: ALICE, to: CAROL, amount: 60 }]])
-    assert.equal(ok(token('allowance', [ALICE, BOB])), 40)
-    ok(token('transferFrom', [ALICE, CAROL, 40], BOB))
-    assert.equal(ok(token('allowance', [ALICE, BOB])), 0)
+    assert.equal(ok(await token('allowance', [ALICE, BOB])), 40)
+    ok(await token('transferFrom', [ALICE, CAROL, 40], BOB))
+    assert.equal(ok(await token('allowance', [ALICE, BOB])), 0)
     assert.equal(host.getState(TOKEN, `allowance:${ALICE}:${BOB}`), undefined)
-    assert.deepEqual([ok(token('balanceOf', [ALICE])), ok(token('balanceOf', [CAROL]))], [600, 100])
+    assert.deepEqual([ok(await token('balanceOf', [ALICE])), ok(await token('balanceOf', [CAROL]))], [600, 100])
   })
 
-  test('an allowance cannot be spent by anyone else', () => {
-    ok(token('approve', [BOB, 10]))
-    assert.equal(token('transferFrom', [ALICE, CAROL, 1], CAROL).error, `allowance exceeded: ${CAROL} may spend 0 of ${ALICE}, needs 1`)
+  test('an allowance cannot be spent by anyone else', async () => {
+    ok(await token('approve', [BOB, 10]))
+    assert.equal((await token('transferFrom', [ALICE, CAROL, 1], CAROL)).error, `allowance exceeded: ${CAROL} may spend 0 of ${ALICE}, needs 1`)
   })
 
-  test('a contract can hold an allowance and spend it through call()', () => {
+  test('a contract can hold an allowance and spend it through call()', async () => {
     const spender = `export function pull(token, from, to, amount) { return call(token, 'transferFrom', from, to, amount) }`
-    ok(deploy(vm, host, SPENDER_CONTRACT, spender))
-    ok(token('approve', [SPENDER_CONTRACT, 5]))
-    const outcome = call(vm, host, SPENDER_CONTRACT, 'pull', [TOKEN, ALICE, BOB, 5], { sender: CAROL })
+    ok(await deploy(vm, host, SPENDER_CONTRACT, spender))
+    ok(await token('approve', [SPENDER_CONTRACT, 5]))
+    const outcome = await call(vm, host, SPENDER_CONTRACT, 'pull', [TOKEN, ALICE, BOB, 5], { sender: CAROL })
     assert.equal(ok(outcome), true)
     assert.deepEqual(outcome.touched, [SPENDER_CONTRACT, TOKEN])
     assert.deepEqual(events(outcome), [['Transfer', { from: ALICE, to: BOB, amount: 5 }]])
-    const again = call(vm, host, SPENDER_CONTRACT, 'pull', [TOKEN, ALICE, BOB, 1], { sender: CAROL })
+    const again = await call(vm, host, SPENDER_CONTRACT, 'pull', [TOKEN, ALICE, BOB, 1], { sender: CAROL })
     assert.equal(bare(again.error), `CallError: ${TOKEN}.transferFrom failed: allowance exceeded: ${SPENDER_CONTRACT} may spend 0 of ${ALICE}, needs 1`)
   })
 
-  test('the supply is conserved', () => {
-    const total = [ALICE, BOB, CAROL, SPENDER_CONTRACT].reduce((sum, id) => sum + (ok(token('balanceOf', [id])) as number), 0)
+  test('the supply is conserved', async () => {
+    let total = 0
+    for (const id of [ALICE, BOB, CAROL, SPENDER_CONTRACT]) total += ok(await token('balanceOf', [id])) as number
     assert.equal(total, 1000)
   })
 })
 
-describe('registry.js', () => {
+describe('registry.js', async () => {
   const host = new MemoryHost()
-  ok(deploy(vm, host, REGISTRY, example('registry')))
-  const registry = (method: string, args: unknown[] = [], sender = ALICE): ExecutionOutcome => call(vm, host, REGISTRY, method, args, { sender })
+  ok(await deploy(vm, host, REGISTRY, example('registry')))
+  const registry = async (method: string, args: unknown[] = [], sender = ALICE): Promise<ExecutionOutcome> => await call(vm, host, REGISTRY, method, args, { sender })
 
-  test('register and lookup', () => {
-    const outcome = registry('register', ['alice', ALICE])
+  test('register and lookup', async () => {
+    const outcome = await registry('register', ['alice', ALICE])
     assert.deepEqual(events(outcome), [['Registered', { name: 'alice', owner: ALICE, target: ALICE }]])
-    assert.equal(ok(registry('lookup', ['alice'])), ALICE)
-    assert.equal(ok(registry('ownerOf', ['alice'])), ALICE)
-    assert.equal(ok(registry('lookup', ['nobody'])), null)
+    assert.equal(ok(await registry('lookup', ['alice'])), ALICE)
+    assert.equal(ok(await registry('ownerOf', ['alice'])), ALICE)
+    assert.equal(ok(await registry('lookup', ['nobody'])), null)
   })
 
-  test('a name is registered once', () => {
-    assert.equal(registry('register', ['alice', BOB], BOB).error, 'alice is already registered')
+  test('a name is registered once', async () => {
+    assert.equal((await registry('register', ['alice', BOB], BOB)).error, 'alice is already registered')
   })
 
-  test('names are checked', () => {
+  test('names are checked', async () => {
     for (const name of ['', 'Alice', '-x', 'a'.repeat(64), 'a b', 7]) {
-      assert.match(registry('register', [name, ALICE]).error!, /^names are 1 to 63 of a-z/)
+      assert.match((await registry('register', [name, ALICE])).error!, /^names are 1 to 63 of a-z/)
     }
   })
 
-  test('only the owner updates, transfers or releases a name', () => {
-    assert.equal(registry('update', ['alice', BOB], BOB).error, `alice belongs to ${ALICE}, not ${BOB}`)
-    assert.equal(registry('transfer', ['alice', BOB], BOB).error, `alice belongs to ${ALICE}, not ${BOB}`)
-    assert.equal(registry('release', ['alice'], BOB).error, `alice belongs to ${ALICE}, not ${BOB}`)
-    assert.deepEqual(events(registry('update', ['alice', 'https://alice.example'])), [['Updated', { name: 'alice', target: 'https://alice.example' }]])
-    assert.equal(ok(registry('lookup', ['alice'])), 'https://alice.example')
+  test('only the owner updates, transfers or releases a name', async () => {
+    assert.equal((await registry('update', ['alice', BOB], BOB)).error, `alice belongs to ${ALICE}, not ${BOB}`)
+    assert.equal((await registry('transfer', ['alice', BOB], BOB)).error, `alice belongs to ${ALICE}, not ${BOB}`)
+    assert.equal((await registry('release', ['alice'], BOB)).error, `alice belongs to ${ALICE}, not ${BOB}`)
+    assert.deepEqual(events(await registry('update', ['alice', 'https://alice.example'])), [['Updated', { name: 'alice', target: 'https://alice.example' }]])
+    assert.equal(ok(await registry('lookup', ['alice'])), 'https://alice.example')
   })
 
-  test('a transferred name belongs to its new owner only', () => {
-    assert.deepEqual(events(registry('transfer', ['alice', BOB])), [['Transferred', { name: 'alice', from: ALICE, to: BOB }]])
-    assert.equal(ok(registry('ownerOf', ['alice'])), BOB)
-    assert.equal(registry('update', ['alice', CAROL]).error, `alice belongs to ${BOB}, not ${ALICE}`)
-    ok(registry('update', ['alice', CAROL], BOB))
-    assert.equal(ok(registry('lookup', ['alice'])), CAROL)
+  test('a transferred name belongs to its new owner only', async () => {
+    assert.deepEqual(events(await registry('transfer', ['alice', BOB])), [['Transferred', { name: 'alice', from: ALICE, to: BOB }]])
+    assert.equal(ok(await registry('ownerOf', ['alice'])), BOB)
+    assert.equal((await registry('update', ['alice', CAROL])).error, `alice belongs to ${BOB}, not ${ALICE}`)
+    ok(await registry('update', ['alice', CAROL], BOB))
+    assert.equal(ok(await registry('lookup', ['alice'])), CAROL)
   })
 
-  test('a released name can be registered again', () => {
-    assert.equal(registry('release', ['nobody']).error, 'nobody is not registered')
-    assert.deepEqual(events(registry('release', ['alice'], BOB)), [['Released', { name: 'alice' }]])
-    assert.equal(ok(registry('lookup', ['alice'])), null)
-    ok(registry('register', ['alice', CAROL], CAROL))
-    assert.equal(ok(registry('ownerOf', ['alice'])), CAROL)
+  test('a released name can be registered again', async () => {
+    assert.equal((await registry('release', ['nobody'])).error, 'nobody is not registered')
+    assert.deepEqual(events(await registry('release', ['alice'], BOB)), [['Released', { name: 'alice' }]])
+    assert.equal(ok(await registry('lookup', ['alice'])), null)
+    ok(await registry('register', ['alice', CAROL], CAROL))
+    assert.equal(ok(await registry('ownerOf', ['alice'])), CAROL)
   })
 })

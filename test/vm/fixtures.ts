@@ -27,17 +27,17 @@ export interface Options {
   readonly gasLimit?: number
 }
 
-export function deploy(vm: ContractVm, host: MemoryHost, contract: string, code: string, args: unknown[] = [], options: Options = {}): ExecutionOutcome {
+export function deploy(vm: ContractVm, host: MemoryHost, contract: string, code: string, args: unknown[] = [], options: Options = {}): Promise<ExecutionOutcome> {
   return vm.deploy({ host, block: BLOCK, sender: options.sender ?? ALICE, contract, gasLimit: options.gasLimit ?? GAS, code, args: JSON.stringify(args) })
 }
 
-export function call(vm: ContractVm, host: MemoryHost, contract: string, method: string, args: unknown[] = [], options: Options = {}): ExecutionOutcome {
+export function call(vm: ContractVm, host: MemoryHost, contract: string, method: string, args: unknown[] = [], options: Options = {}): Promise<ExecutionOutcome> {
   return vm.call({ host, block: BLOCK, sender: options.sender ?? ALICE, contract, gasLimit: options.gasLimit ?? GAS, method, args: JSON.stringify(args) })
 }
 
 /** Deploys `code` and returns the outcome of one call of `method` (a contract in one line). */
-export function run(vm: ContractVm, host: MemoryHost, contract: string, code: string, method = 'main', args: unknown[] = []): ExecutionOutcome {
-  const deployed = deploy(vm, host, contract, code)
+export async function run(vm: ContractVm, host: MemoryHost, contract: string, code: string, method = 'main', args: unknown[] = []): Promise<ExecutionOutcome> {
+  const deployed = await deploy(vm, host, contract, code)
   if (deployed.status !== 'ok') throw new Error(`deploy failed: ${deployed.error}`)
   return call(vm, host, contract, method, args)
 }

@@ -22,11 +22,11 @@ const B = contractAddress(61)
 const API_CALL_WORK = 2_000
 
 /** Gas of `main` in a contract whose source is `code`, on a fresh host prepared by `setup`. */
-function gasOf(code: string, setup: (host: MemoryHost) => void = () => {}): number {
+async function gasOf(code: string, setup: (host: MemoryHost) => Promise<void> | void = () => {}): Promise<number> {
   const host = new MemoryHost()
-  setup(host)
-  assert.equal(deploy(vm, host, A, code).status, 'ok')
-  const outcome = call(vm, host, A, 'main')
+  await setup(host)
+  assert.equal((await deploy(vm, host, A, code)).status, 'ok')
+  const outcome = await call(vm, host, A, 'main')
   assert.equal(outcome.status, 'ok', outcome.error ?? undefined)
   return outcome.gasUsed
 }
@@ -41,54 +41,54 @@ function charged(actual: number, charge: number): void {
 }
 
 describe('the schedule', () => {
-  test('a call costs FRAME_GAS and its own work, whatever the size of the contract (nothing is compiled per call)', () => {
-    const small = gasOf(contract(''))
+  test('a call costs FRAME_GAS and its own work, whatever the size of the contract (nothing is compiled per call)', async () => {
+    const small = await gasOf(contract(''))
     // Crossing in: parsing the frame and the arguments, finding the method, returning its value.
     assert.ok(small > FRAME_GAS && small < FRAME_GAS + 3 * API_CALL_WORK, `${small}`)
     const declarations = Array.from({ length: 300 }, (_, i) => `function helper${i}(x) { return x * ${i} + ${i} }`).join('\n')
     // ~15 KB more source: not a gas more for it (the old schedule charged 40 gas a byte of
     // source per call); what differs is the allocator's state in the two snapshots.
-    const large = gasOf(`${declarations}\n${contract('')}`)
+    const large = await gasOf(`${declarations}\n${contract('')}`)
     assert.ok(Math.abs(large - small) < 100, `${large} gas against ${small}`)
   })
 
-  test('deploy pays for storing the code and for loading the module, which grows with the module', () => {
+  test('deploy pays for storing the code and for loading the module, which grows with the module', async () => {
     const code = contract('')
     const bigger = `${Array.from({ length: 100 }, (_, i) => `const table${i} = [${i}, ${i + 1}, ${i + 2}]`).join('\n')}\n${code}`
-    const small = deploy(vm, new MemoryHost(), A, code).gasUsed
-    const large = deploy(vm, new MemoryHost(), A, bigger).gasUsed
+    const small = (await deploy(vm, new MemoryHost(), A, code)).gasUsed
+    const large = (await deploy(vm, new MemoryHost(), A, bigger)).gasUsed
     assert.ok(small > STATE_WRITE_GAS + STATE_GAS_PER_BYTE * code.length, `${small}`)
     assert.ok(large - small > STATE_GAS_PER_BYTE * (bigger.length - code.length), `${large} against ${small}`)
   })
 
-  test('a state write: STATE_WRITE_GAS plus STATE_GAS_PER_BYTE per byte of key and JSON value', () => {
-    const base = gasOf(contract(''))
-    charged(gasOf(contract(`state.set('key', { a: 'b' })`)) - base, STATE_WRITE_GAS + STATE_GAS_PER_BYTE * (3 + '{"a":"b"}'.length))
+  test('a state write: STATE_WRITE_GAS plus STATE_GAS_PER_BYTE per byte of key and JSON value', async () => {
+    const base = await gasOf(contract(''))
+    charged(await gasOf(contract(`state.set('key', { a: 'b' })`)) - base, STATE_WRITE_GAS + STATE_GAS_PER_BYTE * (3 + '{"a":"b"}'.length))
     // Bytes are UTF-8 bytes: 'é' is two.
-    charged(gasOf(contract(`state.set('key', '\\u00e9')`)) - base, STATE_WRITE_GAS + STATE_GAS_PER_BYTE * (3 + 4))
-    charged(gasOf(contract(`state.delete('key')`)) - base, STATE_WRITE_GAS)
+    charged(await gasOf(contract(`state.set('key', '\\u00e9')`)) - base, STATE_WRITE_GAS + STATE_GAS_PER_BYTE * (3 + 4))
+    charged(await gasOf(contract(`state.delete('key')`)) - base, STATE_WRITE_GAS)
   })
 
-  test('a state read: STATE_READ_GAS plus DATA_GAS_PER_BYTE per byte found', () => {
+  test('a state read: STATE_READ_GAS plus DATA_GAS_PER_BYTE per byte found', async () => {
     const stored = (host: MemoryHost): void => host.setState(A, 'k', '"hello"')
-    const base = gasOf(contract(''), stored)
-    charged(gasOf(contract(`state.get('k')`), stored) - base, STATE_READ_GAS + DATA_GAS_PER_BYTE * 7)
-    charged(gasOf(contract(`state.get('missing')`), stored) - base, STATE_READ_GAS)
-    charged(gasOf(contract(`state.has('k')`), stored) - base, STATE_READ_GAS)
+    const base = await gasOf(contract(''), stored)
+    charged(await gasOf(contract(`state.get('k')`), stored) - base, STATE_READ_GAS + DATA_GAS_PER_BYTE * 7)
+    charged(await gasOf(contract(`state.get('missing')`), stored) - base, STATE_READ_GAS)
+    charged(await gasOf(contract(`state.has('k')`), stored) - base, STATE_READ_GAS)
   })
 
-  test('an event: EVENT_GAS plus EVENT_GAS_PER_BYTE per byte of name and JSON data', () => {
-    charged(gasOf(contract(`emit('Done', [1, 2])`)) - gasOf(contract('')), EVENT_GAS + EVENT_GAS_PER_BYTE * (4 + 5))
+  test('an event: EVENT_GAS plus EVENT_GAS_PER_BYTE per byte of name and JSON data', async () => {
+    charged(await gasOf(contract(`emit('Done', [1, 2])`)) - await gasOf(contract('')), EVENT_GAS + EVENT_GAS_PER_BYTE * (4 + 5))
   })
 
-  test('a nested call: CALL_GAS, the callee frame, and DATA_GAS_PER_BYTE per byte of its result', () => {
+  test('a nested call: CALL_GAS, the callee frame, and DATA_GAS_PER_BYTE per byte of its result', async () => {
     const callee = `export function f() { return 'ok' }`
-    const withCallee = (host: MemoryHost): void => void deploy(vm, host, B, callee)
+    const withCallee = async (host: MemoryHost): Promise<void> => void (await deploy(vm, host, B, callee))
     const host = new MemoryHost()
-    withCallee(host)
-    const calleeFrame = call(vm, host, B, 'f').gasUsed
-    const base = gasOf(contract(''), withCallee)
-    charged(gasOf(contract(`call('${B}', 'f')`), withCallee) - base, CALL_GAS + calleeFrame + DATA_GAS_PER_BYTE * 4)
+    await withCallee(host)
+    const calleeFrame = (await call(vm, host, B, 'f')).gasUsed
+    const base = await gasOf(contract(''), withCallee)
+    charged(await gasOf(contract(`call('${B}', 'f')`), withCallee) - base, CALL_GAS + calleeFrame + DATA_GAS_PER_BYTE * 4)
   })
 })
 
@@ -100,36 +100,36 @@ describe('built-ins pay for the work they do', () => {
     ['sort', (n: number) => `const a = []; for (let i = 0; i < ${n}; i++) a.push((i * 7919) % ${n}); a.sort()`],
     ['a regular expression', (n: number) => `/^a*$/.test('a'.repeat(${n}))`],
   ] as const) {
-    test(`${name}: a thousand times the input costs hundreds of times the gas`, () => {
-      const base = gasOf(contract(''))
-      const small = gasOf(contract(operation(64))) - base
-      const large = gasOf(contract(operation(64_000))) - base
+    test(`${name}: a thousand times the input costs hundreds of times the gas`, async () => {
+      const base = await gasOf(contract(''))
+      const small = await gasOf(contract(operation(64))) - base
+      const large = await gasOf(contract(operation(64_000))) - base
       assert.ok(large > 200 * small, `${name}: ${small} gas for 64, ${large} for 64,000`)
     })
   }
 })
 
 describe('running out', () => {
-  test('at any point: the outcome is out-of-gas with gasUsed equal to the limit and nothing kept', () => {
+  test('at any point: the outcome is out-of-gas with gasUsed equal to the limit and nothing kept', async () => {
     const host = new MemoryHost()
-    deploy(vm, host, A, `export function main() { for (let i = 0; i < 100; i++) state.set('k' + i, i) }`)
-    const full = call(vm, host, A, 'main')
+    await deploy(vm, host, A, `export function main() { for (let i = 0; i < 100; i++) state.set('k' + i, i) }`)
+    const full = await call(vm, host, A, 'main')
     assert.equal(full.status, 'ok')
     const fresh = new MemoryHost()
-    deploy(vm, fresh, A, `export function main() { for (let i = 0; i < 100; i++) state.set('k' + i, i) }`)
+    await deploy(vm, fresh, A, `export function main() { for (let i = 0; i < 100; i++) state.set('k' + i, i) }`)
     const before = fresh.snapshot()
     for (const limit of [1, FRAME_GAS, full.gasUsed / 2, full.gasUsed - 1]) {
-      const outcome = call(vm, fresh, A, 'main', [], { gasLimit: limit })
+      const outcome = await call(vm, fresh, A, 'main', [], { gasLimit: limit })
       assert.deepEqual({ status: outcome.status, gasUsed: outcome.gasUsed, error: outcome.error }, { status: 'out-of-gas', gasUsed: limit, error: 'out of gas' })
       assert.deepEqual(fresh.snapshot(), before)
     }
-    assert.equal(call(vm, fresh, A, 'main', [], { gasLimit: full.gasUsed }).status, 'ok')
+    assert.equal((await call(vm, fresh, A, 'main', [], { gasLimit: full.gasUsed })).status, 'ok')
   })
 
-  test('a frame that cannot be paid for runs no code and touches nothing', () => {
+  test('a frame that cannot be paid for runs no code and touches nothing', async () => {
     const host = new MemoryHost()
-    deploy(vm, host, A, contract(''))
-    assert.deepEqual(call(vm, host, A, 'main', [], { gasLimit: FRAME_GAS - 1 }).touched, [])
+    await deploy(vm, host, A, contract(''))
+    assert.deepEqual((await call(vm, host, A, 'main', [], { gasLimit: FRAME_GAS - 1 })).touched, [])
   })
 })
 

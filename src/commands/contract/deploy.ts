@@ -47,7 +47,7 @@ export default class ContractDeploy extends ChainCommand<typeof ContractDeploy> 
     } catch {
       throw new CommandError(`${this.args.file} is not UTF-8 text`)
     }
-    const problem = checkContractSource(code)
+    const problem = await checkContractSource(code)
     if (problem !== undefined) throw new CommandError(`${this.args.file}: ${problem}`, ExitCode.Usage)
     const args = parseArgsFlag(this.flags.args)
     const client = await requireNode(this.flags.datadir)
