@@ -144,6 +144,13 @@ function applyIdentityTransaction(
   }
 }
 
+/** The block gas rule: a transaction's gas limit within what the block has left. */
+function checkGasLeft(tx: Transaction, gasLeft: number, index?: number): void {
+  if (tx.gasLimit > gasLeft) {
+    throw new ExecutionError('EXECUTION_ERROR_BLOCK_GAS_EXCEEDED', `gas limit ${tx.gasLimit} above the ${gasLeft} left in the block`, index)
+  }
+}
+
 export class BlockExecutor {
   constructor(
     readonly vm: ContractVm,
@@ -156,32 +163,42 @@ export class BlockExecutor {
    * run the code) propagates, also leaving `state` unchanged.
    */
   async applyTransaction(state: StateOverlay, tx: Transaction, block: BlockInfo, gasLeft: number, index?: number): Promise<Receipt> {
-    if (tx.gasLimit > gasLeft) {
-      throw new ExecutionError('EXECUTION_ERROR_BLOCK_GAS_EXCEEDED', `gas limit ${tx.gasLimit} above the ${gasLeft} left in the block`, index)
-    }
+    checkGasLeft(tx, gasLeft, index)
+    return this.startTransaction(state, tx, block, index)
+  }
+
+  /**
+   * Checks `tx` against `state` and applies what does not depend on running its code (its
+   * nonce, an identity transaction) at once, then sends its code to the VM, and gives the
+   * receipt once that ran: the next transaction may start meanwhile, and its code runs after
+   * this one's, seeing its changes. The block's gas limit is not checked here (see `execute`).
+   */
+  private startTransaction(state: StateOverlay, tx: Transaction, block: BlockInfo, index?: number): Promise<Receipt> {
     const record = checkTransactionAgainstState(state, tx, index)
     const sender = senderOf(tx)
     const intrinsic = intrinsicGas(tx)
     if (tx.kind === 'participant' || tx.kind === 'encryption-key' || tx.kind === 'record') {
       applyIdentityTransaction(state, tx, record, block)
-      return { status: 'ok', gasUsed: intrinsic, result: null, error: null, events: [], touched: [], contract: null }
+      return Promise.resolve({ status: 'ok', gasUsed: intrinsic, result: null, error: null, events: [], touched: [], contract: null })
     }
     const host = new OverlayContractHost(state, sender)
     const request = { host, block, sender: formatParticipantId(sender), gasLimit: tx.gasLimit - intrinsic }
-    let outcome: ExecutionOutcome
+    let outcome: Promise<ExecutionOutcome>
     let created: Uint8Array | null = null
     if (tx.kind === 'contract-deploy') {
       created = contractAddressOf(sender, tx.nonce)
       const contract = formatContractAddress(created)
+      // No transaction of a block can put code at this address before this one: addresses
+      // come from (sender, nonce), and contracts cannot deploy. So this read need not wait.
       outcome =
         host.getCode(contract) === undefined
-          ? await this.vm.deploy({ ...request, contract, code: tx.code, args: tx.args })
-          : { status: 'reverted', gasUsed: 0, result: null, error: 'a contract exists at this address', events: [], touched: [] }
+          ? this.vm.deploy({ ...request, contract, code: tx.code, args: tx.args })
+          : Promise.resolve({ status: 'reverted', gasUsed: 0, result: null, error: 'a contract exists at this address', events: [], touched: [] })
     } else {
-      outcome = await this.vm.call({ ...request, contract: formatContractAddress(tx.contract), method: tx.method, args: tx.args })
+      outcome = this.vm.call({ ...request, contract: formatContractAddress(tx.contract), method: tx.method, args: tx.args })
     }
     state.set(participantKey(sender), encodeParticipant({ ...record!, nonce: record!.nonce + 1 }))
-    return receiptOf(outcome, intrinsic, created)
+    return outcome.then((done) => receiptOf(done, intrinsic, created))
   }
 
   /** Roots and undo data once all of a block's transactions are applied to `state`. */
@@ -205,12 +222,33 @@ export class BlockExecutor {
   async execute(block: Block, parent: BlockHeader, base: StateReader, trie: StateTrie): Promise<BlockExecution> {
     const state = new StateOverlay(base)
     const info = blockInfo(block.header)
+    // Transactions are sent to the VM ahead of their outcomes, so that the sandbox runs them back
+    // to back while this thread checks and sends the next; but only as far as the gas of those
+    // in flight, at their limits, fits in the block: a block that breaks the gas rule never
+    // makes this node run more than the block's gas.
+    const limit = this.params.blockGasLimit
+    const inFlight: { receipt: Promise<Receipt>; gasLimit: number }[] = []
     const receipts: Receipt[] = []
     let gasUsed = 0
-    for (const [index, tx] of block.transactions.entries()) {
-      const receipt = await this.applyTransaction(state, tx, info, this.params.blockGasLimit - gasUsed, index)
+    let inFlightGas = 0
+    const settleOldest = async (): Promise<void> => {
+      const oldest = inFlight.shift()!
+      inFlightGas -= oldest.gasLimit
+      const receipt = await oldest.receipt
       gasUsed += receipt.gasUsed
       receipts.push(receipt)
+    }
+    try {
+      for (const [index, tx] of block.transactions.entries()) {
+        while (inFlight.length > 0 && gasUsed + inFlightGas + tx.gasLimit > limit) await settleOldest()
+        checkGasLeft(tx, limit - gasUsed - inFlightGas, index)
+        inFlight.push({ receipt: this.startTransaction(state, tx, info, index), gasLimit: tx.gasLimit })
+        inFlightGas += tx.gasLimit
+      }
+      while (inFlight.length > 0) await settleOldest()
+    } finally {
+      // A refused block may leave executions in flight: let them end before its state is dropped.
+      await Promise.allSettled(inFlight.map(({ receipt }) => receipt))
     }
     const result = await this.finish(state, parent.stateRoot, receipts, trie)
     const { header } = block

@@ -73,7 +73,7 @@ class Execution {
           result = this.deploy(request.code, request.args)
           break
         case 'call':
-          result = this.callTop(request.code, request.method, request.args)
+          result = this.callTop(request.method, request.args)
           break
         case 'check':
           result = this.load(request.contract, request.code, 'check')
@@ -129,8 +129,9 @@ class Execution {
     }
   }
 
-  private callTop(code: string | undefined, method: string, args: string): FrameResult {
+  private callTop(method: string, args: string): FrameResult {
     const { contract } = this.request
+    const code = this.host.getCode(contract)
     if (code === undefined) return { ok: false, error: `no contract is deployed at ${contract}` }
     const refused = refuseMethod(method)
     if (refused !== null) return { ok: false, error: refused }

@@ -27,8 +27,8 @@ export interface WireCommon {
 export type WireRequest = WireCommon &
   (
     | { readonly mode: 'deploy'; readonly code: string }
-    /** `code`: the contract's, read on the node's thread before sending (saves a round trip); undefined when none is deployed. */
-    | { readonly mode: 'call'; readonly method: string; readonly code: string | undefined }
+    /** The contract's code is read by the sandbox, from its mirror of the state when it can. */
+    | { readonly mode: 'call'; readonly method: string }
     /** Compile and evaluate the module only: `checkContractSource`. */
     | { readonly mode: 'check'; readonly code: string }
   )

@@ -13,16 +13,31 @@ import { SyncChannel } from './channel.js'
 import { VmError } from './errors.js'
 import type { SandboxLimits } from './contract-instance.js'
 import { NODE_SIDE, type FromSandbox, type HostRead, type StateWrite, type SandboxWorkerData, type ToSandbox, type WireRequest } from './protocol.js'
-import { NODE_SPIN_MS, SANDBOX_START_TIMEOUT_MS, SANDBOX_THREAD_STACK_MB } from './constants.js'
+import { EVENT_LOOP_SLICE_MS, NODE_SPIN_MS, SANDBOX_START_TIMEOUT_MS, SANDBOX_THREAD_STACK_MB } from './constants.js'
+
+/** An execution sent to the sandbox thread and not yet answered. */
+interface InFlight {
+  readonly contract: string
+  readonly host: ContractHost
+  readonly resolve: (outcome: ExecutionOutcome) => void
+  readonly reject: (error: unknown) => void
+}
 
 export class SandboxThread {
+  /** Executions sent, oldest first: the sandbox runs them in order, so its messages are the oldest's. */
+  private readonly inFlight: InFlight[] = []
+  /** Set once the thread failed: it takes no more work. */
+  private failure: VmError | undefined
+  private serving = false
+
   private constructor(
     private readonly worker: Worker,
     private readonly channel: SyncChannel<FromSandbox, ToSandbox>,
+    private readonly alarm: Alarm,
   ) {}
 
   /** Starts a thread and waits until QuickJS is loaded in it (~50 ms here). */
-  static async start(limits: SandboxLimits, contract: string): Promise<SandboxThread> {
+  static async start(limits: SandboxLimits, contract: string, alarm: Alarm): Promise<SandboxThread> {
     const { port1, port2 } = new MessageChannel()
     const signals = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
     const workerData: SandboxWorkerData = { port: port2, signals, limits }
@@ -31,10 +46,10 @@ export class SandboxThread {
       transferList: [port2],
       resourceLimits: { stackSizeMb: SANDBOX_THREAD_STACK_MB },
     })
-    // Neither the thread nor its port may keep the node's process alive, except while it is
+    // Neither the thread nor its port may keep the node's process alive, except while work is
     // waited for (`Atomics.waitAsync` alone would not: the process could end mid-execution).
     port1.unref()
-    const thread = new SandboxThread(worker, new SyncChannel(port1, signals, NODE_SIDE, NODE_SPIN_MS))
+    const thread = new SandboxThread(worker, new SyncChannel(port1, signals, NODE_SIDE, NODE_SPIN_MS), alarm)
     const message = await thread.channel.next(SANDBOX_START_TIMEOUT_MS)
     worker.unref()
     if (message?.kind !== 'ready') {
@@ -46,57 +61,96 @@ export class SandboxThread {
   }
 
   /**
-   * Runs `request`, answering the sandbox's reads from `host`, and applies the changes of a
-   * successful execution to `host` at once (inside a checkpoint of its own, so a host that fails
-   * part way is left as it was). On any VmError nothing was applied and this thread must not be
-   * used again.
+   * Sends `request` to run after those already sent, and gives its outcome. The sandbox's reads
+   * are answered from `host`, and the changes of a successful execution are applied to it at
+   * once (inside a checkpoint of its own, so a host that fails part way is left as it was).
+   * Executions may be sent before earlier ones end (a block's calls): the sandbox runs them
+   * back to back, each seeing the changes of those before. On a VmError the failed execution
+   * and every later one change nothing, and this thread takes no more work.
    */
-  async execute(request: WireRequest, host: ContractHost, alarmMs: number, onSlow?: (contract: string, elapsedMs: number) => void): Promise<ExecutionOutcome> {
-    this.worker.ref()
-    try {
+  execute(request: WireRequest, host: ContractHost): Promise<ExecutionOutcome> {
+    if (this.failure !== undefined) return Promise.reject(this.failure)
+    return new Promise((resolve, reject) => {
+      this.inFlight.push({ contract: request.contract, host, resolve, reject })
       this.channel.send({ kind: 'execute', request })
-      return await this.outcome(request, host, alarmMs, onSlow)
-    } finally {
-      this.worker.unref()
-    }
+      if (!this.serving) void this.serve()
+    })
   }
 
-  private async outcome(request: WireRequest, host: ContractHost, alarmMs: number, onSlow?: (contract: string, elapsedMs: number) => void): Promise<ExecutionOutcome> {
-    const started = performance.now()
-    let alarmed = false
-    for (;;) {
-      const message = await this.channel.next(alarmed ? Infinity : Math.max(0, started + alarmMs - performance.now()))
-      if (message === undefined) {
-        alarmed = true
-        onSlow?.(request.contract, performance.now() - started)
-        continue
-      }
-      switch (message.kind) {
-        case 'read':
-          this.channel.send({ kind: 'answer', value: this.serve(request.contract, message.read.op, () => read(host, message.read)) })
-          break
-        case 'done':
-          if (message.writes.length > 0) this.serve(request.contract, 'apply', () => apply(host, message.writes))
-          return message.outcome
-        case 'failed':
-          throw new VmError('VM_ERROR_INTERNAL', { contract: request.contract, detail: message.detail })
-        case 'ready':
-          throw new VmError('VM_ERROR_INTERNAL', { contract: request.contract, detail: 'unexpected message from the sandbox thread' })
-      }
-    }
+  /** Whether the thread failed and must be replaced. */
+  get failed(): boolean {
+    return this.failure !== undefined
   }
 
   stop(): void {
     void this.worker.terminate().catch(() => undefined)
   }
 
-  /** Runs a host operation; its failure is this node's (VM_ERROR_HOST). */
-  private serve<T>(contract: string, op: string, work: () => T): T {
+  /** Answers the sandbox until no execution is in flight. */
+  private async serve(): Promise<void> {
+    this.serving = true
+    this.worker.ref()
+    let sliceStarted = performance.now()
+    let started = performance.now()
+    let alarmed = false
     try {
-      return work()
+      while (this.inFlight.length > 0) {
+        const oldest = this.inFlight[0]!
+        const message = await this.channel.next(alarmed ? Infinity : Math.max(0, started + this.alarm.ms - performance.now()))
+        if (message === undefined) {
+          alarmed = true
+          this.alarm.onSlow?.(oldest.contract, performance.now() - started)
+          continue
+        }
+        switch (message.kind) {
+          case 'read':
+            this.channel.send({ kind: 'answer', value: hostWork(oldest.contract, message.read.op, () => read(oldest.host, message.read)) })
+            break
+          case 'done':
+            if (message.writes.length > 0) hostWork(oldest.contract, 'apply', () => apply(oldest.host, message.writes))
+            this.inFlight.shift()
+            oldest.resolve(message.outcome)
+            started = performance.now()
+            alarmed = false
+            break
+          case 'failed':
+            throw new VmError('VM_ERROR_INTERNAL', { contract: oldest.contract, detail: message.detail })
+          case 'ready':
+            throw new VmError('VM_ERROR_INTERNAL', { contract: oldest.contract, detail: 'unexpected message from the sandbox thread' })
+        }
+        // Outcomes that came at once (a spinning wait) never yield: let the event loop run.
+        if (performance.now() - sliceStarted > EVENT_LOOP_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve))
+          sliceStarted = performance.now()
+        }
+      }
     } catch (error) {
-      throw new VmError('VM_ERROR_HOST', { contract, detail: `${op}: ${errorMessage(error)}` }, { cause: error })
+      // The thread may be running, stuck or broken: it takes no more work, and what was in
+      // flight fails (the first with the reason, the others as not run).
+      this.failure = error instanceof VmError ? error : new VmError('VM_ERROR_INTERNAL', { contract: this.inFlight[0]?.contract ?? '', detail: String(error) })
+      this.stop()
+      for (const [index, pending] of this.inFlight.splice(0).entries()) {
+        pending.reject(index === 0 ? this.failure : new VmError('VM_ERROR_INTERNAL', { contract: pending.contract, detail: 'not run: an earlier execution failed' }))
+      }
+    } finally {
+      this.serving = false
+      this.worker.unref()
     }
+  }
+}
+
+/** Who is told about an execution still running after `ms` (an alarm for the log, deciding nothing). */
+export interface Alarm {
+  readonly ms: number
+  readonly onSlow?: ((contract: string, elapsedMs: number) => void) | undefined
+}
+
+/** Runs a host operation; its failure is this node's (VM_ERROR_HOST). */
+function hostWork<T>(contract: string, op: string, work: () => T): T {
+  try {
+    return work()
+  } catch (error) {
+    throw new VmError('VM_ERROR_HOST', { contract, detail: `${op}: ${errorMessage(error)}` }, { cause: error })
   }
 }
 

@@ -16,10 +16,8 @@ import type { BlockInfo, CallRequest, DeployRequest, ExecutionOutcome, Execution
 import type { WireCommon, WireRequest } from './protocol.js'
 import type { SandboxLimits } from './contract-instance.js'
 import { VmError } from './errors.js'
-import { errorMessage } from '../errors.js'
 import { SandboxThread } from './sandbox-thread.js'
-import { EVENT_LOOP_SLICE_MS, EXECUTION_ALARM_MS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES, MODULE_LOAD_GAS_LIMIT } from './constants.js'
-import { performance } from 'node:perf_hooks'
+import { EXECUTION_ALARM_MS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES, MODULE_LOAD_GAS_LIMIT } from './constants.js'
 
 export type { BlockInfo, CallRequest, ContractEvent, DeployRequest, ExecutionOutcome, ExecutionRequest, ExecutionStatus } from './types.js'
 export type { ContractHost, StateScope } from './host.js'
@@ -48,11 +46,9 @@ export class ContractVm {
   private readonly alarmMs: number
   /** Started at the first execution, replaced after any VmError. */
   private thread: Promise<SandboxThread> | undefined
+  /** The thread once it started. */
+  private started: SandboxThread | undefined
   private closed = false
-  /** The executions asked for and not yet run: each waits for the one before. */
-  private queue: Promise<unknown> = Promise.resolve()
-  /** When the node's thread last let its event loop run (EVENT_LOOP_SLICE_MS). */
-  private sliceStarted = performance.now()
   /** Names of the state scopes seen, for the sandbox's mirror (numbers: no object crosses threads). */
   private readonly scopeIds = new WeakMap<StateScope, number>()
   private nextScopeId = 1
@@ -77,7 +73,7 @@ export class ContractVm {
 
   /** Runs an exported method. Unknown contract or method: reverted, with a clear message. */
   call(request: CallRequest): Promise<ExecutionOutcome> {
-    return this.execute(request, () => ({ ...this.wire(request), mode: 'call', method: request.method, code: codeOf(request) }))
+    return this.execute(request, { ...this.wire(request), mode: 'call', method: request.method })
   }
 
   /**
@@ -95,34 +91,37 @@ export class ContractVm {
     this.closed = true
     void this.thread?.then((thread) => thread.stop(), () => undefined)
     this.thread = undefined
+    this.started = undefined
   }
 
   /**
-   * Runs executions one at a time, in the order asked: the sandbox thread has one, and a caller
-   * that does not wait for its outcome must not interleave with the next.
+   * Sends the execution to the sandbox thread (started on first use, replaced after a failure),
+   * after those already sent: executions run one at a time, in the order asked, and a caller
+   * may ask for the next before the last ends (the executor does, for a block's calls).
    */
-  private execute(request: ExecutionRequest, wireRequest: WireRequest | (() => WireRequest)): Promise<ExecutionOutcome> {
-    const run = this.queue.then(() => this.executeNow(request, wireRequest))
-    this.queue = run.catch(() => undefined)
-    return run
+  private execute(request: ExecutionRequest, wireRequest: WireRequest): Promise<ExecutionOutcome> {
+    if (this.closed) return Promise.reject(new VmError('VM_ERROR_CLOSED', { contract: request.contract, detail: 'the VM is closed' }))
+    // A thread that failed is never reused.
+    if (this.started?.failed === true) {
+      this.thread = undefined
+      this.started = undefined
+    }
+    this.thread ??= this.startThread(request.contract)
+    return this.thread.then((thread) => thread.execute(wireRequest, request.host))
   }
 
-  private async executeNow(request: ExecutionRequest, wireRequest: WireRequest | (() => WireRequest)): Promise<ExecutionOutcome> {
-    if (this.closed) throw new VmError('VM_ERROR_CLOSED', { contract: request.contract, detail: 'the VM is closed' })
-    if (performance.now() - this.sliceStarted > EVENT_LOOP_SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve))
-      this.sliceStarted = performance.now()
-    }
-    const wired = typeof wireRequest === 'function' ? wireRequest() : wireRequest
-    const thread = (this.thread ??= SandboxThread.start(this.limits, request.contract))
-    try {
-      return await (await thread).execute(wired, request.host, this.alarmMs, this.onSlowExecution)
-    } catch (error) {
-      // The thread may be running, stuck or broken: never reuse it.
-      if (this.thread === thread) this.thread = undefined
-      void thread.then((started) => started.stop(), () => undefined)
-      throw error
-    }
+  private startThread(contract: string): Promise<SandboxThread> {
+    const starting = SandboxThread.start(this.limits, contract, { ms: this.alarmMs, onSlow: this.onSlowExecution })
+    starting.then(
+      (thread) => {
+        if (this.thread === starting) this.started = thread
+        else thread.stop()
+      },
+      () => {
+        if (this.thread === starting) this.thread = undefined
+      },
+    )
+    return starting
   }
 
   /** The request as the sandbox thread gets it: plain data, the host's state named by its scope. */
@@ -167,13 +166,4 @@ class DiscardingHost implements ContractHost {
   checkpoint(): void {}
   commit(): void {}
   revert(): void {}
-}
-
-/** The called contract's code, read on this thread; a host failure is this node's (VM_ERROR_HOST). */
-function codeOf(request: CallRequest): string | undefined {
-  try {
-    return request.host.getCode(request.contract)
-  } catch (error) {
-    throw new VmError('VM_ERROR_HOST', { contract: request.contract, detail: `getCode: ${errorMessage(error)}` }, { cause: error })
-  }
 }

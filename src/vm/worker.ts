@@ -19,17 +19,22 @@ import { InstancePool, PoolExhausted } from './instance-pool.js'
 import { readMeteredQuickjs } from './metered/binary.js'
 import { compileQuickjs } from './metered/instance.js'
 import { SANDBOX_SPIN_MS } from './constants.js'
-import { SANDBOX_SIDE, type FromSandbox, type HostRead, type SandboxWorkerData, type ToSandbox } from './protocol.js'
+import { SANDBOX_SIDE, type FromSandbox, type HostRead, type SandboxWorkerData, type ToSandbox, type WireRequest } from './protocol.js'
 import { SandboxState } from './sandbox-state.js'
 
 type Channel = SyncChannel<ToSandbox, FromSandbox>
 
+/** Requests that arrived while an execution waited for an answer: the node sends ahead. */
+const requests: WireRequest[] = []
+
 /** Asks the node's thread for a state value and waits for its answer. */
 function readFromNode(channel: Channel, read: HostRead): string | undefined {
   channel.send({ kind: 'read', read })
-  const message = channel.receive(Infinity)
-  if (message?.kind !== 'answer') throw new Error(`expected an answer from the node's thread, got ${message?.kind}`)
-  return message.value
+  for (;;) {
+    const message = channel.receive(Infinity)
+    if (message?.kind === 'answer') return message.value
+    if (message?.kind === 'execute') requests.push(message.request)
+  }
 }
 
 async function serve(channel: Channel, pool: InstancePool): Promise<never> {
@@ -37,7 +42,7 @@ async function serve(channel: Channel, pool: InstancePool): Promise<never> {
   for (;;) {
     // Back-to-back requests (a block's transactions) are taken at once; an idle thread waits
     // without spinning, in its event loop, where the pool makes its spare instances.
-    let message = channel.poll()
+    let message = requests.length > 0 ? { kind: 'execute' as const, request: requests.shift()! } : channel.poll()
     if (message === undefined) {
       await pool.prepare()
       message = channel.poll() ?? (await channel.receiveAsync())

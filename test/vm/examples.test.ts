@@ -2,7 +2,7 @@
  * The contracts of docs/examples, driven through ContractVm as the executor would: counter,
  * token (fungible, with allowances), registry (names to ids, changed only by their owner).
  */
-import { after, describe, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ContractVm, type ExecutionOutcome } from '../../src/vm/vm.js'
 import { MemoryHost } from './memory-host.js'
@@ -37,9 +37,12 @@ describe('counter.js', () => {
   })
 })
 
-describe('token.js', async () => {
+describe('token.js', () => {
   const host = new MemoryHost()
-  const deployed = await deploy(vm, host, TOKEN, example('token'), ['Gold', 'GLD', 1000])
+  let deployed: ExecutionOutcome
+  before(async () => {
+    deployed = await deploy(vm, host, TOKEN, example('token'), ['Gold', 'GLD', 1000])
+  })
   const token = async (method: string, args: unknown[] = [], sender = ALICE): Promise<ExecutionOutcome> => await call(vm, host, TOKEN, method, args, { sender })
 
   test('init gives the whole supply to the deployer', async () => {
@@ -107,9 +110,11 @@ describe('token.js', async () => {
   })
 })
 
-describe('registry.js', async () => {
+describe('registry.js', () => {
   const host = new MemoryHost()
-  ok(await deploy(vm, host, REGISTRY, example('registry')))
+  before(async () => {
+    ok(await deploy(vm, host, REGISTRY, example('registry')))
+  })
   const registry = async (method: string, args: unknown[] = [], sender = ALICE): Promise<ExecutionOutcome> => await call(vm, host, REGISTRY, method, args, { sender })
 
   test('register and lookup', async () => {

@@ -30,7 +30,7 @@ const CODE = `
 
 function request(mode: 'deploy' | 'call', contract: string, extra: { code?: string; method?: string; args?: string; gasLimit?: number }): WireRequest {
   const common = { scope: undefined, block: BLOCK, sender: ALICE, contract, gasLimit: extra.gasLimit ?? 200_000_000, args: extra.args ?? '[]' }
-  return mode === 'deploy' ? { ...common, mode, code: extra.code! } : { ...common, mode, method: extra.method!, code: contract === A ? CODE : example('counter') }
+  return mode === 'deploy' ? { ...common, mode, code: extra.code! } : { ...common, mode, method: extra.method! }
 }
 
 /** Whether the cached instance of `code` is its snapshot again. */

@@ -2,7 +2,7 @@
  * ContractVm through its public API: deploys, calls, values, events, limits, nested calls and
  * their reverts, and the errors that mean "this node could not execute".
  */
-import { after, describe, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ContractVm, VmError, checkContractSource } from '../../src/vm/vm.js'
 import { MAX_CALL_DEPTH, MAX_ERROR_CHARS, MAX_EVENTS, MAX_RESULT_BYTES, MAX_STATE_KEY_BYTES, MAX_STATE_VALUE_BYTES } from '../../src/vm/constants.js'
@@ -146,7 +146,7 @@ describe('values are JSON', () => {
   })
 })
 
-describe('limits', async () => {
+describe('limits', () => {
   const host = new MemoryHost()
   const code = `
     export function key(n) { state.set('k'.repeat(n), 1) }
@@ -156,7 +156,9 @@ describe('limits', async () => {
     export function eventData(n) { emit('E', 'x'.repeat(n)) }
     export function eventName(name) { emit(name, 1) }
     export function message() { revert('line one\\nline two\\t' + 'x'.repeat(1000)) }`
-  await deploy(vm, host, A, code)
+  before(async () => {
+    await deploy(vm, host, A, code)
+  })
 
   test('state keys', async () => {
     assert.equal((await call(vm, host, A, 'key', [MAX_STATE_KEY_BYTES])).status, 'ok')
@@ -185,7 +187,7 @@ describe('limits', async () => {
   })
 })
 
-describe('nested calls', async () => {
+describe('nested calls', () => {
   const host = new MemoryHost()
   const callee = `
     export function set(v) { state.set('v', v); emit('Set', v); return v * 2 }
@@ -205,8 +207,10 @@ describe('nested calls', async () => {
     export function self() { return call(msg.contract, 'value') }
     export function missing(address) { return call(address, 'x') }
     export function badAddress() { return call('ct1nope', 'x') }`
-  await deploy(vm, host, A, caller)
-  await deploy(vm, host, B, callee)
+  before(async () => {
+    await deploy(vm, host, A, caller)
+    await deploy(vm, host, B, callee)
+  })
 
   test('a successful nested call keeps both frames changes and events, in order', async () => {
     const outcome = await call(vm, host, A, 'both', [B])
