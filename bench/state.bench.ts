@@ -76,7 +76,7 @@ async function counterWithState(dir: string, vm: ContractVm): Promise<number> {
     await chain.executor.applyTransaction(before, tx, info, GAS)
     const changes = before.changed()
     for (const { key: k, value } of changes) if (value !== null) state.set(k, value)
-    root = await chain.trie.apply(root, changes)
+    root = chain.trie.apply(root, changes)
   }, 3_000)
   chain.trie.discardPending()
   await chain.close()

@@ -99,7 +99,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
   }
 
   static async open(init: ChainInit): Promise<Chain> {
-    const genesis = await buildGenesisBlock(init.genesis)
+    const genesis = buildGenesisBlock(init.genesis)
     const store = await ChainStore.open(init.path, genesis.hash, { create: init.create ?? false })
     try {
       if (store.head() === undefined) {

@@ -72,7 +72,7 @@ export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, pr
         skipped.push({ tx, error })
       }
     }
-    const execution = await chain.executor.finish(state, parent.stateRoot, receipts, chain.trie)
+    const execution = chain.executor.finish(state, parent.stateRoot, receipts, chain.trie)
     chain.trie.discardPending()
     const block: Block = {
       header: {

@@ -185,11 +185,11 @@ export class BlockExecutor {
   }
 
   /** Roots and undo data once all of a block's transactions are applied to `state`. */
-  async finish(state: StateOverlay, parentStateRoot: Uint8Array, receipts: Receipt[], trie: StateTrie): Promise<BlockExecution> {
+  finish(state: StateOverlay, parentStateRoot: Uint8Array, receipts: Receipt[], trie: StateTrie): BlockExecution {
     const changes = state.changed()
     const undo = changes.map(({ key }) => ({ key, value: state.baseValue(key) ?? null }))
     return {
-      stateRoot: await trie.apply(parentStateRoot, changes),
+      stateRoot: trie.apply(parentStateRoot, changes),
       receiptsRoot: receiptsRoot(receipts),
       receipts,
       gasUsed: receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0),
@@ -212,7 +212,7 @@ export class BlockExecutor {
       gasUsed += receipt.gasUsed
       receipts.push(receipt)
     }
-    const result = await this.finish(state, parent.stateRoot, receipts, trie)
+    const result = this.finish(state, parent.stateRoot, receipts, trie)
     const { header } = block
     if (result.gasUsed !== header.gasUsed) {
       throw new ExecutionError('EXECUTION_ERROR_GAS_USED_MISMATCH', `gasUsed ${header.gasUsed}, executed ${result.gasUsed}`)
