@@ -123,7 +123,7 @@ export class Mempool {
    */
   add(tx: Transaction): { hash: Uint8Array; replaced: Transaction | undefined; evicted: Transaction[] } {
     const encoded = encodeTransaction(tx)
-    const hash = transactionHash(encoded)
+    const hash = transactionHash(tx)
     const hashHex = toHex(hash)
     if (this.byHash.has(hashHex)) throw new MempoolError('MEMPOOL_ERROR_KNOWN', `transaction ${hashHex} is already pending`)
     const senderId = senderOf(tx)
@@ -227,7 +227,7 @@ export class Mempool {
 
   /** Drops a transaction a block could not include (`why`: the error it met), with its sender's later nonces. */
   drop(tx: Transaction, why: string): Transaction[] {
-    const entry = this.byHash.get(toHex(transactionHash(encodeTransaction(tx))))
+    const entry = this.byHash.get(toHex(transactionHash(tx)))
     return entry === undefined ? [] : this.removeWithSuccessors(entry, 'unincludable', why)
   }
 
@@ -253,7 +253,7 @@ export class Mempool {
    */
   update(applied: readonly Transaction[], reverted: readonly Transaction[]): Transaction[] {
     for (const tx of applied) {
-      const entry = this.byHash.get(toHex(transactionHash(encodeTransaction(tx))))
+      const entry = this.byHash.get(toHex(transactionHash(tx)))
       if (entry !== undefined) this.remove(entry)
     }
     for (const nonces of [...this.bySender.values()]) {

@@ -12,7 +12,7 @@ import { ChainError } from '../errors.js'
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { contractAddressOf, formatContractAddress, formatParticipantId, parseContractAddress } from '../crypto/identity.js'
 import type { Block, BlockHeader, ChainParams } from '../ledger/block.js'
-import { encodeTransaction, intrinsicGas, senderOf, transactionHash, type RecordPayload, type Transaction } from '../ledger/transaction.js'
+import { intrinsicGas, senderOf, transactionHash, type RecordPayload, type Transaction } from '../ledger/transaction.js'
 import type { BlockInfo, ContractVm, ExecutionOutcome } from '../vm/vm.js'
 import { OverlayContractHost } from './contract-host.js'
 import { StateOverlay, type StateChange, type StateReader } from './overlay.js'
@@ -135,7 +135,7 @@ function applyIdentityTransaction(
       state.set(participantKey(sender), encodeParticipant({ ...record!, nonce: record!.nonce + 1, encryptionKey: tx.encryptionKey }))
       return
     case 'record': {
-      const hash = transactionHash(encodeTransaction(tx))
+      const hash = transactionHash(tx)
       const entry = encodeRecordIndexEntry({ sender, height: block.height })
       for (const recipient of tx.recipients) state.set(recordIndexKey(recipient.id, hash), entry)
       state.set(participantKey(sender), encodeParticipant({ ...record!, nonce: record!.nonce + 1 }))
