@@ -55,10 +55,11 @@ async function openChain(path: string, vm: ContractVm): Promise<Chain> {
 
 /** Makes, seals and imports a block of `txs`. */
 async function addBlock(chain: Chain, txs: readonly Transaction[]): Promise<Block> {
-  const { block, skipped } = await produceBlock(chain, txs, new Uint8Array(20), chain.head.header.timestamp + 1000)
+  const produced = await produceBlock(chain, txs, new Uint8Array(20), chain.head.header.timestamp + 1000)
+  const { block, skipped } = produced
   if (skipped.length > 0) throw new Error(`bench block skipped ${skipped.length} transactions: ${skipped[0]!.error.message}`)
   const sealed = { ...block, header: sealSync(block.header) }
-  await chain.importBlock(sealed)
+  await chain.importBlock(sealed, produced)
   return sealed
 }
 
