@@ -36,9 +36,9 @@ async function makeBlocks(dir: string, size: number, count: number): Promise<Blo
     const txs = Array.from({ length: size }, (_, i) =>
       signTransaction({ kind: 'participant', name: null, publicKey: new Uint8Array(32), nonce: 0, gasLimit: 10_000 }, sha256(utf8(`bench ${size} ${b} ${i}`)), chain.networkId),
     )
-    const { block } = await produceBlock(chain, txs, producer, chain.head.header.timestamp + 1000)
-    const sealed = { ...block, header: sealSync(block.header) }
-    await chain.importBlock(sealed)
+    const produced = await produceBlock(chain, txs, producer, chain.head.header.timestamp + 1000)
+    const sealed = { ...produced.block, header: sealSync(produced.block.header) }
+    await chain.importBlock(sealed, produced)
     blocks.push(sealed)
   }
   await chain.close()

@@ -124,7 +124,7 @@ export const benchmark: Benchmark = {
     const [validated, raw] = sideBySide(
       over(encoded, (bytes) => {
         const tx = decodeTransaction(bytes)
-        transactionHash(bytes)
+        transactionHash(tx)
         validateTransaction(tx, NETWORK_ID, BLOCK_GAS_LIMIT)
       }),
       over(txSignatures, (s) => verify(s.signature, s.message, s.publicKey)),

@@ -3,9 +3,11 @@
  * and a new state root each time, beside the same call through the VM with an in-memory host
  * (what the state layer costs); and blocks of 1,000 `token.transfer` transactions imported
  * into a LevelDB chain (signatures, execution, trie, one atomic batch) beside the same
- * transfers through the VM alone.
+ * transfers through the VM alone; and the state trie's one-pass update of a block's changes
+ * beside `@ethereumjs/mpt` applying them one key at a time (how `chain` did it before).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
+import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,16 +18,20 @@ import { sealSync } from '../src/consensus/pow.js'
 import { publicKeyOf } from '../src/crypto/ed25519.js'
 import { sha256 } from '../src/crypto/hash.js'
 import { contractAddressOf, formatContractAddress, formatParticipantId, participantIdOf } from '../src/crypto/identity.js'
-import { utf8 } from '../src/encoding/bytes.js'
+import { toHex, utf8 } from '../src/encoding/bytes.js'
 import type { Block } from '../src/ledger/block.js'
 import { testGenesis } from '../test/helpers/chain.js'
 import { signTransaction, type Transaction, type TxPayload } from '../src/ledger/transaction.js'
 import { blockInfo } from '../src/state/executor.js'
-import { StateOverlay } from '../src/state/overlay.js'
+import { StateOverlay, type StateChange } from '../src/state/overlay.js'
+import { StateTrie, type TrieNodeReader } from '../src/state/trie.js'
 import { ContractVm } from '../src/vm/vm.js'
 import { MemoryHost } from '../test/vm/memory-host.js'
 import { opsPerSecond, timeMs, type Benchmark, type Figure } from './harness.js'
 
+const TRIE_KEYS = 20_000
+const TRIE_BLOCKS = 5
+const CHANGES_PER_BLOCK = 1_000
 const TRANSFERS_PER_BLOCK = 1_000
 const BLOCKS = 3
 const HOLDERS = 20
@@ -49,10 +55,11 @@ async function openChain(path: string, vm: ContractVm): Promise<Chain> {
 
 /** Makes, seals and imports a block of `txs`. */
 async function addBlock(chain: Chain, txs: readonly Transaction[]): Promise<Block> {
-  const { block, skipped } = await produceBlock(chain, txs, new Uint8Array(20), chain.head.header.timestamp + 1000)
+  const produced = await produceBlock(chain, txs, new Uint8Array(20), chain.head.header.timestamp + 1000)
+  const { block, skipped } = produced
   if (skipped.length > 0) throw new Error(`bench block skipped ${skipped.length} transactions: ${skipped[0]!.error.message}`)
   const sealed = { ...block, header: sealSync(block.header) }
-  await chain.importBlock(sealed)
+  await chain.importBlock(sealed, produced)
   return sealed
 }
 
@@ -76,7 +83,7 @@ async function counterWithState(dir: string, vm: ContractVm): Promise<number> {
     await chain.executor.applyTransaction(before, tx, info, GAS)
     const changes = before.changed()
     for (const { key: k, value } of changes) if (value !== null) state.set(k, value)
-    root = await chain.trie.apply(root, changes)
+    root = chain.trie.apply(root, changes)
   }, 3_000)
   chain.trie.discardPending()
   await chain.close()
@@ -132,6 +139,32 @@ async function tokenBlocks(dir: string, vm: ContractVm): Promise<{ chain: number
   return { chain: (BLOCKS * 1000) / chainMs, vmOnly: (BLOCKS * 1000) / vmMs }
 }
 
+/** Blocks of changes (a tenth of them deletes) on a trie of TRIE_KEYS keys: one pass per block, and the library key by key. */
+async function trieBlocks(): Promise<{ onePass: number; library: number }> {
+  const nodes = new Map<string, Uint8Array>()
+  const stored: TrieNodeReader = { get: (hash) => nodes.get(toHex(hash)) }
+  const trie = new StateTrie(stored)
+  const library = new MerklePatriciaTrie({ useKeyHashing: true, useKeyHashingFunction: sha256 })
+  const initial = Array.from({ length: TRIE_KEYS }, (_, i) => ({ key: utf8(`key ${i}`), value: sha256(utf8(`value ${i}`)) }))
+  let root = trie.apply(trie.emptyRoot, initial)
+  for (const { hash, node } of trie.takeNodeWrites()) nodes.set(toHex(hash), node)
+  for (const { key, value } of initial) await library.put(key, value)
+  const blocks: StateChange[][] = Array.from({ length: TRIE_BLOCKS }, (_, b) =>
+    Array.from({ length: CHANGES_PER_BLOCK }, (_, i) => ({ key: utf8(`key ${(b * 7_919 + i * 13) % (TRIE_KEYS * 1.2)}`), value: i % 10 === 0 ? null : sha256(utf8(`block ${b} ${i}`)) })),
+  )
+  const onePassMs = await timeMs(() => {
+    for (const changes of blocks) {
+      root = trie.apply(root, changes)
+      for (const { hash, node } of trie.takeNodeWrites()) nodes.set(toHex(hash), node)
+    }
+  })
+  const libraryMs = await timeMs(async () => {
+    for (const changes of blocks) for (const { key, value } of changes) await (value === null ? library.del(key) : library.put(key, value))
+  })
+  if (toHex(root) !== toHex(library.root())) throw new Error('the one-pass trie and the library disagree')
+  return { onePass: (TRIE_BLOCKS * 1000) / onePassMs, library: (TRIE_BLOCKS * 1000) / libraryMs }
+}
+
 export const benchmark: Benchmark = {
   name: 'state',
   async run(): Promise<Figure[]> {
@@ -141,7 +174,14 @@ export const benchmark: Benchmark = {
       const withState = await counterWithState(dir, vm)
       const inMemory = await counterInMemory(vm)
       const blocks = await tokenBlocks(dir, vm)
+      const trieRates = await trieBlocks()
       return [
+        {
+          name: `state trie: blocks of ${CHANGES_PER_BLOCK} changes on ${TRIE_KEYS} keys, one pass`,
+          value: trieRates.onePass,
+          unit: 'blocks/s',
+          baseline: { name: '@ethereumjs/mpt one key at a time (as before)', value: trieRates.library },
+        },
         {
           name: 'counter.increment applied to the state, with a state root after each call',
           value: withState,

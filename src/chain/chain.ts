@@ -17,9 +17,9 @@ import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { blockHash, transactionHashes, validateBlockBody, type Block, type BlockHeader, type ChainParams } from '../ledger/block.js'
 import type { GenesisConfig } from '../ledger/genesis.js'
 import type { Consensus } from '../consensus/consensus.js'
-import { BlockExecutor, ExecutionError } from '../state/executor.js'
+import { BlockExecutor, ExecutionError, type BlockExecution } from '../state/executor.js'
 import { StateOverlay, type StateChange, type StateReader } from '../state/overlay.js'
-import { StateTrie } from '../state/trie.js'
+import { StateTrie, type TrieNodeWrite } from '../state/trie.js'
 import type { ContractVm } from '../vm/vm.js'
 import { ChainStore, StoreBatch, StoreError, type BlockMeta } from '../store/chain-store.js'
 import type { Receipt } from '../state/receipts.js'
@@ -68,6 +68,34 @@ export interface ChainInit {
   readonly now?: () => number
 }
 
+/**
+ * A block as this node's producer built it (`produceBlock`), before its seal: its transactions
+ * (already admitted, signatures checked, by the mempool), its execution on its parent's state
+ * and the trie nodes that execution made. Importing the sealed block with it neither verifies
+ * nor executes the transactions again: what geth does with the blocks its miner writes.
+ */
+export interface ProducedExecution {
+  readonly block: Block
+  readonly execution: BlockExecution
+  readonly trieNodes: readonly TrieNodeWrite[]
+}
+
+/** Whether `block` is the produced block, sealed: the same transactions on the same parent, committing to the same results. */
+function isProduced(block: Block, produced: ProducedExecution | undefined): produced is ProducedExecution {
+  if (produced === undefined || block.transactions !== produced.block.transactions) return false
+  const [sealed, built] = [block.header, produced.block.header]
+  return (
+    sealed.height === built.height &&
+    sealed.timestamp === built.timestamp &&
+    sealed.gasUsed === built.gasUsed &&
+    bytesEqual(sealed.parentHash, built.parentHash) &&
+    bytesEqual(sealed.producer, built.producer) &&
+    bytesEqual(sealed.txRoot, built.txRoot) &&
+    bytesEqual(sealed.stateRoot, built.stateRoot) &&
+    bytesEqual(sealed.receiptsRoot, built.receiptsRoot)
+  )
+}
+
 /** What one import did and how long it took (for metrics). */
 export interface ImportTiming {
   readonly status: ImportResult['status'] | 'failed'
@@ -99,7 +127,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
   }
 
   static async open(init: ChainInit): Promise<Chain> {
-    const genesis = await buildGenesisBlock(init.genesis)
+    const genesis = buildGenesisBlock(init.genesis)
     const store = await ChainStore.open(init.path, genesis.hash, { create: init.create ?? false })
     try {
       if (store.head() === undefined) {
@@ -156,13 +184,14 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
    * Imports a block: validates it, stores it, and moves the head when its branch is the
    * heaviest. Throws the typed error of the first check it fails (`BlockError`,
    * `ConsensusError`, `ExecutionError`, `ChainOperationError`); a refused block changes nothing
-   * but being remembered as invalid.
+   * but being remembered as invalid. `produced`: this node built the block (see
+   * `ProducedExecution`); its header is still checked (the seal), its body is not run again.
    */
-  importBlock(block: Block): Promise<ImportResult> {
+  importBlock(block: Block, produced?: ProducedExecution): Promise<ImportResult> {
     return this.exclusive(async () => {
       const started = performance.now()
       try {
-        const result = await this.importNow(block)
+        const result = await this.importNow(block, isProduced(block, produced) ? produced : undefined)
         this.emit('imported', { status: result.status, durationMs: performance.now() - started })
         return result
       } catch (error) {
@@ -172,7 +201,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
     })
   }
 
-  private async importNow(block: Block): Promise<ImportResult> {
+  private async importNow(block: Block, produced: ProducedExecution | undefined): Promise<ImportResult> {
     const hash = blockHash(block.header)
     const known = this.store.meta(hash)
     if (known !== undefined && this.store.block(hash) !== undefined) {
@@ -191,7 +220,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
     // The header first: one hash or one signature proves who made it, while the body costs a
     // signature check per transaction; a peer cannot make us verify a thousand for free.
     this.consensus.validateHeader(block.header, parent, this.now(), this.store)
-    validateBlockBody(block, this.params, this.networkId)
+    if (produced === undefined) validateBlockBody(block, this.params, this.networkId)
     const meta: BlockMeta = { height: block.header.height, totalWork: parentMeta.totalWork + this.consensus.work(block.header), status: 'stored' }
     // Fork choice is the consensus's total order: a tie is broken the same way on every node,
     // whatever order the blocks arrived in (never "keep the first seen").
@@ -199,11 +228,11 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
       await this.store.write(new StoreBatch().putBlock(hash, block).putMeta(hash, meta))
       return { status: 'side', hash }
     }
-    return this.moveHead(hash, block, meta)
+    return this.moveHead(hash, block, meta, produced)
   }
 
   /** Makes `block` (preferred to the head) the head: reverts to the fork point, executes the branch. */
-  private async moveHead(hash: Uint8Array, block: Block, meta: BlockMeta): Promise<ImportResult> {
+  private async moveHead(hash: Uint8Array, block: Block, meta: BlockMeta, produced: ProducedExecution | undefined): Promise<ImportResult> {
     const branch = this.branchTo(hash, block)
     const forkHeight = block.header.height - branch.length
     const state = new StateOverlay(this.store.state)
@@ -226,7 +255,8 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
     for (const [position, step] of branch.entries()) {
       let execution
       try {
-        execution = await this.executor.execute(step.block, parent, state, this.trie)
+        // The producer's execution was on this same parent's state: the same result.
+        execution = step.block === block && produced !== undefined ? produced.execution : await this.executor.execute(step.block, parent, state, this.trie)
       } catch (error) {
         this.trie.discardPending()
         if (error instanceof ExecutionError) await this.markInvalid(branch.slice(position), hash, block, meta)
@@ -248,6 +278,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
       parent = step.block.header
     }
     batch.putBlock(hash, block).applyState(state.changed()).putTrieNodes(this.trie.takeNodeWrites()).setHead(hash)
+    if (produced !== undefined) batch.putTrieNodes(produced.trieNodes)
     await this.store.write(batch)
     this.current = { hash, header: block.header, totalWork: meta.totalWork }
     const applied = branch.map((step) => step.block)

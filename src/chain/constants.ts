@@ -14,6 +14,7 @@ export const MEMPOOL_MAX_PER_SENDER = 64
 /**
  * Transactions that left the pool without being included are remembered, with the reason, so
  * that `chain tx show` and `tx send --wait` can say "dropped: REASON" rather than "not found".
- * The most recent this many are kept: a wallet asks within seconds of sending.
+ * The most recent are kept up to this many bytes (transactions and reasons): a wallet asks
+ * within seconds of sending, and a count alone would let 4,096 large deploys hold 400 MiB.
  */
-export const MEMPOOL_DEPARTURES_KEPT = 4_096
+export const MEMPOOL_DEPARTURES_BYTES = 8 * MIB

@@ -16,15 +16,15 @@ export interface GenesisBlock {
   readonly trieNodes: readonly TrieNodeWrite[]
 }
 
-export async function buildGenesisBlock(config: GenesisConfig): Promise<GenesisBlock> {
+export function buildGenesisBlock(config: GenesisConfig): GenesisBlock {
   const trie = new StateTrie(NO_STORED_NODES)
   const state = genesisStateChanges(config)
-  const stateRoot = await trie.apply(trie.emptyRoot, state)
+  const stateRoot = trie.apply(trie.emptyRoot, state)
   const header = genesisHeader(config, stateRoot)
   return { block: { header, transactions: [] }, hash: blockHash(header), state, trieNodes: trie.takeNodeWrites() }
 }
 
 /** The network id of a genesis configuration. */
-export async function networkIdOf(config: GenesisConfig): Promise<Uint8Array> {
-  return (await buildGenesisBlock(config)).hash
+export function networkIdOf(config: GenesisConfig): Uint8Array {
+  return buildGenesisBlock(config).hash
 }

@@ -13,14 +13,15 @@
  * - Included transactions leave; transactions of blocks that a reorganisation abandons
  *   come back, if they are still valid on the new head.
  * - Every other departure has a reason (`DropReason`), told to the `onDrop` listener (the node
- *   logs it) and remembered for the last MEMPOOL_DEPARTURES_KEPT transactions, so a wallet
+ *   logs it) and remembered for the most recent MEMPOOL_DEPARTURES_BYTES of them, so a wallet
  *   waiting for one learns why it will never be included.
  */
 import { ChainError } from '../errors.js'
 import { toHex } from '../encoding/bytes.js'
 import { formatParticipantId } from '../crypto/identity.js'
 import { encodeTransaction, senderOf, transactionHash, type Transaction } from '../ledger/transaction.js'
-import { MEMPOOL_DEPARTURES_KEPT, MEMPOOL_MAX_BYTES, MEMPOOL_MAX_PER_SENDER, MEMPOOL_MAX_TXS } from './constants.js'
+import { BoundedCache } from '../cache/bounded-cache.js'
+import { MEMPOOL_DEPARTURES_BYTES, MEMPOOL_MAX_BYTES, MEMPOOL_MAX_PER_SENDER, MEMPOOL_MAX_TXS } from './constants.js'
 
 export type MempoolErrorCode =
   | 'MEMPOOL_ERROR_KNOWN' // the same transaction is already in the pool
@@ -67,6 +68,8 @@ export interface MempoolLimits {
   readonly maxTxs: number
   readonly maxBytes: number
   readonly maxPerSender: number
+  /** Bytes of recent departures remembered (their transactions and reasons). */
+  readonly maxDepartureBytes: number
 }
 
 export interface MempoolInit extends Partial<MempoolLimits> {
@@ -83,8 +86,8 @@ export class Mempool {
   /** Bumped on every admission: lets a miner tell whether its block template is stale. */
   version = 0
   private readonly limits: MempoolLimits
-  /** Recent departures by hash, oldest first (Map order). */
-  private readonly departures = new Map<string, Departure>()
+  /** Recent departures by hash, bounded in bytes. */
+  private readonly departures: BoundedCache<Departure>
   private readonly onDrop: ((hash: string, departure: Departure) => void) | undefined
 
   constructor(
@@ -92,8 +95,14 @@ export class Mempool {
     init: MempoolInit = {},
   ) {
     const { onDrop, ...limits } = init
-    this.limits = { maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, maxPerSender: MEMPOOL_MAX_PER_SENDER, ...limits }
+    this.limits = { maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, maxPerSender: MEMPOOL_MAX_PER_SENDER, maxDepartureBytes: MEMPOOL_DEPARTURES_BYTES, ...limits }
+    this.departures = new BoundedCache(this.limits.maxDepartureBytes, ({ tx, detail }) => encodeTransaction(tx).length + detail.length)
     this.onDrop = onDrop
+  }
+
+  /** Bytes the remembered departures are charged (at most `maxDepartureBytes`). */
+  get departureBytes(): number {
+    return this.departures.bytes
   }
 
   /** Why the transaction `hash` left the pool, if it did recently without being included. */
@@ -123,7 +132,7 @@ export class Mempool {
    */
   add(tx: Transaction): { hash: Uint8Array; replaced: Transaction | undefined; evicted: Transaction[] } {
     const encoded = encodeTransaction(tx)
-    const hash = transactionHash(encoded)
+    const hash = transactionHash(tx)
     const hashHex = toHex(hash)
     if (this.byHash.has(hashHex)) throw new MempoolError('MEMPOOL_ERROR_KNOWN', `transaction ${hashHex} is already pending`)
     const senderId = senderOf(tx)
@@ -173,7 +182,6 @@ export class Mempool {
     this.remove(entry)
     const departure: Departure = { tx: entry.tx, reason, detail }
     this.departures.set(entry.hash, departure)
-    if (this.departures.size > MEMPOOL_DEPARTURES_KEPT) this.departures.delete(this.departures.keys().next().value!)
     this.onDrop?.(entry.hash, departure)
   }
 
@@ -227,7 +235,7 @@ export class Mempool {
 
   /** Drops a transaction a block could not include (`why`: the error it met), with its sender's later nonces. */
   drop(tx: Transaction, why: string): Transaction[] {
-    const entry = this.byHash.get(toHex(transactionHash(encodeTransaction(tx))))
+    const entry = this.byHash.get(toHex(transactionHash(tx)))
     return entry === undefined ? [] : this.removeWithSuccessors(entry, 'unincludable', why)
   }
 
@@ -253,7 +261,7 @@ export class Mempool {
    */
   update(applied: readonly Transaction[], reverted: readonly Transaction[]): Transaction[] {
     for (const tx of applied) {
-      const entry = this.byHash.get(toHex(transactionHash(encodeTransaction(tx))))
+      const entry = this.byHash.get(toHex(transactionHash(tx)))
       if (entry !== undefined) this.remove(entry)
     }
     for (const nonces of [...this.bySender.values()]) {

@@ -7,6 +7,10 @@
  * reverts is included with that receipt (its sender pays for what it used). Transactions that
  * break a rule of the state (a stale nonce, a sender not registered) or that this node cannot
  * execute at all (VmError) are left out and reported, so the caller can drop them from its pool.
+ *
+ * Candidates must have passed their stateless checks, signature included (the mempool admits
+ * nothing else): the result carries its execution, so that importing the sealed block does not
+ * verify and run it all again (`ProducedExecution` in chain.ts).
  */
 import { ADDRESS_BYTES } from '../crypto/identity.js'
 import { BLOCK_VERSION, encodeBlock, transactionsRoot, type Block } from '../ledger/block.js'
@@ -16,15 +20,13 @@ import { blockInfo, ExecutionError } from '../state/executor.js'
 import { StateOverlay } from '../state/overlay.js'
 import type { Receipt } from '../state/receipts.js'
 import { VmError } from '../vm/vm.js'
-import type { Chain } from './chain.js'
+import type { Chain, ProducedExecution } from './chain.js'
 
 /** Bytes the block's framing adds around its transactions (array headers, a byte-string header each). */
 const TX_FRAMING_BYTES = 8
 
-export interface ProducedBlock {
-  /** The block with its seal still empty. */
-  readonly block: Block
-  readonly receipts: readonly Receipt[]
+/** The block with its seal still empty, its execution and trie nodes; hand it to `Chain.importBlock` with the sealed block. */
+export interface ProducedBlock extends ProducedExecution {
   /** Candidates left out, and why. */
   readonly skipped: readonly { readonly tx: Transaction; readonly error: ExecutionError | VmError }[]
 }
@@ -72,8 +74,8 @@ export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, pr
         skipped.push({ tx, error })
       }
     }
-    const execution = await chain.executor.finish(state, parent.stateRoot, receipts, chain.trie)
-    chain.trie.discardPending()
+    const execution = chain.executor.finish(state, parent.stateRoot, receipts, chain.trie)
+    const trieNodes = chain.trie.takeNodeWrites()
     const block: Block = {
       header: {
         ...header,
@@ -88,6 +90,6 @@ export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, pr
       transactions: included,
     }
     if (encodeBlock(block).length > chain.params.maxBlockBytes) throw new Error('produced block exceeds maxBlockBytes')
-    return { block, receipts, skipped }
+    return { block, execution, trieNodes, skipped }
   })
 }

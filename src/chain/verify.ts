@@ -86,7 +86,7 @@ export async function verifyChainStore(store: ChainStore, consensus: Consensus):
   const trie = new StateTrie(NO_STORED_NODES)
   const entries = []
   for await (const entry of store.stateEntries()) entries.push(entry)
-  const root = await trie.apply(trie.emptyRoot, entries)
+  const root = trie.apply(trie.emptyRoot, entries)
   if (!bytesEqual(root, headHeader.stateRoot)) problem(`flat state has root ${toHex(root)}, head says ${toHex(headHeader.stateRoot)}`)
 
   return { height: headHeader.height, head: toHex(head), blocks: headHeader.height + 1, transactions, events, stateKeys: entries.length, problems }

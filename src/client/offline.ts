@@ -19,7 +19,7 @@ export interface OfflineChain {
 /** Opens the chain database of the chosen network, runs `task` on it, and closes it. */
 export async function withOfflineChain<T>(datadir: string, choice: NetworkChoice, task: (chain: OfflineChain) => T | Promise<T>): Promise<T> {
   const genesis = await resolveNetwork(datadir, choice)
-  const networkId = await networkIdOf(genesis)
+  const networkId = networkIdOf(genesis)
   const store = await ChainStore.open(chainDbDir(datadir, genesis.network), networkId)
   try {
     return await task({ genesis, networkId, store })

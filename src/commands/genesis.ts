@@ -56,7 +56,7 @@ export default class Genesis extends ChainCommand<typeof Genesis> {
     } else if (flags.consensus === 'pow' && config.consensus.type !== 'pow') {
       throw new CommandError(`network ${config.network} is proof-of-authority: start from a proof-of-work network (such as --network dev) for --consensus pow`, ExitCode.Usage)
     }
-    const result = { networkId: toHex(await networkIdOf(config)), genesis: genesisToJson(config) }
+    const result = { networkId: toHex(networkIdOf(config)), genesis: genesisToJson(config) }
     if (!this.jsonEnabled()) {
       this.log(JSON.stringify(result.genesis, null, 2))
       this.logToStderr(`network id ${result.networkId}`)

@@ -188,7 +188,7 @@ export function decodeBlock(bytes: Uint8Array, maxBlockBytes = MAX_BLOCK_BYTES_C
 }
 
 export function transactionHashes(transactions: readonly Transaction[]): Uint8Array[] {
-  return transactions.map((tx) => transactionHash(encodeTransaction(tx)))
+  return transactions.map(transactionHash)
 }
 
 export function transactionsRoot(transactions: readonly Transaction[]): Uint8Array {

@@ -168,13 +168,26 @@ function payloadBytes(fields: readonly CborValue[]): number {
   return bytes
 }
 
+/**
+ * Each transaction's encoding and id, made once: a transaction is immutable, and on its way from
+ * the pool to the store its bytes are needed for its size, its id, the block's transactions root,
+ * gossip and the body record. Weak maps, so they go when the transaction does.
+ */
+const encodings = new WeakMap<Transaction, Uint8Array>()
+const hashes = new WeakMap<Transaction, Uint8Array>()
+
+/** The canonical encoding of `tx` (shared: never modify the bytes). */
 export function encodeTransaction(tx: Transaction): Uint8Array {
-  return encode([...unsignedFields(tx), tx.signature])
+  let encoded = encodings.get(tx)
+  if (encoded === undefined) encodings.set(tx, (encoded = encode([...unsignedFields(tx), tx.signature])))
+  return encoded
 }
 
 /** The transaction id: SHA-256 of its encoding (signature included). */
-export function transactionHash(encoded: Uint8Array): Uint8Array {
-  return sha256(encoded)
+export function transactionHash(tx: Transaction): Uint8Array {
+  let hash = hashes.get(tx)
+  if (hash === undefined) hashes.set(tx, (hash = sha256(encodeTransaction(tx))))
+  return hash
 }
 
 const SIGNING_TAG = domainTag('tx')
@@ -277,13 +290,17 @@ export function decodeTransaction(bytes: Uint8Array): Transaction {
     )
     const kind = KINDS_BY_CODE[readUint(kindCode, 'kind', 255)]
     if (kind === undefined) throw new TxError('TX_ERROR_UNKNOWN_KIND', `unknown kind ${String(kindCode)}`)
-    return {
+    const tx: Transaction = {
       publicKey: readBytes(publicKey, 'publicKey', PUBLIC_KEY_BYTES),
       nonce: readUint(nonce, 'nonce'),
       gasLimit: readUint(gasLimit, 'gasLimit', MAX_GAS),
       ...readPayload(kind, payload),
       signature: readBytes(signature, 'signature', SIGNATURE_BYTES),
     }
+    // Decoding is strict, so these bytes are the canonical encoding: no need to make it again
+    // (copied: the caller may reuse its buffer, and a slice of a block would keep the block).
+    encodings.set(tx, bytes.slice())
+    return tx
   } catch (error) {
     if (error instanceof EncodingError) throw new TxError('TX_ERROR_MALFORMED', error.message)
     throw error

@@ -83,7 +83,8 @@ export class MiningService {
         }
         const parent = chain.head.hash
         const version = mempool.version
-        const { block, skipped } = await produceBlock(chain, mempool.pending(), this.init.producer, Date.now())
+        const produced = await produceBlock(chain, mempool.pending(), this.init.producer, Date.now())
+        const { block, skipped } = produced
         // The pool logs each drop, with its reason.
         for (const { tx, error } of skipped) mempool.drop(tx, errorMessage(error))
         if (!bytesEqual(parent, chain.head.hash)) continue
@@ -105,7 +106,8 @@ export class MiningService {
         }
         if (header === undefined || !this.running) continue
         const mined = { header, transactions: block.transactions }
-        const result = await chain.importBlock(mined)
+        // Built, executed and checked here: imported without doing that again.
+        const result = await chain.importBlock(mined, produced)
         chain.consensus.noteSealed(header, result.hash)
         if (result.status !== 'head') continue
         this.blocksMined++

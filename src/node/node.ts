@@ -20,7 +20,7 @@ import { lockAccount, type UnlockedAccount } from '../keystore/accounts.js'
 import { blockHash, type Block } from '../ledger/block.js'
 import type { GenesisConfig } from '../ledger/genesis.js'
 import { registrationPayload } from '../ledger/encryption-key.js'
-import { decodeTransaction, encodeTransaction, intrinsicGas, signTransaction, transactionHash, validateTransaction, type Transaction } from '../ledger/transaction.js'
+import { decodeTransaction, intrinsicGas, signTransaction, transactionHash, validateTransaction, type Transaction } from '../ledger/transaction.js'
 import type { Logger } from '../log.js'
 import { DEFAULT_MAX_PEERS as NETWORK_MAX_PEERS, SYNC_MAX_POOLED } from '../network/constants.js'
 import type { GossipVerdict } from '../network/gossip.js'
@@ -416,7 +416,7 @@ export class Node {
       const code = errorCode<Parameters<typeof transactionVerdict>[0]>(error)
       this.pool.refused(code ?? 'error')
       if (code === undefined) {
-        this.log.error('unexpected error validating a transaction', { error: errorMessage(error), hash: toHex(transactionHash(encodeTransaction(tx))) })
+        this.log.error('unexpected error validating a transaction', { error: errorMessage(error), hash: toHex(transactionHash(tx)) })
         return 'ignore'
       }
       return transactionVerdict(code)

@@ -12,7 +12,7 @@ import { ChainError } from '../errors.js'
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { contractAddressOf, formatContractAddress, formatParticipantId, parseContractAddress } from '../crypto/identity.js'
 import type { Block, BlockHeader, ChainParams } from '../ledger/block.js'
-import { encodeTransaction, intrinsicGas, senderOf, transactionHash, type RecordPayload, type Transaction } from '../ledger/transaction.js'
+import { intrinsicGas, senderOf, transactionHash, type RecordPayload, type Transaction } from '../ledger/transaction.js'
 import type { BlockInfo, ContractVm, ExecutionOutcome } from '../vm/vm.js'
 import { OverlayContractHost } from './contract-host.js'
 import { StateOverlay, type StateChange, type StateReader } from './overlay.js'
@@ -135,7 +135,7 @@ function applyIdentityTransaction(
       state.set(participantKey(sender), encodeParticipant({ ...record!, nonce: record!.nonce + 1, encryptionKey: tx.encryptionKey }))
       return
     case 'record': {
-      const hash = transactionHash(encodeTransaction(tx))
+      const hash = transactionHash(tx)
       const entry = encodeRecordIndexEntry({ sender, height: block.height })
       for (const recipient of tx.recipients) state.set(recordIndexKey(recipient.id, hash), entry)
       state.set(participantKey(sender), encodeParticipant({ ...record!, nonce: record!.nonce + 1 }))
@@ -202,11 +202,11 @@ export class BlockExecutor {
   }
 
   /** Roots and undo data once all of a block's transactions are applied to `state`. */
-  async finish(state: StateOverlay, parentStateRoot: Uint8Array, receipts: Receipt[], trie: StateTrie): Promise<BlockExecution> {
+  finish(state: StateOverlay, parentStateRoot: Uint8Array, receipts: Receipt[], trie: StateTrie): BlockExecution {
     const changes = state.changed()
     const undo = changes.map(({ key }) => ({ key, value: state.baseValue(key) ?? null }))
     return {
-      stateRoot: await trie.apply(parentStateRoot, changes),
+      stateRoot: trie.apply(parentStateRoot, changes),
       receiptsRoot: receiptsRoot(receipts),
       receipts,
       gasUsed: receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0),
@@ -250,7 +250,7 @@ export class BlockExecutor {
       // A refused block may leave executions in flight: let them end before its state is dropped.
       await Promise.allSettled(inFlight.map(({ receipt }) => receipt))
     }
-    const result = await this.finish(state, parent.stateRoot, receipts, trie)
+    const result = this.finish(state, parent.stateRoot, receipts, trie)
     const { header } = block
     if (result.gasUsed !== header.gasUsed) {
       throw new ExecutionError('EXECUTION_ERROR_GAS_USED_MISMATCH', `gasUsed ${header.gasUsed}, executed ${result.gasUsed}`)

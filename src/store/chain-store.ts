@@ -220,7 +220,7 @@ export class ChainStore {
     readonly path: string,
   ) {
     this.state = { get: (key) => this.read(keys.state(key)) }
-    this.trieNodes = { get: (hash) => Promise.resolve(this.read(keys.trieNode(hash))) }
+    this.trieNodes = { get: (hash) => this.read(keys.trieNode(hash)) }
   }
 
   /**

@@ -259,6 +259,9 @@ export class Downloader extends EventEmitter<DownloaderEvents> {
   private failed(target: SyncTarget, error: unknown): Promise<void> | void {
     const failure = error instanceof DownloadError ? error : new DownloadError('DOWNLOAD_ERROR_IMPORT_FAILED', { detail: errorMessage(error) })
     if (failure.code === 'DOWNLOAD_ERROR_ABORTED') return
+    // Expired entries go as new ones come: a peer announcing a new bad head every few seconds
+    // must not grow this map for as long as the node runs.
+    for (const [hash, until] of this.failedTargets) if (until <= this.now()) this.failedTargets.delete(hash)
     this.failedTargets.set(toHex(target.hash), this.now() + (this.init.failedTargetRetryMs ?? FAILED_TARGET_RETRY_MS))
     this.emit('sync:failed', target, failure)
     if (!(error instanceof DownloadError)) this.log.error('sync failed unexpectedly', { error: errorMessage(error) })

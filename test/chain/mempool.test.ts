@@ -141,3 +141,17 @@ test('every departure is told with its reason and remembered: replaced, evicted,
   mempool.add(tx(CAROL, 0))
   assert.equal(mempool.departure(carol0), undefined)
 })
+
+test('departures are remembered within a bound in bytes, the most recent first', () => {
+  const nonces = chainNonces([[ALICE, 0]])
+  const code = 'x'.repeat(2_000)
+  const deploy = (nonce: number, gasLimit: number): Transaction => tx(ALICE, nonce, gasLimit, { kind: 'contract-deploy', code, args: '[]' })
+  const bound = 10 * 2_500
+  const mempool = pool(nonces, { maxDepartureBytes: bound })
+  // Each replacement of nonce 0 makes the one it replaced a departure of about 2 KiB.
+  const hashes = Array.from({ length: 50 }, (_, i) => mempool.add(deploy(0, 1_000_000 + i)).hash)
+  assert.ok(mempool.departureBytes <= bound, `${mempool.departureBytes} bytes remembered`)
+  assert.ok(mempool.departureBytes > bound / 2)
+  assert.equal(mempool.departure(hashes[48]!)?.reason, 'replaced', 'the most recent is remembered')
+  assert.equal(mempool.departure(hashes[0]!), undefined, 'the oldest is forgotten')
+})

@@ -102,9 +102,9 @@ test('genesis prints a genesis file that parses back, and the network id', async
   const dev = await runChain(['genesis', '--network', 'dev', '--json'])
   assert.equal(dev.code, 0, dev.stderr)
   const { networkId, genesis } = JSON.parse(dev.stdout) as { networkId: string; genesis: object }
-  assert.equal(networkId, toHex(await networkIdOf(BUILT_IN_NETWORKS.dev!)))
+  assert.equal(networkId, toHex(networkIdOf(BUILT_IN_NETWORKS.dev!)))
   assert.deepEqual(parseGenesis(JSON.stringify(genesis)), BUILT_IN_NETWORKS.dev)
   const text = await runChain(['genesis', '--network', 'main'])
   assert.deepEqual(parseGenesis(text.stdout), BUILT_IN_NETWORKS.main)
-  assert.equal(text.stderr.trim(), `network id ${toHex(await networkIdOf(BUILT_IN_NETWORKS.main!))}`)
+  assert.equal(text.stderr.trim(), `network id ${toHex(networkIdOf(BUILT_IN_NETWORKS.main!))}`)
 })

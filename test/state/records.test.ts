@@ -12,7 +12,7 @@ import { generateKeyPair, type HpkeKeyPair } from '../../src/crypto/hpke.js'
 import { bytesEqual, toHex, utf8 } from '../../src/encoding/bytes.js'
 import { sealRecord } from '../../src/ledger/encrypted-record.js'
 import { bindEncryptionKey, registrationPayload } from '../../src/ledger/encryption-key.js'
-import { encodeTransaction, transactionHash, type Transaction } from '../../src/ledger/transaction.js'
+import { transactionHash, type Transaction } from '../../src/ledger/transaction.js'
 import { ExecutionError, readParticipant } from '../../src/state/executor.js'
 import type { Chain } from '../../src/chain/chain.js'
 import { BLOCK_INTERVAL_MS, extendChain, openTestChain, PRODUCER, signed, testKey, type TestKey } from '../helpers/chain.js'
@@ -40,7 +40,7 @@ test('registration, rotation and records change the state as the rules say', asy
   const to = (...who: TestKey[]) => who.map((w) => ({ id: w.id, key: keys.get(w)?.publicKey ?? generateKeyPair().publicKey }))
   const first = signed(chain, ALICE, 1, sealRecord(ALICE.id, to(ALICE, BOB), utf8('first')))
   const [block] = await extendChain(chain, 1, () => [first])
-  const hash = toHex(transactionHash(encodeTransaction(first)))
+  const hash = toHex(transactionHash(first))
   for (const reader of [ALICE, BOB]) {
     assert.deepEqual((await recordsReadableBy(chain.store, reader.id)).map((entry) => [toHex(entry.hash), toHex(entry.sender), entry.height]), [
       [hash, toHex(ALICE.id), block!.header.height],

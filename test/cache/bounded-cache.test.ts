@@ -1,0 +1,45 @@
+/** The byte-bounded cache: never over its bound, least recently used out first, sizes kept right. */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { BoundedCache, CACHE_ENTRY_OVERHEAD_BYTES } from '../../src/cache/bounded-cache.js'
+
+const cost = (bytes: number): number => bytes + CACHE_ENTRY_OVERHEAD_BYTES
+
+test('the cache evicts the least recently used entries to stay within its bytes', () => {
+  const cache = new BoundedCache<Uint8Array>(cost(100) * 3, (value) => value.length)
+  cache.set('a', new Uint8Array(100))
+  cache.set('b', new Uint8Array(100))
+  cache.set('c', new Uint8Array(100))
+  assert.equal(cache.bytes, cost(100) * 3)
+  assert.ok(cache.get('a') !== undefined) // now b is the least recently used
+  cache.set('d', new Uint8Array(100))
+  assert.equal(cache.get('b'), undefined)
+  assert.deepEqual([cache.get('a'), cache.get('c'), cache.get('d')].map((v) => v?.length), [100, 100, 100])
+  // One large entry pushes out as many small ones as it needs.
+  cache.set('big', new Uint8Array(250))
+  assert.ok(cache.bytes <= cache.maxBytes)
+  assert.equal(cache.size, 1 + [cache.get('a'), cache.get('c'), cache.get('d')].filter((v) => v !== undefined).length)
+})
+
+test('many small entries are charged their overhead, so their count is bounded too', () => {
+  const cache = new BoundedCache<Uint8Array>(10 * CACHE_ENTRY_OVERHEAD_BYTES, (value) => value.length)
+  for (let i = 0; i < 1_000; i++) cache.set(`k${i}`, new Uint8Array(0))
+  assert.equal(cache.size, 10)
+  assert.equal(cache.bytes, 10 * CACHE_ENTRY_OVERHEAD_BYTES)
+})
+
+test('replacing, deleting and clearing keep the byte count exact; a value over the bound is not cached', () => {
+  const cache = new BoundedCache<string>(1_000, (value) => value.length)
+  cache.set('k', 'x'.repeat(10))
+  cache.set('k', 'x'.repeat(20))
+  assert.equal(cache.bytes, cost(20))
+  cache.delete('k')
+  assert.equal(cache.bytes, 0)
+  cache.set('huge', 'x'.repeat(2_000))
+  assert.equal(cache.get('huge'), undefined)
+  assert.equal(cache.bytes, 0)
+  cache.set('a', 'a')
+  cache.clear()
+  assert.deepEqual([cache.size, cache.bytes], [0, 0])
+  assert.throws(() => new BoundedCache<string>(-1, (value) => value.length), RangeError)
+})
