@@ -130,7 +130,7 @@ async function poolReaches(node: TestNode, size: number): Promise<void> {
   }
 }
 
-async function mempoolFigures(): Promise<Figure[]> {
+export async function mempoolFigures(): Promise<Figure[]> {
   const cleanups = new Cleanups()
   try {
     // No mining: the pool only grows, so its size counts what was admitted.
