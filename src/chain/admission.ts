@@ -5,7 +5,9 @@
  *
  * Batches form while the pool is busy: at most ADMISSION_BATCHES_PER_THREAD batches per verify
  * thread are out at once, and what arrives meanwhile waits for the next one (so a transaction
- * waits at most for the batches ahead of it, and a lone one on an idle node goes at once).
+ * waits at most for the batches ahead of it). What arrives in one turn of the event loop (the
+ * calls of one JSON-RPC batch, the messages of one gossipsub RPC, the requests read in one
+ * poll) is batched together; a lone transaction on an idle node waits only for that turn.
  * Each batch takes from every waiting source in turn, and each source may have at most
  * ADMISSION_MAX_QUEUED_PER_SOURCE transactions waiting: a peer that floods the node with bad
  * signatures fills its own queue, while an honest peer's transactions still get every other
@@ -59,6 +61,7 @@ export class TxAdmission {
   private readonly out: Batch[] = []
   private readonly maxBatchesOut: number
   private readonly maxQueued: number
+  private pumpScheduled = false
 
   constructor(
     private readonly components: AdmissionComponents,
@@ -84,7 +87,7 @@ export class TxAdmission {
     return new Promise((resolve, reject) => {
       queue.push({ tx, hash, resolve, reject })
       this.queues.set(source, queue)
-      this.pump()
+      this.schedulePump()
     })
   }
 
@@ -93,6 +96,16 @@ export class TxAdmission {
     let count = 0
     for (const queue of this.queues.values()) count += queue.length
     return count
+  }
+
+  /** Pumps once the current turn of the event loop has queued what it brings. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return
+    this.pumpScheduled = true
+    setImmediate(() => {
+      this.pumpScheduled = false
+      this.pump()
+    })
   }
 
   private pump(): void {
