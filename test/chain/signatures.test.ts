@@ -4,7 +4,8 @@
  * worker killed in the middle (and, when every worker keeps dying, fails with nothing applied),
  * and never checks a signature twice: a transaction admitted to the mempool is not checked
  * again when a block includes it. Admission serves its sources in turn, so a flood of bad
- * signatures from one source does not hold back another's.
+ * signatures from one source does not hold back another's. The event loop turns while a large
+ * block's signatures are out.
  */
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
@@ -162,4 +163,20 @@ test('admission serves sources in turn: a flood of bad signatures does not hold 
   const judged = finished.slice(0, lastHonest).filter((entry) => entry === 'flood TX_ERROR_BAD_SIGNATURE').length
   assert.ok(judged <= 100, `${judged} flood transactions were judged before the last honest one`)
   assert.equal(mempool.size, 20)
+})
+
+test('the event loop keeps turning while a large block’s signatures are checked in the pool', async (t) => {
+  const { pool, verifier } = countingPool(t)
+  const chain = await pooledChain(t, verifier)
+  const block = await makeBlock(chain, registrations(chain, 1_000, 'responsive'))
+  const imported = chain.importBlock(block)
+  await busy(pool)
+  // Each turn is a chance for libp2p, RPC and timers to run; counted while signatures are out.
+  let turns = 0
+  while (pool.pending > 0) {
+    turns++
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  assert.equal((await imported).status, 'head')
+  assert.ok(turns >= 10, `the loop turned ${turns} times while 1,000 signatures were checked`)
 })
