@@ -15,7 +15,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { ChainError } from '../../errors.js'
+import { ChainError, errorMessage } from '../../errors.js'
 import { verify, type SignedMessage } from '../ed25519.js'
 import { packBatch } from './batch.js'
 import type { VerifyAnswer, VerifyRequest } from './worker.js'
@@ -203,7 +203,14 @@ export class VerifyPool implements BatchVerifier {
   }
 
   private send(slot: Slot, chunk: Chunk): void {
-    const worker = slot.worker ?? this.start(slot)
+    let worker: Worker
+    try {
+      worker = slot.worker ?? this.start(slot)
+    } catch (error) {
+      // No thread can be started (out of resources, a broken install): the chunk's callers are told.
+      this.failChunk(chunk, new VerifyPoolError('VERIFY_POOL_ERROR_WORKER_FAILED', `a verify worker could not start: ${errorMessage(error)}`))
+      return
+    }
     const id = this.nextChunkId++
     chunk.attempts++
     const { bytes, ends } = packBatch(chunk.segments.flatMap(({ job, from, to }) => job.items.slice(from, to)))
