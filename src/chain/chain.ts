@@ -21,10 +21,12 @@ import { BlockExecutor, ExecutionError, type BlockExecution } from '../state/exe
 import { StateOverlay, type StateChange, type StateReader } from '../state/overlay.js'
 import { StateTrie, type TrieNodeWrite } from '../state/trie.js'
 import type { ContractVm } from '../vm/vm.js'
+import { verifyOnThisThread, type BatchVerifier } from '../crypto/verify-pool/pool.js'
 import { ChainStore, StoreBatch, StoreError, type BlockMeta } from '../store/chain-store.js'
 import type { Receipt } from '../state/receipts.js'
 import { indexCanonicalEvents } from './events.js'
 import { buildGenesisBlock } from './genesis-block.js'
+import { TransactionVerifier } from './tx-verifier.js'
 
 export type ChainErrorCode =
   | 'CHAIN_ERROR_UNKNOWN_PARENT' // the parent is not stored (yet): fetch it, or queue the block
@@ -62,6 +64,11 @@ export interface ChainInit {
   readonly genesis: GenesisConfig
   readonly consensus: Consensus
   readonly vm: ContractVm
+  /**
+   * What checks transaction signatures: the node's verify pool (src/crypto/verify-pool); this
+   * thread when omitted (tools and tests that start no threads).
+   */
+  readonly verifier?: BatchVerifier
   /** Create the database (with its genesis block) when there is none. */
   readonly create?: boolean
   /** The clock that bounds timestamps from the future; a parameter so tests can move it. */
@@ -106,6 +113,8 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
   readonly params: ChainParams
   readonly executor: BlockExecutor
   readonly trie: StateTrie
+  /** The one path of signature checks: import here, and the node's admission of transactions. */
+  readonly signatures: TransactionVerifier
   private current: ChainHead
   private queue: Promise<unknown> = Promise.resolve()
   private readonly now: () => number
@@ -116,10 +125,12 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
     readonly networkId: Uint8Array,
     readonly consensus: Consensus,
     vm: ContractVm,
+    verifier: BatchVerifier,
     now: () => number,
   ) {
     super()
     this.params = genesis.params
+    this.signatures = new TransactionVerifier(verifier, networkId)
     this.executor = new BlockExecutor(vm, genesis.params)
     this.trie = new StateTrie(store.trieNodes)
     this.now = now
@@ -147,7 +158,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
       } else if (!store.eventsIndexed()) {
         await indexCanonicalEvents(store)
       }
-      return new Chain(store, init.genesis, genesis.hash, init.consensus, init.vm, init.now ?? Date.now)
+      return new Chain(store, init.genesis, genesis.hash, init.consensus, init.vm, init.verifier ?? verifyOnThisThread, init.now ?? Date.now)
     } catch (error) {
       await store.close()
       throw error
@@ -220,7 +231,11 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
     // The header first: one hash or one signature proves who made it, while the body costs a
     // signature check per transaction; a peer cannot make us verify a thousand for free.
     this.consensus.validateHeader(block.header, parent, this.now(), this.store)
-    if (produced === undefined) validateBlockBody(block, this.params, this.networkId)
+    if (produced === undefined) {
+      const txHashes = validateBlockBody(block, this.params)
+      // Off this thread, in the verify pool; the block is refused whole if any signature fails.
+      await this.signatures.checkBlock(block.transactions, txHashes)
+    }
     const meta: BlockMeta = { height: block.header.height, totalWork: parentMeta.totalWork + this.consensus.work(block.header), status: 'stored' }
     // Fork choice is the consensus's total order: a tie is broken the same way on every node,
     // whatever order the blocks arrived in (never "keep the first seen").

@@ -5,6 +5,7 @@
  * not compile until someone decides what it means.
  */
 import type { ConsensusErrorCode } from '../consensus/consensus.js'
+import type { VerifyPoolErrorCode } from '../crypto/verify-pool/pool.js'
 import type { EncodingErrorCode } from '../encoding/cbor.js'
 import type { BlockErrorCode } from '../ledger/block.js'
 import type { TxErrorCode } from '../ledger/transaction.js'
@@ -14,7 +15,7 @@ import type { VmErrorCode } from '../vm/vm.js'
 import type { ChainErrorCode } from './chain.js'
 
 /** Every code `Chain.importBlock` (and decoding a block before it) can fail with. */
-export type ImportErrorCode = ChainErrorCode | BlockErrorCode | ConsensusErrorCode | ExecutionErrorCode | TxErrorCode | EncodingErrorCode | VmErrorCode | StoreErrorCode
+export type ImportErrorCode = ChainErrorCode | BlockErrorCode | ConsensusErrorCode | ExecutionErrorCode | TxErrorCode | EncodingErrorCode | VmErrorCode | StoreErrorCode | VerifyPoolErrorCode
 
 /**
  * `invalid`: the block is invalid for everyone, whoever sent it sent garbage. `not-yet`: it may
@@ -85,6 +86,9 @@ export function importFault(code: ImportErrorCode): ImportFault {
     case 'STORE_ERROR_CORRUPT':
     case 'STORE_ERROR_INCOMPATIBLE':
     case 'STORE_ERROR_WRONG_NETWORK':
+    case 'VERIFY_POOL_ERROR_CLOSED':
+    case 'VERIFY_POOL_ERROR_WORKER_FAILED':
+    case 'VERIFY_POOL_ERROR_BAD_SIZE':
       return 'local'
   }
 }

@@ -93,6 +93,15 @@ export class ChainClient {
     return this.call('sendTransaction', { tx })
   }
 
+  /**
+   * Submits many encoded, signed transactions (hex) in one request, checked together: one
+   * outcome per transaction, in order, `{hash}` or `{error}` (a sender's transactions enter the
+   * pool in the order given).
+   */
+  sendTransactions(txs: readonly string[]): Promise<RpcApi['sendTransactions']['result']> {
+    return this.call('sendTransactions', { txs })
+  }
+
   /** Runs a contract method read-only against the head state (or the state at `at`); `args` an array or its JSON text. */
   callContract(contract: string, method: string, args: readonly unknown[] | string = [], options: { at?: number; from?: string } = {}): Promise<RpcApi['call']['result']> {
     return this.call('call', { contract, method, args, ...options })

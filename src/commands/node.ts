@@ -9,6 +9,7 @@ import { LOG_LEVELS, createLogger } from '../log.js'
 import { resolveNetwork } from '../node/datadir.js'
 import { BUILT_IN_NETWORKS } from '../ledger/networks.js'
 import { DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, DEFAULT_MAX_PEERS, Node } from '../node/node.js'
+import { MAX_THREADS as MAX_VERIFY_THREADS } from '../crypto/verify-pool/pool.js'
 
 /** Longest a clean shutdown may take before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 15_000
@@ -48,6 +49,13 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
     explorer: Flags.boolean({ summary: 'Serve the block explorer page at /explorer/ of the RPC port (docs/explorer.md).', default: true, allowNo: true }),
     metrics: Flags.boolean({ summary: 'Serve Prometheus metrics at /metrics of the RPC port (docs/metrics.md).', default: false }),
     'max-peers': Flags.integer({ summary: 'Most peers to keep connections with.', default: DEFAULT_MAX_PEERS, min: 1, max: 1_000 }),
+    'verify-threads': Flags.integer({
+      summary: 'Threads that verify signatures (default: one per core).',
+      description: 'Signatures of blocks and of transactions from peers and RPC are checked in this many worker threads, in batches.',
+      min: 1,
+      max: MAX_VERIFY_THREADS,
+      helpValue: 'N',
+    }),
     'log-level': Flags.option({ summary: 'Least severe log level printed.', options: LOG_LEVELS, default: 'info' })(),
     'log-format': Flags.option({ summary: 'Log lines for people (text) or machines (json).', options: ['text', 'json'] as const, default: 'text' })(),
   }
@@ -84,6 +92,7 @@ export default class NodeCommand extends ChainCommand<typeof NodeCommand> {
       statusLine: process.stderr.isTTY,
       metrics: flags.metrics,
       explorer: flags.explorer,
+      ...(flags['verify-threads'] === undefined ? {} : { verifyThreads: flags['verify-threads'] }),
     })
     // The first SIGINT or SIGTERM starts a clean shutdown. More of them (a terminal's Ctrl-C
     // reaches every process of the group, and bin/run.js forwards it too) are not allowed to

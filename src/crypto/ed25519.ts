@@ -28,6 +28,13 @@ export const PUBLIC_KEY_BYTES = 32
 export const SECRET_KEY_BYTES = 32
 export const SIGNATURE_BYTES = 64
 
+/** One Ed25519 signature to check: `signature` by `publicKey` over `message`. */
+export interface SignedMessage {
+  readonly signature: Uint8Array
+  readonly message: Uint8Array
+  readonly publicKey: Uint8Array
+}
+
 /** Why a key could not be used. Signatures that fail are `false`, not errors. */
 export type KeyErrorCode = 'KEY_ERROR_BAD_LENGTH'
 

@@ -26,7 +26,7 @@ import {
   encodeTransaction,
   transactionHash,
   TxError,
-  validateTransaction,
+  checkTransaction,
   type Transaction,
 } from './transaction.js'
 import { bytesEqual, toHex } from '../encoding/bytes.js'
@@ -196,11 +196,13 @@ export function transactionsRoot(transactions: readonly Transaction[]): Uint8Arr
 }
 
 /**
- * Every check of a block that needs neither its parent nor any state: size, transaction
- * count, the transactions root, no transaction twice, each transaction's own checks and
- * signature, and gas used within the network's limit. Throws `BlockError`.
+ * Every check of a block that needs neither its parent nor any state, but its signatures:
+ * size, transaction count, the transactions root, no transaction twice, each transaction's
+ * own checks, and gas used within the network's limit. Throws `BlockError`. Answers the
+ * transactions' hashes, which the caller needs next: the signatures are checked apart, in the
+ * node's verify pool (src/chain/tx-verifier.ts); `badTransaction` is the block's error for either.
  */
-export function validateBlockBody(block: Block, params: ChainParams, networkId: Uint8Array): void {
+export function validateBlockBody(block: Block, params: ChainParams): Uint8Array[] {
   const size = encodeBlock(block).length
   if (size > params.maxBlockBytes) throw new BlockError('BLOCK_ERROR_TOO_LARGE', `${size} bytes, limit ${params.maxBlockBytes}`)
   if (block.transactions.length > MAX_BLOCK_TXS) {
@@ -218,10 +220,15 @@ export function validateBlockBody(block: Block, params: ChainParams, networkId: 
     if (seen.has(hash)) throw new BlockError('BLOCK_ERROR_DUPLICATE_TX', `transaction ${hash} appears twice`, { index })
     seen.add(hash)
     try {
-      validateTransaction(tx, networkId, params.blockGasLimit)
+      checkTransaction(tx, params.blockGasLimit)
     } catch (error) {
-      if (error instanceof TxError) throw new BlockError('BLOCK_ERROR_BAD_TX', `transaction ${index}: ${error.message}`, { index, txCode: error.code })
-      throw error
+      throw error instanceof TxError ? badTransaction(index, error) : error
     }
   })
+  return hashes
+}
+
+/** The block's error for its transaction `index` that failed `error`. */
+export function badTransaction(index: number, error: TxError): BlockError {
+  return new BlockError('BLOCK_ERROR_BAD_TX', `transaction ${index}: ${error.message}`, { index, txCode: error.code })
 }

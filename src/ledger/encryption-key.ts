@@ -10,7 +10,7 @@
  * identity or one network is void for every other (docs/records.md).
  */
 import { domainTag, sha256 } from '../crypto/hash.js'
-import { publicKeyOf, sign, verify } from '../crypto/ed25519.js'
+import { publicKeyOf, sign, verify, type SignedMessage } from '../crypto/ed25519.js'
 import { participantIdOf } from '../crypto/identity.js'
 import type { ParticipantPayload } from './transaction.js'
 
@@ -35,9 +35,15 @@ export function bindEncryptionKey(secretKey: Uint8Array, encryptionKey: Uint8Arr
   return { publicKey: encryptionKey, signature: sign(secretKey, bindingHash(networkId, ownerId, encryptionKey)) }
 }
 
+/** The signature that binds `binding` to the owner of `ownerPublicKey` on `networkId`, to be checked. */
+export function bindingSignature(binding: EncryptionKeyBinding, ownerPublicKey: Uint8Array, networkId: Uint8Array): SignedMessage {
+  return { signature: binding.signature, message: bindingHash(networkId, participantIdOf(ownerPublicKey), binding.publicKey), publicKey: ownerPublicKey }
+}
+
 /** Whether `binding` was made by the owner of the Ed25519 `ownerPublicKey` for `networkId`. */
 export function verifyBinding(binding: EncryptionKeyBinding, ownerPublicKey: Uint8Array, networkId: Uint8Array): boolean {
-  return verify(binding.signature, bindingHash(networkId, participantIdOf(ownerPublicKey), binding.publicKey), ownerPublicKey)
+  const { signature, message, publicKey } = bindingSignature(binding, ownerPublicKey, networkId)
+  return verify(signature, message, publicKey)
 }
 
 /**

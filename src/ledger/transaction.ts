@@ -22,11 +22,11 @@ import { ChainError } from '../errors.js'
 import { decode, encode, EncodingError, type CborValue } from '../encoding/cbor.js'
 import { readArray, readBytes, readList, readOptional, readText, readUint } from '../encoding/shape.js'
 import { domainTag, sha256 } from '../crypto/hash.js'
-import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, sign, verify, publicKeyOf } from '../crypto/ed25519.js'
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, sign, verify, publicKeyOf, type SignedMessage } from '../crypto/ed25519.js'
 import { ADDRESS_BYTES, participantIdOf } from '../crypto/identity.js'
 import { HPKE_ENC_BYTES, HPKE_PUBLIC_KEY_BYTES, HPKE_TAG_BYTES } from '../crypto/hpke.js'
 import { bytesEqual, compareBytes } from '../encoding/bytes.js'
-import { verifyBinding, type EncryptionKeyBinding } from './encryption-key.js'
+import { bindingSignature, type EncryptionKeyBinding } from './encryption-key.js'
 import {
   MAX_ARGS_BYTES,
   MAX_CODE_BYTES,
@@ -318,10 +318,11 @@ function checkJsonArray(args: string): void {
 }
 
 /**
- * Every check that needs no state: well-formed fields, enough gas for its own bytes, not more
- * than a block can hold, and a valid signature for `networkId`. Throws `TxError`.
+ * Every check that needs no state but the signatures: well-formed fields, enough gas for its
+ * own bytes, not more than a block can hold. Throws `TxError`. The node checks the signatures
+ * (`transactionSignatures`) in its verify pool (src/chain/tx-verifier.ts).
  */
-export function validateTransaction(tx: Transaction, networkId: Uint8Array, blockGasLimit: number): void {
+export function checkTransaction(tx: Transaction, blockGasLimit: number): void {
   switch (tx.kind) {
     case 'participant':
       if (tx.name !== null && !isValidParticipantName(tx.name)) {
@@ -346,12 +347,37 @@ export function validateTransaction(tx: Transaction, networkId: Uint8Array, bloc
   if (tx.gasLimit > blockGasLimit) {
     throw new TxError('TX_ERROR_GAS_LIMIT_TOO_HIGH', `gas limit ${tx.gasLimit} above the block gas limit ${blockGasLimit}`)
   }
-  if (!verify(tx.signature, signingHash(tx, networkId), tx.publicKey)) {
-    throw new TxError('TX_ERROR_BAD_SIGNATURE', 'signature does not verify')
-  }
+}
+
+/** A signature a transaction carries, and the error it is when it does not hold. */
+export interface TxSignature {
+  readonly signed: SignedMessage
+  readonly error: () => TxError
+}
+
+const badSignature = (): TxError => new TxError('TX_ERROR_BAD_SIGNATURE', 'signature does not verify')
+const badBinding = (): TxError => new TxError('TX_ERROR_BAD_KEY_BINDING', 'the encryption key is not bound to the sender on this network')
+
+/**
+ * The Ed25519 signatures of a transaction, in the order they are judged: the sender's over the
+ * transaction for `networkId`, then an encryption key's binding when it publishes one.
+ */
+export function transactionSignatures(tx: Transaction, networkId: Uint8Array): TxSignature[] {
+  const signatures: TxSignature[] = [{ signed: { signature: tx.signature, message: signingHash(tx, networkId), publicKey: tx.publicKey }, error: badSignature }]
   const binding = tx.kind === 'encryption-key' || tx.kind === 'participant' ? tx.encryptionKey : undefined
-  if (binding !== undefined && !verifyBinding(binding, tx.publicKey, networkId)) {
-    throw new TxError('TX_ERROR_BAD_KEY_BINDING', 'the encryption key is not bound to the sender on this network')
+  if (binding !== undefined) signatures.push({ signed: bindingSignature(binding, tx.publicKey, networkId), error: badBinding })
+  return signatures
+}
+
+/**
+ * Every check that needs no state, signatures included, on the calling thread: `checkTransaction`
+ * and `transactionSignatures` verified one by one. Throws `TxError`. The node does the same
+ * through its verify pool; this is the rule in one call, for tests and tools.
+ */
+export function validateTransaction(tx: Transaction, networkId: Uint8Array, blockGasLimit: number): void {
+  checkTransaction(tx, blockGasLimit)
+  for (const { signed, error } of transactionSignatures(tx, networkId)) {
+    if (!verify(signed.signature, signed.message, signed.publicKey)) throw error()
   }
 }
 

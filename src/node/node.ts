@@ -11,6 +11,8 @@
 import { randomBytes } from 'node:crypto'
 import { Chain, ChainOperationError, type HeadChange, type ImportTiming } from '../chain/chain.js'
 import { Mempool } from '../chain/mempool.js'
+import { TxAdmission } from '../chain/admission.js'
+import { VerifyPool } from '../crypto/verify-pool/pool.js'
 import { createConsensus } from '../consensus/create.js'
 import { parseParticipantId } from '../crypto/identity.js'
 import { toHex } from '../encoding/bytes.js'
@@ -20,7 +22,7 @@ import { lockAccount, type UnlockedAccount } from '../keystore/accounts.js'
 import { blockHash, type Block } from '../ledger/block.js'
 import type { GenesisConfig } from '../ledger/genesis.js'
 import { registrationPayload } from '../ledger/encryption-key.js'
-import { decodeTransaction, intrinsicGas, signTransaction, transactionHash, validateTransaction, type Transaction } from '../ledger/transaction.js'
+import { decodeTransaction, intrinsicGas, signTransaction, transactionHash, type Transaction } from '../ledger/transaction.js'
 import type { Logger } from '../log.js'
 import { DEFAULT_MAX_PEERS as NETWORK_MAX_PEERS, SYNC_MAX_POOLED } from '../network/constants.js'
 import type { GossipVerdict } from '../network/gossip.js'
@@ -77,6 +79,8 @@ export interface NodeOptions {
   readonly metrics: boolean
   /** Serve the block explorer page at `/explorer/` of the RPC port. */
   readonly explorer: boolean
+  /** Threads that verify signatures; one per core when omitted. */
+  readonly verifyThreads?: number
 }
 
 /** What the node tells about each transaction offered to its mempool (by RPC, gossip or itself). */
@@ -85,6 +89,9 @@ interface PoolObserver {
   readonly refused: (code: string) => void
 }
 
+/** The admission queue of transactions sent over RPC (each peer has its own, by its id). */
+const RPC_SOURCE = 'rpc'
+
 /** Something started that must be stopped, in reverse order. */
 type Stop = () => Promise<void> | void
 
@@ -92,6 +99,7 @@ export class Node {
   readonly chain: Chain
   readonly mempool: Mempool
   readonly network: Network
+  private readonly admission: TxAdmission
   private readonly stops: Stop[]
   private readonly log: Logger
   private readonly account: UnlockedAccount
@@ -102,8 +110,9 @@ export class Node {
   /** Transactions peers sent us that entered the pool, since the status reporter last asked. */
   private transactionsReceived = 0
 
-  private constructor(parts: { chain: Chain; mempool: Mempool; network: Network; stops: Stop[]; log: Logger; account: UnlockedAccount; pool: PoolObserver }) {
+  private constructor(parts: { chain: Chain; mempool: Mempool; admission: TxAdmission; network: Network; stops: Stop[]; log: Logger; account: UnlockedAccount; pool: PoolObserver }) {
     this.chain = parts.chain
+    this.admission = parts.admission
     this.mempool = parts.mempool
     this.network = parts.network
     this.stops = parts.stops
@@ -137,17 +146,23 @@ export class Node {
 
     const consensus = createConsensus(genesis, { seal: options.mine, signerKey: options.account.secretKey })
     stops.push(() => consensus.close())
+    const verifyPool = new VerifyPool({
+      ...(options.verifyThreads === undefined ? {} : { threads: options.verifyThreads }),
+      onWorkerDied: (detail) => log.warn('a signature verify thread died; replaced, its work given again', { detail }),
+    })
+    stops.push(() => verifyPool.close())
     const vm = new ContractVm({
       onSlowExecution: (contract, elapsedMs) => log.warn('a contract execution is taking long (it will finish: gas bounds it)', { contract, seconds: Math.round(elapsedMs / 1000) }),
     })
     stops.push(() => vm.close())
-    const chain = await Chain.open({ path: chainDbDir(datadir, genesis.network), genesis, consensus, vm, create: true })
+    const chain = await Chain.open({ path: chainDbDir(datadir, genesis.network), genesis, consensus, vm, verifier: verifyPool, create: true })
     stops.push(() => chain.close())
     log.info('chain opened', { network: genesis.network, id: toHex(chain.networkId).slice(0, 16), height: chain.head.header.height, head: toHex(chain.head.hash) })
 
     const mempool = new Mempool((sender) => readParticipant(chain.stateAt(), sender)?.nonce, {
       onDrop: (hash, { reason, detail }) => log.info('transaction dropped from the pool', { hash, reason, detail }),
     })
+    const admission = new TxAdmission({ verifier: chain.signatures, mempool, blockGasLimit: genesis.params.blockGasLimit }, { verifyThreads: verifyPool.threads })
     // The network's callbacks need the node, and the node needs the network: bound late.
     const late: { node?: Node; rpc?: RpcServer; metrics?: NodeMetrics } = {}
     const network = await createNetwork(
@@ -162,7 +177,7 @@ export class Node {
         },
         pending: (limit) => take(mempool.pending(), limit),
         validateBlock: (block, from) => late.node!.onGossipBlock(block, from),
-        validateTransaction: (tx) => Promise.resolve(late.node!.onGossipTransaction(tx)),
+        validateTransaction: (tx, from) => late.node!.onGossipTransaction(tx, from),
         log: log.child('net'),
       },
       { maxBlockBytes: genesis.params.maxBlockBytes, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns, dht: options.dht, maxPeers: options.maxPeers },
@@ -176,7 +191,7 @@ export class Node {
       },
       refused: (code) => late.metrics?.transactionOffered(code),
     }
-    const node = new Node({ chain, mempool, network, stops, log, account: options.account, pool })
+    const node = new Node({ chain, mempool, admission, network, stops, log, account: options.account, pool })
     late.node = node
     const onHead = (change: HeadChange): void => {
       node.onHead(change)
@@ -371,25 +386,25 @@ export class Node {
     this.poolsLearned.add(peer)
     this.network
       .requestPooled(peer, POOL_EXCHANGE_COUNT)
-      .then((txs) => {
-        let admitted = 0
-        for (const tx of txs) {
-          const verdict = this.onGossipTransaction(tx)
-          if (verdict === 'accept') admitted++
-          if (verdict === 'reject') this.network.reportPeer(peer, 'invalid-transaction')
-        }
+      .then(async (txs) => {
+        const verdicts = await Promise.all(txs.map((tx) => this.onGossipTransaction(tx, peer)))
+        const admitted = verdicts.filter((verdict) => verdict === 'accept').length
+        if (verdicts.includes('reject')) this.network.reportPeer(peer, 'invalid-transaction')
         if (admitted > 0) this.log.debug('learned pending transactions from a peer', { peer, admitted, offered: txs.length })
       })
       .catch((error: unknown) => this.log.debug('could not learn a peer’s pool', { peer, error: errorMessage(error) }))
   }
 
-  /** The RPC's `sendTransaction`: validate, pool, gossip. Throws `TxError` or `MempoolError`. */
-  submitTransaction(bytes: Uint8Array): Uint8Array {
+  /**
+   * The RPC's `sendTransaction`: decode, check (the signature in the verify pool, batched with
+   * whatever else is being admitted), pool, gossip. Rejects with the typed error of the first
+   * check that fails (`TxError`, `MempoolError`, `AdmissionError`, `VerifyPoolError`).
+   */
+  async submitTransaction(bytes: Uint8Array): Promise<Uint8Array> {
     const tx = decodeTransaction(bytes)
-    validateTransaction(tx, this.chain.networkId, this.chain.params.blockGasLimit)
     let hash: Uint8Array
     try {
-      hash = this.mempool.add(tx).hash
+      hash = await this.admission.admit(tx, RPC_SOURCE)
     } catch (error) {
       this.pool.refused(errorCode(error) ?? 'error')
       throw error
@@ -406,10 +421,9 @@ export class Node {
     return count
   }
 
-  private onGossipTransaction(tx: Transaction): GossipVerdict {
+  private async onGossipTransaction(tx: Transaction, from: string): Promise<GossipVerdict> {
     try {
-      validateTransaction(tx, this.chain.networkId, this.chain.params.blockGasLimit)
-      this.pool.admitted(tx, this.mempool.add(tx).hash)
+      this.pool.admitted(tx, await this.admission.admit(tx, from))
       this.transactionsReceived++
       return 'accept'
     } catch (error) {

@@ -7,6 +7,8 @@ import type { Chain } from '../chain/chain.js'
 import { ChainOperationError } from '../chain/chain.js'
 import { checkFilter, eventView, EventsError, matchesFilter, queryEvents, type EventFilter, type EventsErrorCode } from '../chain/events.js'
 import { MempoolError, type Mempool, type MempoolErrorCode } from '../chain/mempool.js'
+import { AdmissionError, type AdmissionErrorCode } from '../chain/admission.js'
+import { VerifyPoolError, type VerifyPoolErrorCode } from '../crypto/verify-pool/pool.js'
 import { estimateGas } from '../chain/estimate.js'
 import { queryContract } from '../chain/query.js'
 import { findBlock, findTransaction, parseBlockSelector, parseHash, QueryError, recordsReadableBy, type BlockSelector } from '../chain/queries.js'
@@ -28,14 +30,16 @@ import { signerMethods } from './signer-methods.js'
 export const MAX_BLOCKS_PAGE = 100
 /** Most storage entries one `getContractStorage` returns. */
 export const MAX_STORAGE_PAGE = 1_000
+/** Most transactions one `sendTransactions` takes: a second of the verify pool's work, well inside a request body. */
+export const MAX_SEND_TRANSACTIONS = 1_000
 
 export interface RpcContext {
   readonly chain: Chain
   readonly mempool: Mempool
   readonly peerId: string
   readonly peers: () => readonly PeerView[]
-  /** Validates, pools and gossips a transaction; throws `TxError` or `MempoolError`. */
-  readonly submitTransaction: (bytes: Uint8Array) => Uint8Array
+  /** Validates, pools and gossips a transaction; rejects with `TxError`, `MempoolError`, `AdmissionError` or `VerifyPoolError`. */
+  readonly submitTransaction: (bytes: Uint8Array) => Promise<Uint8Array>
   readonly syncing: () => SyncView | false
   readonly mining: () => { readonly enabled: boolean; readonly hashRate: number; readonly blocksMined: number }
   /** The consensus, its signer count (PoA) and whether this node seals blocks now. */
@@ -89,7 +93,7 @@ function count(params: Params, name: string, max: number, fallback: number): num
 }
 
 /** The RPC error of a transaction the node refused: every code decided, none by default. */
-export function rejectionCode(code: TxErrorCode | MempoolErrorCode): RpcErrorCode {
+export function rejectionCode(code: TxErrorCode | MempoolErrorCode | AdmissionErrorCode | VerifyPoolErrorCode): RpcErrorCode {
   switch (code) {
     // The bytes are not a transaction at all: the caller's params are wrong.
     case 'TX_ERROR_MALFORMED':
@@ -111,7 +115,30 @@ export function rejectionCode(code: TxErrorCode | MempoolErrorCode): RpcErrorCod
     case 'MEMPOOL_ERROR_ALREADY_REGISTERED':
     case 'MEMPOOL_ERROR_REPLACEMENT_TOO_LOW':
       return RpcErrorCode.TransactionRejected
+    // Too many of the RPC's transactions wait for their signature check: send again later.
+    case 'ADMISSION_ERROR_BUSY':
+      return RpcErrorCode.LimitExceeded
+    // The node's own trouble (its verify threads died, or it is stopping).
+    case 'VERIFY_POOL_ERROR_CLOSED':
+    case 'VERIFY_POOL_ERROR_WORKER_FAILED':
+    case 'VERIFY_POOL_ERROR_BAD_SIZE':
+      return RpcErrorCode.Unavailable
   }
+}
+
+/** A refused transaction's error as the RPC error it becomes; anything else (a bug) as it is. */
+function refusal(error: unknown): unknown {
+  if (error instanceof TxError || error instanceof MempoolError || error instanceof AdmissionError || error instanceof VerifyPoolError) {
+    return new RpcError(rejectionCode(error.code), error.message, { code: error.code })
+  }
+  return error
+}
+
+/** Bytes of a `tx` param: the hex of an encoded transaction. */
+function transactionBytes(hex: unknown, name: string): Uint8Array {
+  const bytes = typeof hex === 'string' ? fromHex(hex) : undefined
+  if (bytes === undefined) throw new RpcError(RpcErrorCode.InvalidParams, `param ${name} must be the hex of an encoded transaction`)
+  return bytes
 }
 
 /** The RPC error of an events query the node refused. */
@@ -228,15 +255,29 @@ export function rpcMethods(context: RpcContext): TypedMethods {
       return { ...receiptView(found.receipt), block: { hash: toHex(found.blockHash), height: found.height, index: found.index } }
     },
 
-    sendTransaction: (raw) => {
-      const bytes = fromHex(text(asParams(raw), 'tx')!)
-      if (bytes === undefined) throw new RpcError(RpcErrorCode.InvalidParams, 'param tx must be the hex of an encoded transaction')
+    sendTransaction: async (raw) => {
+      const bytes = transactionBytes(asParams(raw).tx, 'tx')
       try {
-        return { hash: toHex(context.submitTransaction(bytes)) }
+        return { hash: toHex(await context.submitTransaction(bytes)) }
       } catch (error) {
-        if (error instanceof TxError || error instanceof MempoolError) throw new RpcError(rejectionCode(error.code), error.message, { code: error.code })
-        throw error
+        throw refusal(error)
       }
+    },
+
+    sendTransactions: async (raw) => {
+      const txs = asParams(raw).txs
+      if (!Array.isArray(txs) || txs.length < 1 || txs.length > MAX_SEND_TRANSACTIONS) {
+        throw new RpcError(RpcErrorCode.InvalidParams, `param txs must be an array of 1 to ${MAX_SEND_TRANSACTIONS} transactions`)
+      }
+      const bytes = txs.map((hex, i) => transactionBytes(hex, `txs[${i}]`))
+      // Submitted in order, so a sender's transactions enter the pool in the order given.
+      const outcomes = await Promise.allSettled(bytes.map((tx) => context.submitTransaction(tx)))
+      return outcomes.map((outcome) => {
+        if (outcome.status === 'fulfilled') return { hash: toHex(outcome.value) }
+        const error = refusal(outcome.reason)
+        if (!(error instanceof RpcError)) throw error
+        return { error: { code: error.data.rpcCode, message: error.message, data: error.data.detail } }
+      })
     },
 
     estimateGas: async (raw) => {

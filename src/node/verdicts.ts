@@ -6,6 +6,8 @@
  */
 import { importFault, type ImportErrorCode } from '../chain/import-errors.js'
 import type { MempoolErrorCode } from '../chain/mempool.js'
+import type { AdmissionErrorCode } from '../chain/admission.js'
+import type { VerifyPoolErrorCode } from '../crypto/verify-pool/pool.js'
 import { ChainError } from '../errors.js'
 import type { TxErrorCode } from '../ledger/transaction.js'
 import type { GossipVerdict } from '../network/gossip.js'
@@ -24,7 +26,7 @@ export function blockVerdict(code: ImportErrorCode): GossipVerdict {
 }
 
 /** The verdict on a gossiped transaction refused with `code`. */
-export function transactionVerdict(code: TxErrorCode | MempoolErrorCode): GossipVerdict {
+export function transactionVerdict(code: TxErrorCode | MempoolErrorCode | AdmissionErrorCode | VerifyPoolErrorCode): GossipVerdict {
   switch (code) {
     // Invalid in itself, on every node.
     case 'TX_ERROR_MALFORMED':
@@ -46,6 +48,15 @@ export function transactionVerdict(code: TxErrorCode | MempoolErrorCode): Gossip
     case 'MEMPOOL_ERROR_NOT_REGISTERED':
     case 'MEMPOOL_ERROR_ALREADY_REGISTERED':
     case 'MEMPOOL_ERROR_REPLACEMENT_TOO_LOW':
+      return 'ignore'
+    // The sender has too many transactions waiting for their signature check: dropped, not
+    // judged (it may be an honest relay of a burst); the flood it may be costs it nothing more.
+    case 'ADMISSION_ERROR_BUSY':
+      return 'ignore'
+    // This node's own trouble.
+    case 'VERIFY_POOL_ERROR_CLOSED':
+    case 'VERIFY_POOL_ERROR_WORKER_FAILED':
+    case 'VERIFY_POOL_ERROR_BAD_SIZE':
       return 'ignore'
   }
 }

@@ -160,6 +160,9 @@ export interface GasEstimate {
   readonly blockGasLimit: number
 }
 
+/** What `sendTransactions` answers for each transaction: its hash, or why it was refused (as `sendTransaction`'s error). */
+export type SendOutcome = { readonly hash: string } | { readonly error: { readonly code: number; readonly message: string; readonly data?: unknown } }
+
 /** Every method: its params and its result. */
 export interface RpcApi {
   readonly signers: { readonly params: Record<string, never>; readonly result: SignersResult }
@@ -171,6 +174,7 @@ export interface RpcApi {
   readonly getTransaction: { readonly params: { readonly hash: string }; readonly result: TransactionStatusView }
   readonly getReceipt: { readonly params: { readonly hash: string }; readonly result: ReceiptResult }
   readonly sendTransaction: { readonly params: { readonly tx: string }; readonly result: { readonly hash: string } }
+  readonly sendTransactions: { readonly params: { readonly txs: readonly string[] }; readonly result: readonly SendOutcome[] }
   readonly estimateGas: { readonly params: { readonly tx: string }; readonly result: GasEstimate }
   readonly call: {
     readonly params: { readonly contract: string; readonly method: string; readonly args?: unknown; readonly at?: number; readonly from?: string }

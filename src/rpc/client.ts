@@ -91,7 +91,10 @@ export class RpcClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       })
     } catch (error) {
-      throw new RpcClientError('RPC_CLIENT_ERROR_UNREACHABLE', `the node at ${this.url} does not answer: ${(error as Error).message}`)
+      // fetch's own message is "fetch failed"; why is in its cause (ECONNREFUSED, a reset).
+      const cause = (error as Error).cause
+      const why = cause instanceof Error ? `${(error as Error).message} (${cause.message})` : (error as Error).message
+      throw new RpcClientError('RPC_CLIENT_ERROR_UNREACHABLE', `the node at ${this.url} does not answer: ${why}`)
     }
     const text = await response.text()
     if (text.length > MAX_RESPONSE_BYTES) throw new RpcClientError('RPC_CLIENT_ERROR_BAD_RESPONSE', 'the node’s answer is too large')

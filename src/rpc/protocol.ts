@@ -46,6 +46,11 @@ export type RpcResponse =
 
 /** Largest request body the server reads: a deploy of the largest contract, hex-encoded, with room. */
 export const MAX_REQUEST_BYTES = 512 * 1024
+/**
+ * Most calls in one batch (JSON-RPC 2.0 §6): a bulk send of transactions fits, and one request
+ * cannot queue unbounded work (geth's default batch limit is also 1,000).
+ */
+export const MAX_BATCH_CALLS = 1_000
 /** Largest WebSocket frame (message) the server reads: the same bound as an HTTP request. */
 export const MAX_FRAME_BYTES = MAX_REQUEST_BYTES
 /**

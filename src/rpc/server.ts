@@ -15,8 +15,9 @@
  *
  * Methods are functions of their params and of the connection they came on (a WebSocket
  * connection can be sent notifications); this module only speaks the protocol: size limits,
- * parse, authenticate, dispatch, bounds on WebSocket clients, and turning every failure into a
- * JSON-RPC error object.
+ * parse, authenticate, dispatch, batches (an array of calls answered with an array, the calls
+ * run concurrently: JSON-RPC 2.0 §6), bounds on WebSocket clients, and turning every failure
+ * into a JSON-RPC error object.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { timingSafeEqual } from 'node:crypto'
@@ -25,6 +26,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { errorMessage } from '../errors.js'
 import {
+  MAX_BATCH_CALLS,
   MAX_BUFFERED_BYTES,
   MAX_FRAME_BYTES,
   MAX_IN_FLIGHT_PER_CONNECTION,
@@ -108,17 +110,22 @@ function errorResponse(id: RpcRequest['id'], code: number, message: string, data
   return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } }
 }
 
-/** Parses a request's text; the error response to send when it is not a JSON-RPC request. */
-function parseRequest(text: string): RpcRequest | RpcResponse {
-  let parsed: unknown
+/** What a message says: a JSON value (a call, or a batch of them), or not JSON at all. */
+function parseMessage(text: string): { readonly value: unknown } | { readonly error: RpcResponse } {
   try {
-    parsed = JSON.parse(text)
+    return { value: JSON.parse(text) as unknown }
   } catch {
-    return errorResponse(null, RpcErrorCode.ParseError, 'request is not JSON')
+    return { error: errorResponse(null, RpcErrorCode.ParseError, 'request is not JSON') }
   }
-  if (!isRequest(parsed)) return errorResponse(null, RpcErrorCode.InvalidRequest, 'not a JSON-RPC 2.0 request (batches are not supported)')
-  return parsed
 }
+
+/** The id of a call, for an error about it; null when it has none we can read. */
+function idOf(value: unknown): RpcRequest['id'] {
+  return isRequest(value) ? (value.id ?? null) : null
+}
+
+/** The answer to a message: a response, an array of them for a batch, or nothing (notifications only). */
+type Answer = RpcResponse | RpcResponse[] | undefined
 
 export class RpcServer {
   private server: Server | undefined
@@ -253,13 +260,35 @@ export class RpcServer {
       send(413, errorResponse(null, RpcErrorCode.InvalidRequest, `request body over ${MAX_REQUEST_BYTES} bytes`))
       return
     }
-    const parsed = parseRequest(body.toString('utf8'))
-    if (!('method' in parsed)) {
-      send(200, parsed)
+    const parsed = parseMessage(body.toString('utf8'))
+    const connection: RpcConnection = { id: this.nextConnection++, transport: 'http', notify: () => false }
+    const answer = 'error' in parsed ? parsed.error : await this.answer(endpoint, parsed.value, connection)
+    if (answer === undefined) {
+      // Notifications only: nothing to answer (JSON-RPC 2.0 §4.1, §6).
+      response.writeHead(204).end()
       return
     }
-    const connection: RpcConnection = { id: this.nextConnection++, transport: 'http', notify: () => false }
-    send(200, await this.dispatch(endpoint, parsed, connection))
+    response.writeHead(200, { 'content-type': 'application/json' })
+    response.end(JSON.stringify(answer))
+  }
+
+  /** Answers one call, or a batch of them run concurrently (JSON-RPC 2.0 §6). */
+  private async answer(endpoint: Endpoint, message: unknown, connection: RpcConnection): Promise<Answer> {
+    if (!Array.isArray(message)) return this.answerCall(endpoint, message, connection)
+    if (message.length === 0) return errorResponse(null, RpcErrorCode.InvalidRequest, 'an empty batch')
+    if (message.length > MAX_BATCH_CALLS) {
+      return errorResponse(null, RpcErrorCode.LimitExceeded, `a batch of ${message.length} calls, limit ${MAX_BATCH_CALLS}`)
+    }
+    const answers = await Promise.all(message.map((call) => this.answerCall(endpoint, call, connection)))
+    const responses = answers.filter((answer) => answer !== undefined)
+    return responses.length === 0 ? undefined : responses
+  }
+
+  /** A call's response; none for a notification (a call without an id), even when it fails. */
+  private async answerCall(endpoint: Endpoint, call: unknown, connection: RpcConnection): Promise<RpcResponse | undefined> {
+    if (!isRequest(call)) return errorResponse(null, RpcErrorCode.InvalidRequest, 'not a JSON-RPC 2.0 request')
+    const response = await this.dispatch(endpoint, call, connection)
+    return call.id === undefined ? undefined : response
   }
 
   private pageFor(path: string): PageHandler | undefined {
@@ -301,20 +330,20 @@ export class RpcServer {
         send(errorResponse(null, RpcErrorCode.InvalidRequest, 'binary frames are not JSON-RPC'))
         return
       }
-      const parsed = parseRequest(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'))
-      if (!('method' in parsed)) {
-        send(parsed)
+      const parsed = parseMessage(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'))
+      if ('error' in parsed) {
+        send(parsed.error)
         return
       }
+      // A batch is one message: it counts once.
       if (inFlight >= maxInFlight) {
-        send(errorResponse(parsed.id ?? null, RpcErrorCode.LimitExceeded, `at most ${maxInFlight} requests in flight per connection`))
+        send(errorResponse(idOf(parsed.value), RpcErrorCode.LimitExceeded, `at most ${maxInFlight} requests in flight per connection`))
         return
       }
       inFlight++
-      void this.dispatch(endpoint, parsed, connection).then((response) => {
+      void this.answer(endpoint, parsed.value, connection).then((answer) => {
         inFlight--
-        // A notification (no id) gets no answer (JSON-RPC 2.0 §4.1).
-        if (parsed.id !== undefined) send(response)
+        if (answer !== undefined) send(answer)
       })
     })
     // Oversized frames and protocol errors: `ws` closes the connection (1009, 1002); nothing else to do.

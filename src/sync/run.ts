@@ -11,7 +11,8 @@
 import type { Chain } from '../chain/chain.js'
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { ChainError, errorMessage } from '../errors.js'
-import { blockHash } from '../ledger/block.js'
+import { blockHash, type BlockHeader } from '../ledger/block.js'
+import type { Transaction } from '../ledger/transaction.js'
 import type { Logger } from '../log.js'
 import type { RateLimiter } from '../network/rate-limit.js'
 import type { ReceivedHeader } from '../network/sync-codec.js'
@@ -338,8 +339,12 @@ export class SyncRun {
       const height = this.cursor
       const header = store.syncHeader(height)
       if (header === undefined) throw new DownloadError('DOWNLOAD_ERROR_IMPORT_FAILED', { detail: `the downloaded header ${height} is missing from the store`, height })
-      const transactions = store.syncBody(height) ?? store.block(blockHash(header))?.transactions
+      const transactions = this.bodyAt(height, header)
       if (transactions === undefined) return
+      // The next block's signatures are checked in the verify pool while this one executes.
+      const next = store.syncHeader(height + 1)
+      const nextBody = next === undefined || height + 1 > this.target.height ? undefined : this.bodyAt(height + 1, next)
+      if (nextBody !== undefined) chain.signatures.prefetch(nextBody)
       try {
         await chain.importBlock({ header, transactions })
       } catch (error) {
@@ -353,6 +358,12 @@ export class SyncRun {
       this.schedule()
       if (this.cleanup.length >= this.settings.cleanupEveryBlocks) await this.flushCleanup()
     }
+  }
+
+  /** The body of the downloaded header at `height`: downloaded, or of a block already stored. */
+  private bodyAt(height: number, header: BlockHeader): readonly Transaction[] | undefined {
+    const store = this.components.chain.store
+    return store.syncBody(height) ?? store.block(blockHash(header))?.transactions
   }
 
   /** The error that ends the run after the chain refused block `height`; penalises its servers. */

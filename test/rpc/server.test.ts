@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { WebSocket } from 'ws'
-import { RpcErrorCode } from '../../src/rpc/protocol.js'
+import { MAX_BATCH_CALLS, RpcErrorCode } from '../../src/rpc/protocol.js'
 import { RpcServer, type RpcMethods } from '../../src/rpc/server.js'
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION, Subscriptions } from '../../src/rpc/subscriptions.js'
 import { waitFor } from '../helpers/wait.js'
@@ -174,4 +174,33 @@ test('WebSocket: a client that never reads is disconnected once its backlog pass
   assert.equal(hub.size, 0, 'its subscriptions went with it')
   const other = await openSocket(t, url)
   assert.deepEqual((await ask(other, 1, 'echo', ['still here'])).result, ['still here'])
+})
+
+test('batches over HTTP and WebSocket: an array of answers, none for notifications, the empty and the oversized batch refused', async (t) => {
+  const { url } = await startServer(t)
+  const auth = { authorization: `Bearer ${COOKIE}`, 'content-type': 'application/json' }
+  const call = (id: number | undefined, params: unknown): object => ({ jsonrpc: '2.0', ...(id === undefined ? {} : { id }), method: 'echo', params })
+  const batch = JSON.stringify([call(1, { a: 1 }), call(undefined, { b: 2 }), 7, call(3, { c: 3 })])
+  const answered = await http(url, { method: 'POST', headers: auth, body: batch })
+  assert.equal(answered.status, 200)
+  assert.deepEqual(JSON.parse(answered.body), [
+    { jsonrpc: '2.0', id: 1, result: { a: 1 } },
+    { jsonrpc: '2.0', id: null, error: { code: RpcErrorCode.InvalidRequest, message: 'not a JSON-RPC 2.0 request' } },
+    { jsonrpc: '2.0', id: 3, result: { c: 3 } },
+  ])
+  assert.deepEqual(await http(url, { method: 'POST', headers: auth, body: JSON.stringify([call(undefined, {})]) }), { status: 204, body: '' })
+  assert.deepEqual(await http(url, { method: 'POST', headers: auth, body: JSON.stringify(call(undefined, {})) }), { status: 204, body: '' })
+  const empty = await http(url, { method: 'POST', headers: auth, body: '[]' })
+  assert.deepEqual(JSON.parse(empty.body), { jsonrpc: '2.0', id: null, error: { code: RpcErrorCode.InvalidRequest, message: 'an empty batch' } })
+  const huge = await http(url, { method: 'POST', headers: auth, body: JSON.stringify(Array.from({ length: MAX_BATCH_CALLS + 1 }, (_, i) => call(i, i))) })
+  assert.deepEqual(JSON.parse(huge.body), { jsonrpc: '2.0', id: null, error: { code: RpcErrorCode.LimitExceeded, message: `a batch of ${MAX_BATCH_CALLS + 1} calls, limit ${MAX_BATCH_CALLS}` } })
+
+  const socket = await openSocket(t, url)
+  const messages: unknown[] = []
+  socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString())))
+  socket.send(JSON.stringify([call(undefined, { quiet: true })]))
+  socket.send(batch)
+  await waitFor('the batch answer', () => (messages.length > 0 ? true : undefined), WAIT_MS)
+  // The notification-only batch, sent first, got no answer: the one message is the second batch's.
+  assert.deepEqual(messages, [JSON.parse(answered.body)])
 })
