@@ -1,18 +1,18 @@
 /**
  * The ethereumjs side of `npm run bench -- peer`: what a TypeScript user would run for "a chain
  * with contracts". An ERC-20 token (bench/peer/Token.sol) compiled by solc-js at bench time,
- * deployed in @ethereumjs/vm's in-memory state; a producer VM builds blocks of signed legacy
- * transactions calling `transfer` (BlockBuilder: state root, receipts, transactions trie), and
+ * deployed in @ethereumjs/vm's in-memory state; a producer VM makes blocks of signed legacy
+ * transactions calling `transfer` (runBlock generating state root, receipts, bloom), and
  * an importer VM, from the same genesis state, imports each block from its RLP bytes: decode,
  * block validation (transactions trie, every signature: one ecrecover per transaction),
  * execution, and the state root, receipts root, bloom and gas checked against the header.
  */
 import { readFileSync } from 'node:fs'
-import { createBlock, createBlockFromRLP, type Block } from '@ethereumjs/block'
+import { createBlock, createBlockFromRLP, genTransactionsTrieRoot, type Block } from '@ethereumjs/block'
 import { Common, Hardfork, Mainnet } from '@ethereumjs/common'
 import { createLegacyTx, type LegacyTx } from '@ethereumjs/tx'
 import { bigIntToBytes, bytesToHex, createAccount, createAddressFromPrivateKey, createContractAddress, hexToBytes, setLengthLeft, type Address } from '@ethereumjs/util'
-import { buildBlock, createVM, runBlock, type VM } from '@ethereumjs/vm'
+import { createVM, runBlock, type VM } from '@ethereumjs/vm'
 import solc from 'solc'
 import { sha256 } from '../../src/crypto/hash.js'
 import { concatBytes, utf8 } from '../../src/encoding/bytes.js'
@@ -107,15 +107,17 @@ export async function runEthereumjs(plan: TransferPlan): Promise<EthereumjsRun> 
   const producer = await fundedVm(common, holders)
   let parent = createBlock({ header: { number: 0n, gasLimit: BLOCK_GAS_LIMIT, stateRoot: await producer.stateManager.getStateRoot() } }, { common })
   const genesisRoot = parent.header.stateRoot
-  const produce = async (txs: readonly LegacyTx[]): Promise<Uint8Array> => {
-    const builder = await buildBlock(producer, { parentBlock: parent, headerData: { timestamp: parent.header.timestamp + 12n, gasLimit: BLOCK_GAS_LIMIT }, blockOpts: { putBlockIntoBlockchain: false } })
-    for (const each of txs) {
-      const { execResult } = await builder.addTransaction(each)
-      if (execResult.exceptionError !== undefined) throw new Error(`bench transaction ${bytesToHex(each.hash())} failed`)
-    }
-    const { block } = await builder.build()
-    parent = block
-    return block.serialize()
+  // Not BlockBuilder: its addTransaction rebuilds the block with every transaction so far
+  // (quadratic: minutes and gigabytes for a block of 1,000). runBlock with `generate` executes
+  // the block once and gives the header fields.
+  const produce = async (txs: LegacyTx[]): Promise<Uint8Array> => {
+    const header = { parentHash: parent.hash(), number: parent.header.number + 1n, timestamp: parent.header.timestamp + 12n, gasLimit: BLOCK_GAS_LIMIT, baseFeePerGas: parent.header.calcNextBaseFee() }
+    const result = await runBlock(producer, { block: createBlock({ header, transactions: txs }, { common }), generate: true, skipBlockValidation: true, skipHeaderValidation: true })
+    const failed = result.results.findIndex((each) => each.execResult.exceptionError !== undefined)
+    if (failed >= 0) throw new Error(`bench transaction ${failed} of block ${header.number} failed: ${result.results[failed]!.execResult.exceptionError!.error}`)
+    const fields = { stateRoot: result.stateRoot, receiptTrie: result.receiptsRoot, logsBloom: result.logsBloom, gasUsed: result.gasUsed, transactionsTrie: await genTransactionsTrieRoot(txs) }
+    parent = createBlock({ header: { ...header, ...fields }, transactions: txs }, { common })
+    return parent.serialize()
   }
 
   const deployer = holders[0]!.address
