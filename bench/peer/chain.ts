@@ -15,21 +15,25 @@ import { decodeBlock, encodeBlock } from '../../src/ledger/block.js'
 import { ContractVm } from '../../src/vm/vm.js'
 import { testGenesis } from '../../test/helpers/chain.js'
 import { addBlock, benchKey, signWith } from '../chain-blocks.js'
-import type { TransferPlan } from './plan.js'
+import type { PreparedSide, TransferPlan } from './plan.js'
 
 const GAS = 2_000_000
 const genesis = testGenesis({ network: 'bench-peer', maxBlockBytes: 8 * 1024 * 1024, blockGasLimit: 10_000_000_000 })
 const TOKEN_SOURCE = readFileSync(new URL('../../../docs/examples/token.js', import.meta.url), 'utf8')
 
-export interface ChainRun {
-  readonly transfersPerSecond: number
-  readonly measuredBlocks: number
-  readonly gasPerTransfer: number
-}
-
-export async function runChain(plan: TransferPlan): Promise<ChainRun> {
+/**
+ * Makes the plan's blocks on a source chain, and imports the setup and warm-up blocks into a
+ * fresh target chain untimed; the measured blocks are imported by the returned side, one per call.
+ */
+export async function prepareChain(plan: TransferPlan): Promise<PreparedSide> {
   const dir = await mkdtemp(join(tmpdir(), 'chain-bench-peer-'))
   const vm = new ContractVm()
+  const target: Chain[] = []
+  const close = async (): Promise<void> => {
+    for (const chain of target) await chain.close()
+    vm.close()
+    await rm(dir, { recursive: true, force: true })
+  }
   try {
     const open = (name: string): Promise<Chain> => Chain.open({ path: join(dir, name), genesis, consensus: createConsensus(genesis), vm, create: true })
     const source = await open('source')
@@ -47,33 +51,29 @@ export async function runChain(plan: TransferPlan): Promise<ChainRun> {
     for (const block of plan.blocks) transfers.push(encodeBlock(await addBlock(source, block.map(({ from, to }) => call(from, 'transfer', [holderId(to), 1])))))
     await source.close()
 
-    const target = await open('target')
-    try {
-      let gasUsed = 0
-      const importBytes = async (bytes: Uint8Array): Promise<void> => {
-        const block = decodeBlock(bytes, genesis.params.maxBlockBytes)
-        const result = await target.importBlock(block)
-        if (result.status !== 'head') throw new Error(`bench block ${block.header.height} became ${result.status}`)
-        gasUsed = block.header.gasUsed
-      }
-      for (const block of setup) await target.importBlock(block)
-      for (const bytes of transfers.slice(0, plan.warmUpBlocks)) await importBytes(bytes)
-      const measured = transfers.slice(plan.warmUpBlocks)
-      let ms = 0
-      let measuredGas = 0
-      for (const bytes of measured) {
-        const start = performance.now()
-        await importBytes(bytes)
-        ms += performance.now() - start
-        measuredGas += gasUsed
-      }
-      const count = measured.length * plan.transfersPerBlock
-      return { transfersPerSecond: (count * 1000) / ms, measuredBlocks: measured.length, gasPerTransfer: measuredGas / count }
-    } finally {
-      await target.close()
+    const chain = await open('target')
+    target.push(chain)
+    const importBytes = async (bytes: Uint8Array): Promise<number> => {
+      const block = decodeBlock(bytes, genesis.params.maxBlockBytes)
+      const result = await chain.importBlock(block)
+      if (result.status !== 'head') throw new Error(`bench block ${block.header.height} became ${result.status}`)
+      return block.header.gasUsed
     }
-  } finally {
-    vm.close()
-    await rm(dir, { recursive: true, force: true })
+    for (const block of setup) await chain.importBlock(block)
+    for (const bytes of transfers.slice(0, plan.warmUpBlocks)) await importBytes(bytes)
+    const measured = transfers.slice(plan.warmUpBlocks)
+    return {
+      async importNext() {
+        const bytes = measured.shift()
+        if (bytes === undefined) throw new Error('no measured block left')
+        const start = performance.now()
+        const gasUsed = await importBytes(bytes)
+        return { ms: performance.now() - start, gasUsed }
+      },
+      close,
+    }
+  } catch (error) {
+    await close()
+    throw error
   }
 }

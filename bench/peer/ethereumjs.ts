@@ -16,7 +16,7 @@ import { createVM, runBlock, type VM } from '@ethereumjs/vm'
 import solc from 'solc'
 import { sha256 } from '../../src/crypto/hash.js'
 import { concatBytes, utf8 } from '../../src/encoding/bytes.js'
-import type { TransferPlan } from './plan.js'
+import type { PreparedSide, TransferPlan } from './plan.js'
 
 /** The fork whose rules both VMs run (and solc targets): no blob or beacon-root system calls to set up. */
 const HARDFORK = Hardfork.Shanghai
@@ -82,19 +82,12 @@ async function fundedVm(common: Common, holders: readonly { address: Address }[]
   return vm
 }
 
-export interface EthereumjsRun {
-  /** Transfers per second of the measured blocks. */
-  readonly transfersPerSecond: number
-  readonly measuredBlocks: number
-  readonly gasPerTransfer: number
-}
-
 /**
  * Builds the setup blocks (deploy, then the supply spread over the holders) and the plan's
- * transfer blocks on a producer VM, imports the setup and warm-up blocks into a fresh importer
- * untimed, then times the import of the measured blocks from their bytes.
+ * transfer blocks on a producer VM, and imports the setup and warm-up blocks into a fresh
+ * importer untimed; the measured blocks are imported by the returned side, one per call.
  */
-export async function runEthereumjs(plan: TransferPlan): Promise<EthereumjsRun> {
+export async function prepareEthereumjs(plan: TransferPlan): Promise<PreparedSide> {
   const common = new Common({ chain: Mainnet, hardfork: HARDFORK })
   const token = compileToken()
   const holders = holderKeys(plan.holders)
@@ -129,22 +122,20 @@ export async function runEthereumjs(plan: TransferPlan): Promise<EthereumjsRun> 
 
   const importer = await fundedVm(common, holders)
   if (bytesToHex(await importer.stateManager.getStateRoot()) !== bytesToHex(genesisRoot)) throw new Error('the importer does not start from the producer’s genesis state')
-  let gasUsed = 0n
-  const importBlock = async (bytes: Uint8Array): Promise<void> => {
+  const importBlock = async (bytes: Uint8Array): Promise<bigint> => {
     const block: Block = createBlockFromRLP(bytes, { common })
-    const result = await runBlock(importer, { block, skipHeaderValidation: true })
-    gasUsed = result.gasUsed
+    return (await runBlock(importer, { block, skipHeaderValidation: true })).gasUsed
   }
   for (const bytes of [...setup, ...transfers.slice(0, plan.warmUpBlocks)]) await importBlock(bytes)
   const measured = transfers.slice(plan.warmUpBlocks)
-  let ms = 0
-  let measuredGas = 0n
-  for (const bytes of measured) {
-    const start = performance.now()
-    await importBlock(bytes)
-    ms += performance.now() - start
-    measuredGas += gasUsed
+  return {
+    async importNext() {
+      const bytes = measured.shift()
+      if (bytes === undefined) throw new Error('no measured block left')
+      const start = performance.now()
+      const gasUsed = await importBlock(bytes)
+      return { ms: performance.now() - start, gasUsed: Number(gasUsed) }
+    },
+    close: () => Promise.resolve(),
   }
-  const count = measured.length * plan.transfersPerBlock
-  return { transfersPerSecond: (count * 1000) / ms, measuredBlocks: measured.length, gasPerTransfer: Number(measuredGas) / count }
 }

@@ -18,6 +18,7 @@ export interface TransferPlan {
   readonly transfersPerBlock: number
   /** The first blocks, imported untimed (compilation, caches, the JIT). */
   readonly warmUpBlocks: number
+  readonly measuredBlocks: number
   /** Every transfer block, warm-up ones first; each transfer moves 1 unit. */
   readonly blocks: readonly (readonly Transfer[])[]
 }
@@ -31,5 +32,12 @@ export function transferPlan(options: { transfersPerBlock: number; warmUpBlocks:
   const blocks = Array.from({ length: options.warmUpBlocks + options.measuredBlocks }, (_, b) =>
     Array.from({ length: options.transfersPerBlock }, (_, i) => ({ from: i % holders, to: (i + 1 + (b % (holders - 1))) % holders })),
   )
-  return { holders, supply: 1_000_000_000, share: 1_000_000, transfersPerBlock: options.transfersPerBlock, warmUpBlocks: options.warmUpBlocks, blocks }
+  return { holders, supply: 1_000_000_000, share: 1_000_000, transfersPerBlock: options.transfersPerBlock, warmUpBlocks: options.warmUpBlocks, measuredBlocks: options.measuredBlocks, blocks }
+}
+
+/** One side of the comparison, ready: its setup and warm-up blocks imported, the measured blocks still to come. */
+export interface PreparedSide {
+  /** Imports the next measured block from its bytes: the milliseconds it took and the gas it used. */
+  importNext(): Promise<{ ms: number; gasUsed: number }>
+  close(): Promise<void>
 }
