@@ -12,21 +12,19 @@ import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Chain } from '../src/chain/chain.js'
-import { produceBlock } from '../src/chain/producer.js'
 import { createConsensus } from '../src/consensus/create.js'
-import { sealSync } from '../src/consensus/pow.js'
-import { publicKeyOf } from '../src/crypto/ed25519.js'
 import { sha256 } from '../src/crypto/hash.js'
-import { contractAddressOf, formatContractAddress, formatParticipantId, participantIdOf } from '../src/crypto/identity.js'
+import { contractAddressOf, formatContractAddress, formatParticipantId } from '../src/crypto/identity.js'
 import { toHex, utf8 } from '../src/encoding/bytes.js'
 import type { Block } from '../src/ledger/block.js'
 import { testGenesis } from '../test/helpers/chain.js'
-import { signTransaction, type Transaction, type TxPayload } from '../src/ledger/transaction.js'
+import type { Transaction, TxPayload } from '../src/ledger/transaction.js'
 import { blockInfo } from '../src/state/executor.js'
 import { StateOverlay, type StateChange } from '../src/state/overlay.js'
 import { StateTrie, type TrieNodeReader } from '../src/state/trie.js'
 import { ContractVm } from '../src/vm/vm.js'
 import { MemoryHost } from '../test/vm/memory-host.js'
+import { addBlock, benchKey, signWith, type BenchKey } from './chain-blocks.js'
 import { opsPerSecond, timeMs, type Benchmark, type Figure } from './harness.js'
 
 const TRIE_KEYS = 20_000
@@ -40,36 +38,16 @@ const source = (name: string): string => readFileSync(new URL(`../../docs/exampl
 
 const genesis = testGenesis({ network: 'bench-state', maxBlockBytes: 8 * 1024 * 1024, blockGasLimit: 10_000_000_000 })
 
-interface Key {
-  readonly secretKey: Uint8Array
-  readonly id: Uint8Array
-}
-const key = (name: string): Key => {
-  const secretKey = sha256(utf8(`state bench ${name}`))
-  return { secretKey, id: participantIdOf(publicKeyOf(secretKey)) }
-}
-
 async function openChain(path: string, vm: ContractVm): Promise<Chain> {
   return Chain.open({ path, genesis, consensus: createConsensus(genesis), vm, create: true })
 }
 
-/** Makes, seals and imports a block of `txs`. */
-async function addBlock(chain: Chain, txs: readonly Transaction[]): Promise<Block> {
-  const produced = await produceBlock(chain, txs, new Uint8Array(20), chain.head.header.timestamp + 1000)
-  const { block, skipped } = produced
-  if (skipped.length > 0) throw new Error(`bench block skipped ${skipped.length} transactions: ${skipped[0]!.error.message}`)
-  const sealed = { ...block, header: sealSync(block.header) }
-  await chain.importBlock(sealed, produced)
-  return sealed
-}
-
-const sign = (chain: Chain, who: Key, nonce: number, payload: TxPayload): Transaction =>
-  signTransaction({ ...payload, publicKey: new Uint8Array(32), nonce, gasLimit: GAS }, who.secretKey, chain.networkId)
+const sign = (chain: Chain, who: BenchKey, nonce: number, payload: TxPayload): Transaction => signWith(chain.networkId, GAS)(who, nonce, payload)
 
 /** counter.increment applied to the state with a state root after each call. */
 async function counterWithState(dir: string, vm: ContractVm): Promise<number> {
   const chain = await openChain(join(dir, 'counter'), vm)
-  const owner = key('owner')
+  const owner = benchKey('owner')
   await addBlock(chain, [sign(chain, owner, 0, { kind: 'participant', name: null })])
   await addBlock(chain, [sign(chain, owner, 1, { kind: 'contract-deploy', code: source('counter.js'), args: '[0]' })])
   const contract = contractAddressOf(owner.id, 1)
@@ -92,7 +70,7 @@ async function counterWithState(dir: string, vm: ContractVm): Promise<number> {
 
 async function counterInMemory(vm: ContractVm): Promise<number> {
   const host = new MemoryHost()
-  const request = { host, block: { height: 1, timestamp: 1, parentHash: '00'.repeat(32) }, sender: formatParticipantId(key('owner').id), contract: formatContractAddress(new Uint8Array(20).fill(1)), gasLimit: GAS }
+  const request = { host, block: { height: 1, timestamp: 1, parentHash: '00'.repeat(32) }, sender: formatParticipantId(benchKey('owner').id), contract: formatContractAddress(new Uint8Array(20).fill(1)), gasLimit: GAS }
   await vm.deploy({ ...request, code: source('counter.js'), args: '[0]' })
   return opsPerSecond(async () => await vm.call({ ...request, method: 'increment', args: '[1]' }), 3_000)
 }
@@ -100,7 +78,7 @@ async function counterInMemory(vm: ContractVm): Promise<number> {
 /** Blocks of token transfers imported into a fresh chain, and the same calls through the VM alone. */
 async function tokenBlocks(dir: string, vm: ContractVm): Promise<{ chain: number; vmOnly: number }> {
   const source_ = await openChain(join(dir, 'token-source'), vm)
-  const holders = Array.from({ length: HOLDERS }, (_, i) => key(`holder ${i}`))
+  const holders = Array.from({ length: HOLDERS }, (_, i) => benchKey(`holder ${i}`))
   const nonces = holders.map(() => 0)
   const next = (i: number): number => nonces[i]!++
   const setup: Block[] = []

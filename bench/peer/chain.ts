@@ -1,0 +1,79 @@
+/**
+ * The `chain` side of `npm run bench -- peer`: the plan's blocks of `token.transfer` calls
+ * (docs/examples/token.js) made on a source chain, then imported end to end into a fresh chain
+ * on real LevelDB: each block decoded from its bytes, its header and every Ed25519 signature
+ * checked, its calls executed, the state trie updated and everything written in one batch.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Chain } from '../../src/chain/chain.js'
+import { createConsensus } from '../../src/consensus/create.js'
+import { contractAddressOf, formatParticipantId } from '../../src/crypto/identity.js'
+import { decodeBlock, encodeBlock } from '../../src/ledger/block.js'
+import { ContractVm } from '../../src/vm/vm.js'
+import { testGenesis } from '../../test/helpers/chain.js'
+import { addBlock, benchKey, signWith } from '../chain-blocks.js'
+import type { PreparedSide, TransferPlan } from './plan.js'
+
+const GAS = 2_000_000
+const genesis = testGenesis({ network: 'bench-peer', maxBlockBytes: 8 * 1024 * 1024, blockGasLimit: 10_000_000_000 })
+const TOKEN_SOURCE = readFileSync(new URL('../../../docs/examples/token.js', import.meta.url), 'utf8')
+
+/**
+ * Makes the plan's blocks on a source chain, and imports the setup and warm-up blocks into a
+ * fresh target chain untimed; the measured blocks are imported by the returned side, one per call.
+ */
+export async function prepareChain(plan: TransferPlan): Promise<PreparedSide> {
+  const dir = await mkdtemp(join(tmpdir(), 'chain-bench-peer-'))
+  const vm = new ContractVm()
+  const target: Chain[] = []
+  const close = async (): Promise<void> => {
+    for (const chain of target) await chain.close()
+    vm.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    const open = (name: string): Promise<Chain> => Chain.open({ path: join(dir, name), genesis, consensus: createConsensus(genesis), vm, create: true })
+    const source = await open('source')
+    const holders = Array.from({ length: plan.holders }, (_, i) => benchKey(`peer holder ${i}`))
+    const nonces = holders.map(() => 0)
+    const sign = signWith(source.networkId, GAS)
+    const call = (from: number, method: string, args: unknown[]) => sign(holders[from]!, nonces[from]!++, { kind: 'contract-call', contract: token, method, args: JSON.stringify(args) })
+    const holderId = (i: number): string => formatParticipantId(holders[i]!.id)
+
+    const setup = [await addBlock(source, holders.map((holder, i) => sign(holder, nonces[i]!++, { kind: 'participant', name: null })))]
+    const token = contractAddressOf(holders[0]!.id, nonces[0]!)
+    setup.push(await addBlock(source, [sign(holders[0]!, nonces[0]!++, { kind: 'contract-deploy', code: TOKEN_SOURCE, args: JSON.stringify(['Gold', 'GLD', plan.supply]) })]))
+    setup.push(await addBlock(source, holders.slice(1).map((_, i) => call(0, 'transfer', [holderId(i + 1), plan.share]))))
+    const transfers: Uint8Array[] = []
+    for (const block of plan.blocks) transfers.push(encodeBlock(await addBlock(source, block.map(({ from, to }) => call(from, 'transfer', [holderId(to), 1])))))
+    await source.close()
+
+    const chain = await open('target')
+    target.push(chain)
+    const importBytes = async (bytes: Uint8Array): Promise<number> => {
+      const block = decodeBlock(bytes, genesis.params.maxBlockBytes)
+      const result = await chain.importBlock(block)
+      if (result.status !== 'head') throw new Error(`bench block ${block.header.height} became ${result.status}`)
+      return block.header.gasUsed
+    }
+    for (const block of setup) await chain.importBlock(block)
+    for (const bytes of transfers.slice(0, plan.warmUpBlocks)) await importBytes(bytes)
+    const measured = transfers.slice(plan.warmUpBlocks)
+    return {
+      async importNext() {
+        const bytes = measured.shift()
+        if (bytes === undefined) throw new Error('no measured block left')
+        const start = performance.now()
+        const gasUsed = await importBytes(bytes)
+        return { ms: performance.now() - start, gasUsed }
+      },
+      close,
+    }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}

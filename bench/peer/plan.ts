@@ -1,0 +1,43 @@
+/**
+ * The work both sides of `npm run bench -- peer` do, decided once so that neither is tuned
+ * apart: how many holders, how the supply is spread, and who pays whom in each block.
+ */
+
+export interface Transfer {
+  /** Holder indexes. */
+  readonly from: number
+  readonly to: number
+}
+
+export interface TransferPlan {
+  readonly holders: number
+  /** The token's whole supply, minted to holder 0. */
+  readonly supply: number
+  /** What holder 0 sends each other holder before the transfer blocks. */
+  readonly share: number
+  readonly transfersPerBlock: number
+  /** The first blocks, imported untimed (compilation, caches, the JIT). */
+  readonly warmUpBlocks: number
+  readonly measuredBlocks: number
+  /** Every transfer block, warm-up ones first; each transfer moves 1 unit. */
+  readonly blocks: readonly (readonly Transfer[])[]
+}
+
+/**
+ * Blocks of `transfersPerBlock` transfers in which every holder sends once (as many holders as
+ * transfers, like a real block's many senders), each to a different holder every block.
+ */
+export function transferPlan(options: { transfersPerBlock: number; warmUpBlocks: number; measuredBlocks: number }): TransferPlan {
+  const holders = options.transfersPerBlock
+  const blocks = Array.from({ length: options.warmUpBlocks + options.measuredBlocks }, (_, b) =>
+    Array.from({ length: options.transfersPerBlock }, (_, i) => ({ from: i % holders, to: (i + 1 + (b % (holders - 1))) % holders })),
+  )
+  return { holders, supply: 1_000_000_000, share: 1_000_000, transfersPerBlock: options.transfersPerBlock, warmUpBlocks: options.warmUpBlocks, measuredBlocks: options.measuredBlocks, blocks }
+}
+
+/** One side of the comparison, ready: its setup and warm-up blocks imported, the measured blocks still to come. */
+export interface PreparedSide {
+  /** Imports the next measured block from its bytes: the milliseconds it took and the gas it used. */
+  importNext(): Promise<{ ms: number; gasUsed: number }>
+  close(): Promise<void>
+}
