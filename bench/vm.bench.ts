@@ -39,12 +39,21 @@ function expectOk(outcome: ExecutionOutcome): ExecutionOutcome {
  */
 const blockHost = (): OverlayContractHost => new OverlayContractHost(new StateOverlay({ get: () => undefined }), new Uint8Array(ADDRESS_BYTES))
 
-/** counter.increment through ContractVm and the state overlay. */
-async function vmCounter(vm: ContractVm): Promise<number> {
+/**
+ * counter.increment through ContractVm and the state overlay: each call awaited before the next
+ * is asked (a caller that needs each outcome), or a thousand asked at once, as the executor
+ * sends a block's calls ahead of their outcomes.
+ */
+async function vmCounter(vm: ContractVm): Promise<{ awaited: number; ahead: number }> {
   const host = blockHost()
   const request = { host, block: BLOCK, sender: HOLDERS[0]!, contract: COUNTER, gasLimit: 10_000_000 }
   expectOk(await vm.deploy({ ...request, code: source('counter.js'), args: '[0]' }))
-  return opsPerSecond(async () => expectOk(await vm.call({ ...request, method: 'increment', args: '[1]' })), 3_000)
+  const increment = (): Promise<ExecutionOutcome> => vm.call({ ...request, method: 'increment', args: '[1]' })
+  const awaited = await opsPerSecond(async () => expectOk(await increment()), 3_000)
+  const thousand = async (): Promise<void> => void (await Promise.all(Array.from({ length: 1_000 }, increment))).map(expectOk)
+  await thousand()
+  const ahead = (1_000 * 1_000) / Math.min(await timeMs(thousand), await timeMs(thousand))
+  return { awaited, ahead }
 }
 
 /** The same increment as a bare QuickJS call: one reused context, a module variable, no metering. */
@@ -76,12 +85,14 @@ async function vmTransfers(vm: ContractVm): Promise<number> {
   const request = (sender: string) => ({ host, block: BLOCK, sender, contract: TOKEN, gasLimit: 10_000_000 })
   expectOk(await vm.deploy({ ...request(HOLDERS[0]!), code: source('token.js'), args: '["Gold", "GLD", 1000000000]' }))
   for (const holder of HOLDERS.slice(1)) expectOk(await vm.call({ ...request(HOLDERS[0]!), method: 'transfer', args: JSON.stringify([holder, 1_000_000]) }))
+  // Sent ahead of their outcomes, as the executor sends a block's calls.
   const block = async (): Promise<void> => {
-    for (let i = 0; i < TRANSFERS_PER_BLOCK; i++) {
+    const transfers = Array.from({ length: TRANSFERS_PER_BLOCK }, (_, i) => {
       const from = HOLDERS[i % HOLDERS.length]!
       const to = HOLDERS[(i + 1) % HOLDERS.length]!
-      expectOk(await vm.call({ ...request(from), method: 'transfer', args: JSON.stringify([to, 1]) }))
-    }
+      return vm.call({ ...request(from), method: 'transfer', args: JSON.stringify([to, 1]) })
+    })
+    for (const outcome of await Promise.all(transfers)) expectOk(outcome)
   }
   await block()
   const ms = Math.min(await timeMs(block), await timeMs(block))
@@ -151,11 +162,17 @@ export const benchmark: Benchmark = {
       const v8Blocks = await v8Transfers()
       const figures: Figure[] = [
         {
-          name: 'counter.increment through ContractVm (state overlay of a block)',
-          value: counter,
+          name: 'counter.increment through ContractVm (state overlay of a block), a block of calls sent ahead',
+          value: counter.ahead,
           unit: 'calls/s',
           baseline: { name: 'bare QuickJS call (reused context, no state, no metering)', value: bare },
           note: 'each call from the contract\'s snapshot, metered in the interpreter, on a sandbox thread; target 10,000 calls/s',
+        },
+        {
+          name: 'counter.increment through ContractVm, each call awaited before the next',
+          value: counter.awaited,
+          unit: 'calls/s',
+          baseline: { name: 'a block of calls sent ahead', value: counter.ahead },
         },
         { name: 'bare QuickJS call', value: bare, unit: 'calls/s', baseline: { name: 'plain V8 call', value: v8 } },
         {
