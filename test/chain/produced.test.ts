@@ -1,6 +1,6 @@
 /**
  * A block this node produced is imported with the producer's execution: its transactions are
- * not run again (counted through the executor), and what is stored is exactly what a node that
+ * not run again (counted through the VM), and what is stored is exactly what a node that
  * executes the same block stores. A produced execution that does not belong to the block is
  * not trusted.
  */
@@ -23,15 +23,21 @@ const ALICE = testKey('alice')
 const COUNTER = contractAddressOf(ALICE.id, 1)
 const CALLS = 20
 
-/** Counts the transactions `chain` executes and the blocks it executes on import. */
+/** Counts the contract executions `chain` runs (its VM's calls and deploys) and the blocks it executes on import. */
 function countExecutions(chain: Chain): { transactions: number; blocks: number } {
   const counts = { transactions: 0, blocks: 0 }
-  const executor = chain.executor
-  const applyTransaction = executor.applyTransaction.bind(executor)
+  const { executor } = chain
+  const { vm } = executor
+  const call = vm.call.bind(vm)
+  const deploy = vm.deploy.bind(vm)
   const execute = executor.execute.bind(executor)
-  executor.applyTransaction = (...args) => {
+  vm.call = (...args) => {
     counts.transactions++
-    return applyTransaction(...args)
+    return call(...args)
+  }
+  vm.deploy = (...args) => {
+    counts.transactions++
+    return deploy(...args)
   }
   executor.execute = (...args) => {
     counts.blocks++
