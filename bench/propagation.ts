@@ -50,7 +50,7 @@ const peerCount = async (node: TestNode): Promise<number> => (await node.rpc.cal
 /** When the miner logged each block it mined (ms since the epoch), by height. */
 function minedAt(miner: TestNode): Map<number, { at: number; hash: string }> {
   const mined = new Map<number, { at: number; hash: string }>()
-  for (const match of miner.log().matchAll(/^(\S+Z) INFO +\[node:mining\] mined a block height=(\d+) hash=(\w+)/gm)) {
+  for (const match of miner.log().matchAll(/^(\S+Z) \w+ +\[node:mining\] mined a block height=(\d+) hash=(\w+)/gm)) {
     mined.set(Number(match[2]), { at: Date.parse(match[1]!), hash: match[3]! })
   }
   return mined

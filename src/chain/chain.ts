@@ -103,6 +103,16 @@ function isProduced(block: Block, produced: ProducedExecution | undefined): prod
   )
 }
 
+export interface ImportOptions {
+  /**
+   * Called once the block has passed every check but its execution (header, seal, size,
+   * transactions root, every signature) when it extends the head: it is executed, as the new
+   * head, once what this returns has settled. Gossip relays it from here (docs/architecture.md,
+   * "Block relay before execution").
+   */
+  readonly onChecked?: () => Promise<void> | void
+}
+
 /** What one import did and how long it took (for metrics). */
 export interface ImportTiming {
   readonly status: ImportResult['status'] | 'failed'
@@ -197,12 +207,13 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
    * `ConsensusError`, `ExecutionError`, `ChainOperationError`); a refused block changes nothing
    * but being remembered as invalid. `produced`: this node built the block (see
    * `ProducedExecution`); its header is still checked (the seal), its body is not run again.
+   * `options.onChecked`: told when the checks before execution have passed (`ImportOptions`).
    */
-  importBlock(block: Block, produced?: ProducedExecution): Promise<ImportResult> {
+  importBlock(block: Block, produced?: ProducedExecution, options: ImportOptions = {}): Promise<ImportResult> {
     return this.exclusive(async () => {
       const started = performance.now()
       try {
-        const result = await this.importNow(block, isProduced(block, produced) ? produced : undefined)
+        const result = await this.importNow(block, isProduced(block, produced) ? produced : undefined, options)
         this.emit('imported', { status: result.status, durationMs: performance.now() - started })
         return result
       } catch (error) {
@@ -212,7 +223,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
     })
   }
 
-  private async importNow(block: Block, produced: ProducedExecution | undefined): Promise<ImportResult> {
+  private async importNow(block: Block, produced: ProducedExecution | undefined, options: ImportOptions): Promise<ImportResult> {
     const hash = blockHash(block.header)
     const known = this.store.meta(hash)
     if (known !== undefined && this.store.block(hash) !== undefined) {
@@ -243,6 +254,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
       await this.store.write(new StoreBatch().putBlock(hash, block).putMeta(hash, meta))
       return { status: 'side', hash }
     }
+    if (bytesEqual(block.header.parentHash, this.current.hash)) await options.onChecked?.()
     return this.moveHead(hash, block, meta, produced)
   }
 

@@ -187,6 +187,13 @@ export const PENALTY_POINTS = {
    * invalid block: only a peer that keeps sending them is banned.
    */
   'equivocation': 20,
+  /**
+   * A gossiped block relayed before its execution that then failed it (a wrong state root,
+   * say). Its header, seal and signatures were good, so an honest peer relays it before it
+   * knows (docs/architecture.md, "Block relay before execution"): like equivocation it costs
+   * little, and only a peer that keeps sending such blocks is banned.
+   */
+  'failed-execution': 20,
   /** A gossiped transaction the node rejected (bad signature, impossible gas): the fourth in a row bans. */
   'invalid-transaction': 30,
   /** Gossip that does not decode, or is over the size limit of its topic. */

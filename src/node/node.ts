@@ -4,12 +4,12 @@
  *
  *   chain database → mempool → network (gossip, sync) → RPC (subscriptions, metrics) → mining → registration
  *
- * The node decides what the network only transports: a gossiped block is imported (its missing
- * ancestors fetched from the peer that sent it first), a gossiped transaction is validated and
- * pooled, and the answer becomes gossipsub's accept / ignore / reject (src/node/verdicts.ts).
+ * The node decides what the network only transports: a gossiped block is imported
+ * (src/node/block-gossip.ts), a gossiped transaction is validated and pooled, and the answer
+ * becomes gossipsub's accept / ignore / reject (src/node/verdicts.ts).
  */
 import { randomBytes } from 'node:crypto'
-import { Chain, ChainOperationError, type HeadChange, type ImportTiming } from '../chain/chain.js'
+import { Chain, type HeadChange, type ImportTiming } from '../chain/chain.js'
 import { Mempool } from '../chain/mempool.js'
 import { TxAdmission } from '../chain/admission.js'
 import { VerifyPool } from '../crypto/verify-pool/pool.js'
@@ -42,7 +42,8 @@ import { chainDbDir, ensureNetworkDir, nodeInfoFile, nodeKeyFile, rpcCookieFile 
 import { MiningService } from './mining.js'
 import { publicMethods, rpcMethods } from './rpc-methods.js'
 import { consensusView, StatusReporter } from './status.js'
-import { blockVerdict, errorCode, transactionVerdict } from './verdicts.js'
+import { BlockGossip } from './block-gossip.js'
+import { errorCode, transactionVerdict } from './verdicts.js'
 
 /** The TCP port a node listens on for peers unless `--listen` says otherwise. */
 export const DEFAULT_P2P_PORT = 30370
@@ -51,12 +52,8 @@ export const DEFAULT_RPC_PORT = 8645
 export const DEFAULT_MAX_PEERS = NETWORK_MAX_PEERS
 /** The RPC listens on loopback only: the cookie protects it from other users, not other hosts. */
 const RPC_HOST = '127.0.0.1'
-/** Most missing ancestors fetched for one gossiped block; a longer gap is the sync's job. */
-const MAX_ANCESTOR_GAP = 64
 /** Pending transactions asked of each newly met peer (the protocol's maximum). */
 const POOL_EXCHANGE_COUNT = SYNC_MAX_POOLED
-/** Longest a gossip validator waits for missing ancestors before ignoring the block. */
-const ANCESTOR_FETCH_TIMEOUT_MS = 10_000
 /** Where the RPC port serves Prometheus metrics with `--metrics`. */
 const METRICS_PATH = '/metrics'
 
@@ -164,7 +161,7 @@ export class Node {
     })
     const admission = new TxAdmission({ verifier: chain.signatures, mempool, blockGasLimit: genesis.params.blockGasLimit }, { verifyThreads: verifyPool.threads })
     // The network's callbacks need the node, and the node needs the network: bound late.
-    const late: { node?: Node; rpc?: RpcServer; metrics?: NodeMetrics } = {}
+    const late: { node?: Node; blocks?: BlockGossip; rpc?: RpcServer; metrics?: NodeMetrics } = {}
     const network = await createNetwork(
       {
         peerKey: await loadOrCreatePeerKey(nodeKeyFile(datadir, genesis.network)),
@@ -176,12 +173,13 @@ export class Node {
           block: (hash) => chain.store.block(hash),
         },
         pending: (limit) => take(mempool.pending(), limit),
-        validateBlock: (block, from) => late.node!.onGossipBlock(block, from),
+        validateBlock: (block, from) => late.blocks!.validate(block, from),
         validateTransaction: (tx, from) => late.node!.onGossipTransaction(tx, from),
         log: log.child('net'),
       },
       { maxBlockBytes: genesis.params.maxBlockBytes, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns, dht: options.dht, maxPeers: options.maxPeers },
     )
+    late.blocks = new BlockGossip({ chain, network, log })
     const subscriptions = new Subscriptions()
     const feeds = new ChainFeeds(subscriptions, chain.store)
     const pool: PoolObserver = {
@@ -435,62 +433,6 @@ export class Node {
       }
       return transactionVerdict(code)
     }
-  }
-
-  private async onGossipBlock(block: Block, from: string): Promise<GossipVerdict> {
-    try {
-      const result = await this.importWithAncestors(block, from)
-      // A block from a peer that became our head is news; one on a side branch or known is not.
-      if (result === 'head') this.log.info('imported a block', { from, height: block.header.height, hash: toHex(blockHash(block.header)).slice(0, 12), transactions: block.transactions.length })
-      else this.log.debug('gossiped block', { from, height: block.header.height, result })
-      // One signer sealed two blocks at one height. The block is imported (so fork choice can
-      // order both the same way on every node), not relayed, and its sender penalised a little:
-      // it may be an honest relay that saw the other block second.
-      const hash = blockHash(block.header)
-      const earlier = this.chain.consensus.noteSealed(block.header, hash)
-      if (earlier !== undefined) {
-        this.log.warn('equivocation: one signer sealed two blocks at one height', { from, height: block.header.height, producer: toHex(block.header.producer), first: toHex(earlier), second: toHex(hash) })
-        this.network.reportPeer(from, 'equivocation')
-        return 'ignore'
-      }
-      // Only a block that became the head was executed: a block stored on a lighter branch is
-      // kept but not relayed, or an unexecuted (possibly invalid) block would spread for free.
-      switch (result) {
-        case 'head':
-          return 'accept'
-        case 'side':
-        case 'known':
-          return 'ignore'
-      }
-    } catch (error) {
-      const code = errorCode<Parameters<typeof blockVerdict>[0]>(error)
-      if (code === undefined) {
-        this.log.warn('could not import a gossiped block', { from, height: block.header.height, error: errorMessage(error) })
-        return 'ignore'
-      }
-      this.log.debug('gossiped block refused', { from, height: block.header.height, code })
-      return blockVerdict(code)
-    }
-  }
-
-  /** Imports a block; when its parent is unknown, first fetches the missing ancestors from `from`. */
-  private async importWithAncestors(block: Block, from: string): Promise<'known' | 'side' | 'head'> {
-    try {
-      return (await this.chain.importBlock(block)).status
-    } catch (error) {
-      if (errorCode(error) !== 'CHAIN_ERROR_UNKNOWN_PARENT') throw error
-    }
-    let ancestors: Block[]
-    try {
-      ancestors = await this.network.fetchAncestors(from, block.header.parentHash, MAX_ANCESTOR_GAP, AbortSignal.timeout(ANCESTOR_FETCH_TIMEOUT_MS))
-    } catch (error) {
-      // Too long a gap, or the peer could not serve it: the block may still be good (the sync
-      // downloader catches up on long gaps), so it is ignored, not held against the sender.
-      throw new ChainOperationError('CHAIN_ERROR_UNKNOWN_PARENT', `missing ancestors not fetched from ${from}: ${errorMessage(error)}`)
-    }
-    this.log.debug('fetched missing ancestors', { from, count: ancestors.length })
-    for (const ancestor of ancestors) await this.chain.importBlock(ancestor)
-    return (await this.chain.importBlock(block)).status
   }
 }
 
