@@ -203,6 +203,13 @@ export async function mempoolFigures(): Promise<Figure[]> {
 
 const hopMedians = (propagation: Propagation): string => propagation.byHop.map((hop, i) => `${i + 1}: ${quantile(hop, 0.5).toFixed(1)}`).join(', ')
 
+/** The median of each stage of a hop (bench/propagation.ts, HopStages), from the nodes' logs. */
+function stageMedians({ stages }: Propagation): string {
+  if (stages === undefined || stages.link.length === 0) return 'no stages logged'
+  const median = (values: readonly number[]): string => quantile(values, 0.5).toFixed(1)
+  return `median hop (ms): link ${median(stages.link)}, check ${median(stages.check)}, execute ${median(stages.execute)} (${stages.link.length} hops from the logs)`
+}
+
 async function propagationFigures(): Promise<Figure[]> {
   const cleanups = new Cleanups()
   try {
@@ -223,7 +230,7 @@ async function propagationFigures(): Promise<Figure[]> {
         value: quantile(nodes.samples, 0.95),
         unit: 'ms',
         baseline: { name: 'raw libp2p hosts, same line', value: quantile(raw.samples, 0.95) },
-        note: `${line}; arrival observed by RPC polls every ${POLL_INTERVAL_MS} ms, origin from the miner's log`,
+        note: `${line}; arrival observed by RPC polls every ${POLL_INTERVAL_MS} ms, origin from the miner's log; ${stageMedians(nodes)}`,
       },
     ]
   } finally {

@@ -42,6 +42,21 @@ export interface Propagation {
   readonly blocks: number
   /** Median RPC round trip of the polls: the measurement's own resolution (node line only). */
   readonly pollRoundTripMs?: number
+  /** Where each hop's time goes, from the nodes' logs, ms, one per (block, receiver) (node line only). */
+  readonly stages?: HopStages
+}
+
+/**
+ * One hop of a block, from the receiver's debug lines (millisecond timestamps): `link`, from
+ * the sender's relay (the miner's `mined a block`, or the previous node's `checked`) to the
+ * receiver's validator starting (`checked` less its `checkMs`): the wire, gossipsub and
+ * waiting for the event loop; `check`, the validator up to the relay (decoding aside);
+ * `execute`, from the relay to `imported a block` (execution and the store's write).
+ */
+export interface HopStages {
+  readonly link: readonly number[]
+  readonly check: readonly number[]
+  readonly execute: readonly number[]
 }
 
 const heightOf = async (node: TestNode): Promise<number> => (await node.rpc.call<{ height: number }>('status')).height
@@ -54,6 +69,37 @@ function minedAt(miner: TestNode): Map<number, { at: number; hash: string }> {
     mined.set(Number(match[2]), { at: Date.parse(match[1]!), hash: match[3]! })
   }
   return mined
+}
+
+/** When `node` logged `line` for each block (ms since the epoch), by hash prefix; and the `checkMs` of `checked` lines. */
+function logged(node: TestNode, line: 'checked' | 'imported'): Map<string, { at: number; checkMs: number }> {
+  const pattern =
+    line === 'checked'
+      ? /^(\S+Z) DEBUG \[node\] gossiped block checked, executing from=\S+ height=\d+ hash=(\w+) verdict=accept checkMs=(\S+)/gm
+      : /^(\S+Z) INFO +\[node\] imported a block from=\S+ height=\d+ hash=(\w+)/gm
+  const times = new Map<string, { at: number; checkMs: number }>()
+  for (const match of node.log().matchAll(pattern)) times.set(match[2]!, { at: Date.parse(match[1]!), checkMs: Number(match[3] ?? 0) })
+  return times
+}
+
+/** The stages of each hop of `hashes` (full hex) along `line`, the origin first; hops a node did not log are left out. */
+function hopStages(line: readonly TestNode[], origin: (hash: string) => number, hashes: readonly string[]): HopStages {
+  const checked = line.map((node) => logged(node, 'checked'))
+  const imported = line.map((node) => logged(node, 'imported'))
+  const stages = { link: [] as number[], check: [] as number[], execute: [] as number[] }
+  for (const hash of hashes.map((full) => full.slice(0, 12))) {
+    let relayedAt = origin(hash)
+    for (let k = 1; k < line.length; k++) {
+      const check = checked[k]!.get(hash)
+      const done = imported[k]!.get(hash)
+      if (check === undefined || done === undefined) break
+      stages.link.push(check.at - check.checkMs - relayedAt)
+      stages.check.push(check.checkMs)
+      stages.execute.push(done.at - check.at)
+      relayedAt = check.at
+    }
+  }
+  return stages
 }
 
 /** Samples of (block, receiver) arrivals, by hop; `arrival(hop, block)` in the same clock as `origin(block)`. */
@@ -105,9 +151,11 @@ export async function nodeLine(cleanups: Cleanups, blocks: number): Promise<Prop
   const tops = await Promise.all(line.map((node) => node.rpc.call<{ hash: string }>('getBlock', { block: last })))
   if (tops.some((top) => top.hash !== mined.get(last)!.hash)) throw new Error(`the nodes disagree on block ${last}`)
   const sorted = [...roundTrips].sort((a, b) => a - b)
+  const minedByHash = new Map([...mined.values()].map(({ at, hash }) => [hash.slice(0, 12), at]))
   return {
     ...collect(heights, receivers.length, (height) => mined.get(height)!.at, (hop, height) => arrivals[hop]!.get(height)!),
     pollRoundTripMs: sorted[Math.floor(sorted.length / 2)]!,
+    stages: hopStages(line, (hash) => minedByHash.get(hash)!, heights.map((height) => mined.get(height)!.hash)),
   }
 }
 

@@ -36,11 +36,14 @@ export class BlockGossip {
     const received = performance.now()
     return new Promise((resolve) => {
       let early: GossipVerdict | undefined
-      const onChecked = (): void => {
+      const onChecked = async (): Promise<void> => {
         early = this.sealedOnce(block, from) ? 'accept' : 'ignore'
         resolve(early)
         const hash = toHex(blockHash(block.header)).slice(0, 12)
         this.components.log.debug('gossiped block checked, executing', { from, height: block.header.height, hash, verdict: early, checkMs: (performance.now() - received).toFixed(1) })
+        // One turn of the event loop for gossipsub to send the block on, before execution
+        // takes the thread (a contract call holds it until the call ends).
+        await new Promise((next) => setImmediate(next))
       }
       void this.importAndJudge(block, from, onChecked).then((verdict) => {
         if (early === undefined) resolve(verdict)
@@ -50,13 +53,13 @@ export class BlockGossip {
   }
 
   /** Imports the block and returns the verdict its import decides (the equivocation check included, unless `onChecked` ran it). */
-  private async importAndJudge(block: Block, from: string, onChecked: () => void): Promise<GossipVerdict> {
+  private async importAndJudge(block: Block, from: string, onChecked: () => Promise<void>): Promise<GossipVerdict> {
     const { log } = this.components
     let checked = false
     try {
       const result = await this.importWithAncestors(block, from, () => {
         checked = true
-        onChecked()
+        return onChecked()
       })
       // A block from a peer that became our head is news; one on a side branch or known is not.
       if (result === 'head') log.info('imported a block', { from, height: block.header.height, hash: toHex(blockHash(block.header)).slice(0, 12), transactions: block.transactions.length })
@@ -104,7 +107,7 @@ export class BlockGossip {
   }
 
   /** Imports a block; when its parent is unknown, first fetches the missing ancestors from `from`. */
-  private async importWithAncestors(block: Block, from: string, onChecked: () => void): Promise<'known' | 'side' | 'head'> {
+  private async importWithAncestors(block: Block, from: string, onChecked: () => Promise<void>): Promise<'known' | 'side' | 'head'> {
     const { chain, network, log } = this.components
     try {
       return (await chain.importBlock(block, undefined, { onChecked })).status

@@ -1,7 +1,8 @@
 /**
- * Chains for the sync tests, built with the library (no mining): a test network at difficulty 1
- * and blocks of mixed transactions (registrations, contract deploys, contract calls), written
- * straight into a chain database, so a node process can be started on it.
+ * Chains for the sync tests and benchmark, built with the library (no mining): a test network
+ * at difficulty 1 and blocks of mixed transactions (registrations, contract deploys, contract
+ * calls) or of token transfers, written straight into a chain database, so a node process can
+ * be started on it.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cp } from 'node:fs/promises'
@@ -11,7 +12,7 @@ import { Chain } from '../../src/chain/chain.js'
 import { produceBlock } from '../../src/chain/producer.js'
 import { createConsensus } from '../../src/consensus/create.js'
 import { sealSync } from '../../src/consensus/pow.js'
-import { contractAddressOf } from '../../src/crypto/identity.js'
+import { contractAddressOf, formatParticipantId } from '../../src/crypto/identity.js'
 import { toHex } from '../../src/encoding/bytes.js'
 import { blockHash, type Block, type BlockHeader } from '../../src/ledger/block.js'
 import type { ChainReader } from '../../src/network/sync-server.js'
@@ -22,6 +23,7 @@ import { BLOCK_INTERVAL_MS, PRODUCER, testKey, type TestKey } from '../helpers/c
 import { REPO_ROOT } from '../helpers/cli.js'
 
 const COUNTER_SOURCE = readFileSync(join(REPO_ROOT, 'docs', 'examples', 'counter.js'), 'utf8')
+const TOKEN_SOURCE = readFileSync(join(REPO_ROOT, 'docs', 'examples', 'token.js'), 'utf8')
 /** Participants who send the transactions of a fixture chain. */
 const USERS = 40
 
@@ -32,16 +34,22 @@ export interface ChainRecipe {
   readonly salt?: string
   /** Milliseconds between blocks: a fork made with a shorter interval has more work per block. */
   readonly intervalMs?: number
+  /**
+   * Blocks of this many `token.transfer` calls (after three blocks that register the users,
+   * deploy the token and hand it out) instead of the mixed transactions.
+   */
+  readonly transfersPerBlock?: number
 }
 
-/**
- * The transactions of block `height`: the first USERS blocks register one user each, every
- * 10th block deploys a counter, the others call counters deployed before.
- */
-class TransactionMix {
-  private readonly keys: TestKey[]
+/** The transactions of one block, by height. */
+interface TransactionSource {
+  at(height: number): Transaction[]
+}
+
+/** Signs the transactions of USERS test users, each with its own nonces. */
+class Users {
+  readonly keys: TestKey[]
   private readonly nonces: number[]
-  private readonly contracts: Uint8Array[] = []
 
   constructor(
     private readonly networkId: Uint8Array,
@@ -51,22 +59,71 @@ class TransactionMix {
     this.nonces = this.keys.map(() => 0)
   }
 
-  private sign(user: number, payload: TxPayload, gasLimit = 2_000_000): Transaction {
+  nonce(user: number): number {
+    return this.nonces[user]!
+  }
+
+  sign(user: number, payload: TxPayload, gasLimit = 2_000_000): Transaction {
     const key = this.keys[user]!
     const nonce = this.nonces[user]!++
     return signTransaction({ ...payload, publicKey: key.publicKey, nonce, gasLimit }, key.secretKey, this.networkId)
   }
+}
+
+/**
+ * The transactions of block `height`: the first USERS blocks register one user each, every
+ * 10th block deploys a counter, the others call counters deployed before.
+ */
+class TransactionMix implements TransactionSource {
+  private readonly contracts: Uint8Array[] = []
+
+  constructor(private readonly users: Users) {}
 
   at(height: number): Transaction[] {
-    if (height <= USERS) return [this.sign(height - 1, { kind: 'participant', name: `user ${height - 1}` })]
+    const users = this.users
+    if (height <= USERS) return [users.sign(height - 1, { kind: 'participant', name: `user ${height - 1}` })]
     const user = height % USERS
     if (height % 10 === 0) {
-      this.contracts.push(contractAddressOf(this.keys[user]!.id, this.nonces[user]!))
-      return [this.sign(user, { kind: 'contract-deploy', code: COUNTER_SOURCE, args: `[${height}]` })]
+      this.contracts.push(contractAddressOf(users.keys[user]!.id, users.nonce(user)))
+      return [users.sign(user, { kind: 'contract-deploy', code: COUNTER_SOURCE, args: `[${height}]` })]
     }
     if (this.contracts.length === 0) return []
     const contract = this.contracts[height % this.contracts.length]!
-    return [0, 1].map((i) => this.sign((user + i) % USERS, { kind: 'contract-call', contract, method: 'increment', args: `[${i + 1}]` }))
+    return [0, 1].map((i) => users.sign((user + i) % USERS, { kind: 'contract-call', contract, method: 'increment', args: `[${i + 1}]` }))
+  }
+}
+
+/**
+ * Token transfers: block 1 registers the users, block 2 deploys a token (user 0 holds the
+ * supply), block 3 gives every other user a share; then each block is `perBlock` transfers of
+ * 1 between users in turn.
+ */
+class TokenTransfers implements TransactionSource {
+  private token: Uint8Array | undefined
+  private sent = 0
+
+  constructor(
+    private readonly users: Users,
+    private readonly perBlock: number,
+  ) {}
+
+  private transfer(from: number, to: number, amount: number): Transaction {
+    const args = JSON.stringify([formatParticipantId(this.users.keys[to]!.id), amount])
+    return this.users.sign(from, { kind: 'contract-call', contract: this.token!, method: 'transfer', args }, 100_000)
+  }
+
+  at(height: number): Transaction[] {
+    const users = this.users
+    if (height === 1) return users.keys.map((_, user) => users.sign(user, { kind: 'participant', name: `user ${user}` }))
+    if (height === 2) {
+      this.token = contractAddressOf(users.keys[0]!.id, users.nonce(0))
+      return [users.sign(0, { kind: 'contract-deploy', code: TOKEN_SOURCE, args: '["Gold", "GLD", 1000000000]' })]
+    }
+    if (height === 3) return users.keys.slice(1).map((_, i) => this.transfer(0, i + 1, 1_000_000))
+    return Array.from({ length: this.perBlock }, () => {
+      const from = this.sent++ % USERS
+      return this.transfer(from, (from + 1) % USERS, 1)
+    })
   }
 }
 
@@ -79,7 +136,8 @@ export async function buildChain(path: string, genesis: GenesisConfig, recipe: C
   const vm = new ContractVm()
   const chain = await Chain.open({ path, genesis, consensus: createConsensus(genesis), vm, create: true })
   try {
-    const mix = new TransactionMix(chain.networkId, recipe.salt ?? 'main')
+    const users = new Users(chain.networkId, recipe.salt ?? 'main')
+    const mix: TransactionSource = recipe.transfersPerBlock === undefined ? new TransactionMix(users) : new TokenTransfers(users, recipe.transfersPerBlock)
     const blocks: Block[] = []
     for (let i = 0; i < recipe.length; i++) {
       const parent = chain.head.header
@@ -105,7 +163,7 @@ const built = new Map<string, Promise<{ path: string; blocks: Block[] }>>()
  * to be copied by each test that needs it: building costs seconds, copying milliseconds.
  */
 export function fixtureChain(genesis: GenesisConfig, recipe: ChainRecipe): Promise<{ path: string; blocks: Block[] }> {
-  const key = `${genesis.network} ${recipe.length} ${recipe.salt ?? 'main'} ${recipe.intervalMs ?? BLOCK_INTERVAL_MS}`
+  const key = `${genesis.network} ${recipe.length} ${recipe.salt ?? 'main'} ${recipe.intervalMs ?? BLOCK_INTERVAL_MS} ${recipe.transfersPerBlock ?? 'mix'}`
   let entry = built.get(key)
   if (entry === undefined) {
     entry = (async () => {
