@@ -8,6 +8,7 @@
  * costs its sender `failed-execution` points; any other block is answered after its import,
  * as the import's outcome decides (src/node/verdicts.ts).
  */
+import { setImmediate } from 'node:timers/promises'
 import { ChainOperationError, type Chain } from '../chain/chain.js'
 import { toHex } from '../encoding/bytes.js'
 import { errorMessage } from '../errors.js'
@@ -43,7 +44,7 @@ export class BlockGossip {
         this.components.log.debug('gossiped block checked, executing', { from, height: block.header.height, hash, verdict: early, checkMs: (performance.now() - received).toFixed(1) })
         // One turn of the event loop for gossipsub to send the block on, before execution
         // takes the thread (a contract call holds it until the call ends).
-        await new Promise((next) => setImmediate(next))
+        await setImmediate()
       }
       void this.importAndJudge(block, from, onChecked).then((verdict) => {
         if (early === undefined) resolve(verdict)

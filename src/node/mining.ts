@@ -7,6 +7,7 @@
  * for a while, so that new transactions get in. While the node syncs toward a better chain, it
  * does not seal at all.
  */
+import { setImmediate } from 'node:timers/promises'
 import type { Chain, HeadChange } from '../chain/chain.js'
 import type { Mempool } from '../chain/mempool.js'
 import { produceBlock } from '../chain/producer.js'
@@ -113,6 +114,9 @@ export class MiningService {
         this.blocksMined++
         log.debug(chain.consensus.type === 'pow' ? 'mined a block' : 'sealed a block', { height: header.height, hash: toHex(result.hash), transactions: mined.transactions.length })
         this.init.publishBlock(mined)
+        // One turn of the event loop for gossipsub to send the block before the next
+        // template's execution takes the thread (a contract call holds it until it ends).
+        await setImmediate()
       } catch (error) {
         if (!this.running) return
         log.warn('mining failed, retrying', { error: errorMessage(error) })
