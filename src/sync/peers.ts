@@ -1,7 +1,8 @@
 /**
  * The peers of one sync run: which may serve the target, how busy each is, which failed or
  * lied, and who served what. It picks the peer for a batch (the least busy that has not
- * failed it, within our own request pace), and turns every failure into its consequences:
+ * failed it, or that did when all have, within our own request pace), and turns every
+ * failure into its consequences:
  * penalty points, a peer not asked again, a moment's rest for a busy one.
  */
 import type { Logger } from '../log.js'
@@ -69,13 +70,21 @@ export class RunPeers {
     return peers.length > 0 && peers.every((peer) => this.record(peer).excluded)
   }
 
-  /** The least busy of `peers` that may take `batch` now, if any; it takes one of our request tokens. */
+  /**
+   * The least busy of `peers` that may take `batch` now, if any; it takes one of our request
+   * tokens. A batch goes back to a peer that failed it only when every peer still asked has
+   * failed it: with a single peer, one timeout would otherwise stall the run until it is given
+   * up, and its target shunned for minutes. The batch's attempts and the peer's failures still
+   * bound the retries.
+   */
   pick(batch: Batch<unknown, unknown>, peers: readonly string[]): string | undefined {
     const now = this.components.now()
-    const ready = peers
+    const asked = peers.filter((peer) => !this.record(peer).excluded)
+    const fresh = asked.filter((peer) => !batch.hasFailed(peer))
+    const ready = (fresh.length > 0 ? fresh : asked)
       .filter((peer) => {
         const record = this.record(peer)
-        return !record.excluded && record.busyUntil <= now && record.inFlight < this.settings.maxRequestsPerPeer && !batch.hasFailed(peer)
+        return record.busyUntil <= now && record.inFlight < this.settings.maxRequestsPerPeer
       })
       .sort((a, b) => this.record(a).inFlight - this.record(b).inFlight || this.record(a).served - this.record(b).served)
     return ready.find((peer) => this.components.limiter.take(peer))
