@@ -42,8 +42,8 @@ export class BlockGossip {
         resolve(early)
         const hash = toHex(blockHash(block.header)).slice(0, 12)
         this.components.log.debug('gossiped block checked, executing', { from, height: block.header.height, hash, verdict: early, checkMs: (performance.now() - received).toFixed(1) })
-        // One turn of the event loop for gossipsub to send the block on, before execution
-        // takes the thread (a contract call holds it until the call ends).
+        // One turn of the event loop for gossipsub to send the block on before execution
+        // takes the thread (for up to EVENT_LOOP_SLICE_MS at a time, src/vm/constants.ts).
         await setImmediate()
       }
       void this.importAndJudge(block, from, onChecked).then((verdict) => {

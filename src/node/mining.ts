@@ -115,7 +115,7 @@ export class MiningService {
         log.debug(chain.consensus.type === 'pow' ? 'mined a block' : 'sealed a block', { height: header.height, hash: toHex(result.hash), transactions: mined.transactions.length })
         this.init.publishBlock(mined)
         // One turn of the event loop for gossipsub to send the block before the next
-        // template's execution takes the thread (a contract call holds it until it ends).
+        // template's execution takes the thread (for up to EVENT_LOOP_SLICE_MS at a time).
         await setImmediate()
       } catch (error) {
         if (!this.running) return
