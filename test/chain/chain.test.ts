@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { toHex } from '../../src/encoding/bytes.js'
 import { blockHash, transactionHashes, transactionsRoot, type Block } from '../../src/ledger/block.js'
-import { meetsTarget, sealSync } from '../../src/consensus/pow.js'
+import { meetsTarget, nonceSeal, sealSync } from '../../src/consensus/pow.js'
 import { readParticipant } from '../../src/state/executor.js'
 import { verifyChainStore } from '../../src/chain/verify.js'
 import { findTransaction } from '../../src/chain/queries.js'
@@ -228,4 +228,34 @@ test('blocks arrive in any order: a side block waits for nothing, a block with a
   assert.equal((await target.importBlock(blocks[0]!)).status, 'known')
   assert.equal((await target.importBlock(blocks[1]!)).status, 'head')
   assert.deepEqual(target.head.hash, blockHash(blocks[1]!.header))
+})
+
+test('onChecked is told once the checks before execution pass, only for a block extending the head, and before its execution', async (t) => {
+  // A difficulty a seal can miss (at 1 every hash meets it), cheap to seal.
+  const chain = await openTestChain(t, testGenesis({ initialDifficulty: 1_000, minimumDifficulty: 1_000 }))
+  const told: string[] = []
+  const importNoting = (block: Block, label: string): Promise<unknown> =>
+    chain.importBlock(block, {
+      onChecked: () => {
+        // Not executed yet: the head is still the parent.
+        assert.deepEqual(chain.head.hash, block.header.parentHash)
+        told.push(label)
+      },
+    })
+  const [first] = await extendChain(chain, 1)
+  // Two blocks on the same parent: the lower hash wins the tie and is told; the other is
+  // stored as a side block, never executed, and not told.
+  const twins = [await makeBlock(chain, [], first!.header.timestamp + 1_000), await makeBlock(chain, [], first!.header.timestamp + 2_000)]
+  twins.sort((a, b) => Buffer.compare(blockHash(a.header), blockHash(b.header)))
+  assert.equal(((await importNoting(twins[0]!, 'extends')) as { status: string }).status, 'head')
+  assert.equal(((await importNoting(twins[1]!, 'side')) as { status: string }).status, 'side')
+  // A bad seal, and a bad state root: refused, the first before being told, the second after.
+  const unsealed = await makeBlock(chain)
+  let nonce = 0n
+  while (meetsTarget(blockHash({ ...unsealed.header, seal: nonceSeal(nonce) }), unsealed.header.difficulty)) nonce++
+  await assert.rejects(importNoting({ ...unsealed, header: { ...unsealed.header, seal: nonceSeal(nonce) } }, 'bad seal'), { code: 'CONSENSUS_ERROR_INSUFFICIENT_WORK' })
+  const good = await makeBlock(chain)
+  const badRoot = { ...good, header: sealSync({ ...good.header, stateRoot: new Uint8Array(32).fill(1) }) }
+  await assert.rejects(importNoting(badRoot, 'bad state root'), { code: 'EXECUTION_ERROR_STATE_ROOT_MISMATCH' })
+  assert.deepEqual(told, ['extends', 'bad state root'])
 })
