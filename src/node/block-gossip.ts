@@ -48,7 +48,7 @@ export class BlockGossip {
       }
       void this.importAndJudge(block, from, onChecked).then((verdict) => {
         if (early === undefined) resolve(verdict)
-        else if (verdict === 'reject') this.failedAfterRelay(block, from)
+        else if (verdict === 'reject') this.failedAfterAnswer(block, from)
       })
     })
   }
@@ -101,9 +101,9 @@ export class BlockGossip {
     return false
   }
 
-  /** A block relayed before execution failed it: its sender pays, though less than for a block it could have checked. */
-  private failedAfterRelay(block: Block, from: string): void {
-    this.components.log.warn('a block relayed before execution failed it', { from, height: block.header.height, hash: toHex(blockHash(block.header)).slice(0, 12) })
+  /** A block answered before its execution (relayed, or ignored as an equivocation) failed it: its sender pays, though less than for a block it could have checked. */
+  private failedAfterAnswer(block: Block, from: string): void {
+    this.components.log.warn('a block answered before its execution failed it', { from, height: block.header.height, hash: toHex(blockHash(block.header)).slice(0, 12) })
     this.components.network.reportPeer(from, 'failed-execution')
   }
 
