@@ -235,7 +235,7 @@ test('onChecked is told once the checks before execution pass, only for a block 
   const chain = await openTestChain(t, testGenesis({ initialDifficulty: 1_000, minimumDifficulty: 1_000 }))
   const told: string[] = []
   const importNoting = (block: Block, label: string): Promise<unknown> =>
-    chain.importBlock(block, {
+    chain.importBlock(block, undefined, {
       onChecked: () => {
         // Not executed yet: the head is still the parent.
         assert.deepEqual(chain.head.hash, block.header.parentHash)
