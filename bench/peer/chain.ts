@@ -15,7 +15,7 @@ import { decodeBlock, encodeBlock } from '../../src/ledger/block.js'
 import { ContractVm } from '../../src/vm/vm.js'
 import { testGenesis } from '../../test/helpers/chain.js'
 import { addBlock, benchKey, signWith } from '../chain-blocks.js'
-import type { PreparedSide, TransferPlan } from './plan.js'
+import { timedImports, type PreparedSide, type TransferPlan } from './plan.js'
 
 const GAS = 2_000_000
 const genesis = testGenesis({ network: 'bench-peer', maxBlockBytes: 8 * 1024 * 1024, blockGasLimit: 10_000_000_000 })
@@ -60,18 +60,7 @@ export async function prepareChain(plan: TransferPlan): Promise<PreparedSide> {
       return block.header.gasUsed
     }
     for (const block of setup) await chain.importBlock(block)
-    for (const bytes of transfers.slice(0, plan.warmUpBlocks)) await importBytes(bytes)
-    const measured = transfers.slice(plan.warmUpBlocks)
-    return {
-      async importNext() {
-        const bytes = measured.shift()
-        if (bytes === undefined) throw new Error('no measured block left')
-        const start = performance.now()
-        const gasUsed = await importBytes(bytes)
-        return { ms: performance.now() - start, gasUsed }
-      },
-      close,
-    }
+    return await timedImports(plan, transfers, importBytes, close)
   } catch (error) {
     await close()
     throw error

@@ -16,7 +16,7 @@ import { createVM, runBlock, type VM } from '@ethereumjs/vm'
 import solc from 'solc'
 import { sha256 } from '../../src/crypto/hash.js'
 import { concatBytes, utf8 } from '../../src/encoding/bytes.js'
-import type { PreparedSide, TransferPlan } from './plan.js'
+import { timedImports, type PreparedSide, type TransferPlan } from './plan.js'
 
 /** The fork whose rules both VMs run (and solc targets): no blob or beacon-root system calls to set up. */
 const HARDFORK = Hardfork.Shanghai
@@ -126,16 +126,6 @@ export async function prepareEthereumjs(plan: TransferPlan): Promise<PreparedSid
     const block: Block = createBlockFromRLP(bytes, { common })
     return (await runBlock(importer, { block, skipHeaderValidation: true })).gasUsed
   }
-  for (const bytes of [...setup, ...transfers.slice(0, plan.warmUpBlocks)]) await importBlock(bytes)
-  const measured = transfers.slice(plan.warmUpBlocks)
-  return {
-    async importNext() {
-      const bytes = measured.shift()
-      if (bytes === undefined) throw new Error('no measured block left')
-      const start = performance.now()
-      const gasUsed = await importBlock(bytes)
-      return { ms: performance.now() - start, gasUsed: Number(gasUsed) }
-    },
-    close: () => Promise.resolve(),
-  }
+  for (const bytes of setup) await importBlock(bytes)
+  return timedImports(plan, transfers, async (bytes) => Number(await importBlock(bytes)), () => Promise.resolve())
 }

@@ -41,3 +41,27 @@ export interface PreparedSide {
   importNext(): Promise<{ ms: number; gasUsed: number }>
   close(): Promise<void>
 }
+
+/**
+ * A side's import of the plan's transfer blocks: the warm-up ones now, untimed, then each
+ * measured one when asked, timed.
+ */
+export async function timedImports(
+  plan: TransferPlan,
+  blocks: readonly Uint8Array[],
+  importBlock: (bytes: Uint8Array) => Promise<number>,
+  close: () => Promise<void>,
+): Promise<PreparedSide> {
+  for (const bytes of blocks.slice(0, plan.warmUpBlocks)) await importBlock(bytes)
+  const measured = blocks.slice(plan.warmUpBlocks)
+  return {
+    async importNext() {
+      const bytes = measured.shift()
+      if (bytes === undefined) throw new Error('no measured block left')
+      const start = performance.now()
+      const gasUsed = await importBlock(bytes)
+      return { ms: performance.now() - start, gasUsed }
+    },
+    close,
+  }
+}
