@@ -9,7 +9,11 @@
  *   Idle | Syncing -> Stopped   stop() (a run in progress is aborted; its data stays stored)
  *
  * The target is the head of the heaviest status heavier than our chain, or, after a restart,
- * the target whose data the store still holds. A target a few blocks ahead (a gap the gossip
+ * the target whose data the store still holds. A head of exactly our chain's work that we have
+ * not seen is a target too: fork choice's tie-break then picks between the two, alike on every
+ * node. Without it, nodes whose heads tie never learn of each other's (a block gossiped before
+ * its producer had peers is heard by nobody), and proof-of-authority signers can deadlock: each
+ * on its own block, none allowed to seal on it. A target a few blocks ahead (a gap the gossip
  * short-gap fetch fills) is left to gossip for SHORT_GAP_GRACE_MS first.
  */
 import { EventEmitter } from 'node:events'
@@ -204,14 +208,20 @@ export class Downloader extends EventEmitter<DownloaderEvents> {
     return false
   }
 
+  /** A head we do not have (a block we have is our head, on a branch, or known invalid) with at least our work, not failed lately. */
+  private isWorthSyncing(hash: Uint8Array, totalWork: bigint): boolean {
+    const { head, store } = this.components.chain
+    return totalWork >= head.totalWork && store.meta(hash) === undefined && !this.isFailed(hash)
+  }
+
   /** The target to sync to now, or a short gap to keep waiting on, or nothing. */
   private choose(waiting: { hash: Uint8Array; since: number } | undefined): { target: SyncTarget; resumed: boolean } | { wait: { hash: Uint8Array; since: number } } | undefined {
     const head = this.components.chain.head
     const stored = this.components.chain.store.syncTarget()
-    if (stored !== undefined && stored.totalWork > head.totalWork && !this.isFailed(stored.hash)) return { target: stored, resumed: true }
+    if (stored !== undefined && this.isWorthSyncing(stored.hash, stored.totalWork)) return { target: stored, resumed: true }
     let best: SyncTarget | undefined
     for (const status of this.components.network.statuses().values()) {
-      if (status.totalWork <= head.totalWork || (best !== undefined && status.totalWork <= best.totalWork) || this.isFailed(status.headHash)) continue
+      if ((best !== undefined && status.totalWork <= best.totalWork) || !this.isWorthSyncing(status.headHash, status.totalWork)) continue
       best = { hash: status.headHash, height: status.headHeight, totalWork: status.totalWork }
     }
     if (best === undefined) return undefined

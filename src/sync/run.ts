@@ -118,9 +118,10 @@ export class SyncRun {
     await this.flushCleanup()
   }
 
-  /** The target's head is ours, or our chain became at least as heavy another way. */
+  /** The target's block is ours (head or not), or our chain became heavier another way. */
   private reached(): boolean {
-    return (this.cursor !== undefined && this.cursor > this.target.height) || this.components.chain.head.totalWork >= this.target.totalWork
+    const { head, store } = this.components.chain
+    return (this.cursor !== undefined && this.cursor > this.target.height) || head.totalWork > this.target.totalWork || store.meta(this.target.hash) !== undefined
   }
 
   /** Records the target; a record of another target means its data is of no use now. */

@@ -153,6 +153,30 @@ test('a heavier fork, shorter than our chain and parted from it at genesis, repl
   assert.equal(ours.chain.store.meta(blockHash(ours.blocks[149]!.header))?.status, 'valid', 'our old blocks stay stored')
 })
 
+test('two nodes whose heads tie in work fetch each other’s and settle on the one fork choice prefers', async (t) => {
+  // Equal work, different blocks: each node alone would keep its own head for ever.
+  const x = await fixtureCopy(t, 20, 'x')
+  const y = await fixtureCopy(t, 20, 'y')
+  assert.equal(x.chain.head.totalWork, y.chain.head.totalWork)
+  const [xHead, yHead] = [x.chain.head.hash, y.chain.head.hash]
+  const netX = await startNetwork(t, { networkId: x.chain.networkId, chain: chainReaderOf(x.chain) })
+  const netY = await startNetwork(t, { networkId: y.chain.networkId, chain: chainReaderOf(y.chain), join: [netX] })
+  await waitFor('both statuses', () => netX.statuses().size === 1 && netY.statuses().size === 1)
+  const downloaders = [startDownloader(t, x.chain, syncNetworkOf(netX)), startDownloader(t, y.chain, syncNetworkOf(netY))]
+  const starts = [0, 0]
+  downloaders.forEach((downloader, i) => downloader.on('sync:start', () => starts[i]!++))
+  const reports = await Promise.all(downloaders.map((downloader) => new Promise<RunReport>((resolve) => downloader.once('sync:done', resolve))))
+  assert.deepEqual(reports.map((report) => report.imported), [20, 20])
+  for (const chain of [x.chain, y.chain]) assert.ok(chain.store.meta(xHead) !== undefined && chain.store.meta(yHead) !== undefined, 'both tips are stored on both nodes')
+  assert.ok(bytesEqual(x.chain.head.hash, y.chain.head.hash), 'one head on both')
+  const preferred = x.chain.consensus.compareHeads({ hash: xHead, header: x.blocks[19]!.header, totalWork: x.chain.head.totalWork }, { hash: yHead, header: y.blocks[19]!.header, totalWork: y.chain.head.totalWork }, x.chain.store) > 0 ? xHead : yHead
+  assert.ok(bytesEqual(x.chain.head.hash, preferred), 'the head fork choice prefers')
+  // A tip it has is no target: no run starts again.
+  const startsAtEnd = [...starts]
+  await new Promise((resolve) => setTimeout(resolve, 10 * SMALL.checkIntervalMs!))
+  assert.deepEqual(starts, startsAtEnd)
+})
+
 test('a peer that stalls is charged for its timeouts and the sync finishes from the others', async (t) => {
   const a = await fixtureCopy(t)
   const fresh = await openTestChain(t, GENESIS)
@@ -211,7 +235,8 @@ test('a run stopped half way resumes from the store without asking for what it s
 
   const first = counting(net, heightOf)
   const stopped = new Promise<void>((resolve) => {
-    const downloader = startDownloader(t, fresh, first)
+    // Every import reports: at the default interval the first report after the first block can be the last.
+    const downloader = startDownloader(t, fresh, first, { ...SMALL, progressIntervalMs: 0 })
     downloader.on('sync:progress', (progress) => {
       if (progress.current >= LENGTH / 2) void downloader.stop().then(resolve)
     })
