@@ -40,6 +40,21 @@ export async function timeMs(task: () => unknown): Promise<number> {
   return performance.now() - start
 }
 
+/**
+ * The median time of `runs` runs of `task`, in milliseconds, after running it for `warmMs` first:
+ * the speed of a process that has been at it a while. V8 optimises the hot code (the
+ * interpreter's WebAssembly, the host's JavaScript) over the first seconds, and until then a
+ * run can take several times as long.
+ */
+export async function steadyMs(task: () => unknown, warmMs = 2_000, runs = 7): Promise<number> {
+  const warmUntil = performance.now() + warmMs
+  do await task()
+  while (performance.now() < warmUntil)
+  const times: number[] = []
+  for (let run = 0; run < runs; run++) times.push(await timeMs(task))
+  return times.sort((a, b) => a - b)[runs >> 1]!
+}
+
 export function ratio(figure: Figure): number | undefined {
   return figure.baseline === undefined || figure.baseline.value === 0 ? undefined : figure.value / figure.baseline.value
 }

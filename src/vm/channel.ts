@@ -7,12 +7,24 @@
  *
  * The receiver spins for a while (`spinMs`) before it sleeps: a host round trip takes ~5 µs
  * between spinning threads and ~65 µs or more when the other side must be woken from a futex
- * sleep (measured here on a busy machine), and a call makes several.
+ * sleep (measured here on a busy machine), and a call makes several. A side says when it sleeps,
+ * so that a sender wakes it only then: `Atomics.notify` is a system call, and to a thread waiting
+ * with `Atomics.waitAsync` a task posted to its event loop (a profile of the sandbox thread found
+ * it costing more than the message itself).
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import { performance } from 'node:perf_hooks'
 
+/** The shared words of a channel: per side, a count of the messages sent to it, and whether it sleeps. */
+const COUNTER = (side: 0 | 1): number => side
+const SLEEPING = (side: 0 | 1): number => 2 + side
+
 export class SyncChannel<In, Out> {
+  /** The memory both ends of a channel share (given to each end's constructor). */
+  static signals(): SharedArrayBuffer {
+    return new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT)
+  }
+
   private readonly signals: Int32Array
   /** Messages the event loop delivered before anyone asked (see `listen`). */
   private readonly queue: In[] = []
@@ -31,9 +43,11 @@ export class SyncChannel<In, Out> {
 
   send(message: Out): void {
     this.port.postMessage(message)
-    const other = 1 - this.side
-    Atomics.add(this.signals, other, 1)
-    Atomics.notify(this.signals, other)
+    const other = this.side === 0 ? 1 : 0
+    Atomics.add(this.signals, COUNTER(other), 1)
+    // Sequentially consistent: a receiver that set its flag after this load sees the new count
+    // when it goes to sleep, and does not.
+    if (Atomics.load(this.signals, SLEEPING(other)) !== 0) Atomics.notify(this.signals, COUNTER(other))
   }
 
   /**
@@ -42,17 +56,22 @@ export class SyncChannel<In, Out> {
    * delivers messages as events, so a thread that uses this must call `listen()` first.
    */
   receiveAsync(): Promise<In> {
-    const queued = this.queue.shift() ?? (receiveMessageOnPort(this.port)?.message as In | undefined)
+    const queued = this.take()
     if (queued !== undefined) return Promise.resolve(queued)
     return new Promise((resolve) => (this.waiting = resolve))
+  }
+
+  /** A message already here, or undefined: no spin, no wait. */
+  take(): In | undefined {
+    return this.queue.shift() ?? (receiveMessageOnPort(this.port)?.message as In | undefined)
   }
 
   /** A message that arrives while this side spins (`spinMs`), without sleeping; or undefined. */
   poll(): In | undefined {
     const end = performance.now() + this.spinMs
     for (;;) {
-      const seen = Atomics.load(this.signals, this.side)
-      const message = this.queue.shift() ?? (receiveMessageOnPort(this.port)?.message as In | undefined)
+      const seen = Atomics.load(this.signals, COUNTER(this.side))
+      const message = this.take()
       if (message !== undefined || !this.spin(seen, end)) return message
     }
   }
@@ -60,7 +79,7 @@ export class SyncChannel<In, Out> {
   /** Spins until the counter moves from `seen` (true) or `end` passes (false). */
   private spin(seen: number, end: number): boolean {
     for (;;) {
-      for (let polls = 0; polls < 1_000; polls++) if (Atomics.load(this.signals, this.side) !== seen) return true
+      for (let polls = 0; polls < 1_000; polls++) if (Atomics.load(this.signals, COUNTER(this.side)) !== seen) return true
       if (performance.now() >= end) return false
     }
   }
@@ -82,14 +101,16 @@ export class SyncChannel<In, Out> {
   async next(timeoutMs: number): Promise<In | undefined> {
     const end = performance.now() + timeoutMs
     for (;;) {
-      const seen = Atomics.load(this.signals, this.side)
-      const message = this.queue.shift() ?? (receiveMessageOnPort(this.port)?.message as In | undefined)
+      const seen = Atomics.load(this.signals, COUNTER(this.side))
+      const message = this.take()
       if (message !== undefined) return message
       if (this.spin(seen, Math.min(end, performance.now() + this.spinMs))) continue
       const left = end - performance.now()
       if (left <= 0) return undefined
-      const waiting = Atomics.waitAsync(this.signals, this.side, seen, left)
+      Atomics.store(this.signals, SLEEPING(this.side), 1)
+      const waiting = Atomics.waitAsync(this.signals, COUNTER(this.side), seen, left)
       if (waiting.async) await waiting.value
+      Atomics.store(this.signals, SLEEPING(this.side), 0)
     }
   }
 
@@ -99,15 +120,15 @@ export class SyncChannel<In, Out> {
     for (;;) {
       // Read the counter before looking at the port: a message that arrives after the look
       // has moved the counter, so the wait below returns at once.
-      const seen = Atomics.load(this.signals, this.side)
-      const queued = this.queue.shift()
-      if (queued !== undefined) return queued
-      const entry = receiveMessageOnPort(this.port)
-      if (entry !== undefined) return entry.message as In
+      const seen = Atomics.load(this.signals, COUNTER(this.side))
+      const message = this.take()
+      if (message !== undefined) return message
       if (this.spin(seen, Math.min(end, performance.now() + this.spinMs))) continue
       const left = end - performance.now()
       if (left <= 0) return undefined
-      Atomics.wait(this.signals, this.side, seen, left)
+      Atomics.store(this.signals, SLEEPING(this.side), 1)
+      Atomics.wait(this.signals, COUNTER(this.side), seen, left)
+      Atomics.store(this.signals, SLEEPING(this.side), 0)
     }
   }
 }

@@ -149,6 +149,14 @@ export const NODE_SPIN_MS = 0.1
 export const SANDBOX_SPIN_MS = 0.1
 
 /**
+ * Outcomes the sandbox thread holds before it sends them in one message, while more requests
+ * wait for it (it sends at once when it has nothing left to run, or needs to read the node's
+ * state). A message costs each thread several microseconds, a small contract call ~50 µs; 32
+ * outcomes are ~2 ms of work, far below anything the node's thread would notice.
+ */
+export const MAX_OUTCOMES_PER_MESSAGE = 32
+
+/**
  * The longest the node's thread runs executions back to back before it lets its event loop
  * serve the network and RPC: a block of a thousand small calls would otherwise hold it for
  * the whole block, since a call that ends within the spin never yields.

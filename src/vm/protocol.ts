@@ -42,15 +42,25 @@ export type StateWrite =
   | { readonly op: 'delete'; readonly address: string; readonly key: string }
   | { readonly op: 'code'; readonly address: string; readonly code: string }
 
+/** An execution's end as the sandbox reports it. `writes`: empty unless the outcome is ok. */
+export interface Done {
+  readonly outcome: ExecutionOutcome
+  readonly writes: readonly StateWrite[]
+}
+
+/**
+ * Requests and outcomes travel in batches: a message costs both threads several microseconds
+ * (structured clone, the port's lock, a wake-up), more than a small contract call's own work.
+ */
 export type ToSandbox =
-  | { readonly kind: 'execute'; readonly request: WireRequest }
+  | { readonly kind: 'execute'; readonly requests: readonly WireRequest[] }
   | { readonly kind: 'answer'; readonly value: string | undefined }
 
 export type FromSandbox =
   | { readonly kind: 'ready' }
   | { readonly kind: 'read'; readonly read: HostRead }
-  /** `writes`: empty unless the outcome is ok. */
-  | { readonly kind: 'done'; readonly outcome: ExecutionOutcome; readonly writes: readonly StateWrite[] }
+  /** Outcomes in the order their requests were sent. */
+  | { readonly kind: 'done'; readonly results: readonly Done[] }
   /** QuickJS itself failed; the thread stops and must be replaced. */
   | { readonly kind: 'failed'; readonly detail: string }
 

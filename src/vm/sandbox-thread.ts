@@ -26,6 +26,8 @@ interface InFlight {
 export class SandboxThread {
   /** Executions sent, oldest first: the sandbox runs them in order, so its messages are the oldest's. */
   private readonly inFlight: InFlight[] = []
+  /** Requests not yet sent: those asked in one turn of the event loop leave in one message. */
+  private readonly outbox: WireRequest[] = []
   /** Set once the thread failed: it takes no more work. */
   private failure: VmError | undefined
   private serving = false
@@ -39,7 +41,7 @@ export class SandboxThread {
   /** Starts a thread and waits until QuickJS is loaded in it (~50 ms here). */
   static async start(limits: SandboxLimits, contract: string, alarm: Alarm): Promise<SandboxThread> {
     const { port1, port2 } = new MessageChannel()
-    const signals = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
+    const signals = SyncChannel.signals()
     const workerData: SandboxWorkerData = { port: port2, signals, limits }
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
       workerData,
@@ -72,9 +74,15 @@ export class SandboxThread {
     if (this.failure !== undefined) return Promise.reject(this.failure)
     return new Promise((resolve, reject) => {
       this.inFlight.push({ contract: request.contract, host, resolve, reject })
-      this.channel.send({ kind: 'execute', request })
+      this.outbox.push(request)
+      if (this.outbox.length === 1) queueMicrotask(() => this.sendRequests())
       if (!this.serving) void this.serve()
     })
+  }
+
+  private sendRequests(): void {
+    const requests = this.outbox.splice(0)
+    if (this.failure === undefined) this.channel.send({ kind: 'execute', requests })
   }
 
   /** Whether the thread failed and must be replaced. */
@@ -107,9 +115,14 @@ export class SandboxThread {
             this.channel.send({ kind: 'answer', value: hostWork(oldest.contract, message.read.op, () => read(oldest.host, message.read)) })
             break
           case 'done':
-            if (message.writes.length > 0) hostWork(oldest.contract, 'apply', () => apply(oldest.host, message.writes))
-            this.inFlight.shift()
-            oldest.resolve(message.outcome)
+            for (const { outcome, writes } of message.results) {
+              // Taken off the queue only once applied: if that fails, it fails with the reason.
+              const ended = this.inFlight[0]
+              if (ended === undefined) throw new VmError('VM_ERROR_INTERNAL', { contract: oldest.contract, detail: 'an outcome from the sandbox thread for no request' })
+              if (writes.length > 0) hostWork(ended.contract, 'apply', () => apply(ended.host, writes))
+              this.inFlight.shift()
+              ended.resolve(outcome)
+            }
             started = performance.now()
             alarmed = false
             break

@@ -18,37 +18,62 @@ import { execute } from './frames.js'
 import { InstancePool, PoolExhausted } from './instance-pool.js'
 import { readMeteredQuickjs } from './metered/binary.js'
 import { compileQuickjs } from './metered/instance.js'
-import { SANDBOX_SPIN_MS } from './constants.js'
-import { SANDBOX_SIDE, type FromSandbox, type HostRead, type SandboxWorkerData, type ToSandbox, type WireRequest } from './protocol.js'
+import { MAX_OUTCOMES_PER_MESSAGE, SANDBOX_SPIN_MS } from './constants.js'
+import { SANDBOX_SIDE, type Done, type FromSandbox, type HostRead, type SandboxWorkerData, type ToSandbox, type WireRequest } from './protocol.js'
 import { SandboxState } from './sandbox-state.js'
 
 type Channel = SyncChannel<ToSandbox, FromSandbox>
 
-/** Requests that arrived while an execution waited for an answer: the node sends ahead. */
+/** Requests received and not yet run, oldest first: the node sends a block's calls ahead. */
 const requests: WireRequest[] = []
+/** Outcomes not yet sent: they leave in batches (MAX_OUTCOMES_PER_MESSAGE). */
+const outbox: Done[] = []
+
+function received(message: ToSandbox): void {
+  if (message.kind !== 'execute') throw new Error(`expected requests, got ${message.kind}`)
+  requests.push(...message.requests)
+}
+
+function sendOutcomes(channel: Channel): void {
+  if (outbox.length > 0) channel.send({ kind: 'done', results: outbox.splice(0) })
+}
 
 /** Asks the node's thread for a state value and waits for its answer. */
 function readFromNode(channel: Channel, read: HostRead): string | undefined {
+  // The node answers from its state as the outcomes it has left it: it must have all of ours.
+  sendOutcomes(channel)
   channel.send({ kind: 'read', read })
   for (;;) {
     const message = channel.receive(Infinity)
     if (message?.kind === 'answer') return message.value
-    if (message?.kind === 'execute') requests.push(message.request)
+    if (message !== undefined) received(message)
   }
+}
+
+/** The next request: one queued or already arrived, or (the outcomes sent first) one waited for. */
+async function nextRequest(channel: Channel, pool: InstancePool): Promise<WireRequest> {
+  if (requests.length === 0) {
+    const arrived = channel.take()
+    if (arrived !== undefined) received(arrived)
+  }
+  if (requests.length === 0) {
+    sendOutcomes(channel)
+    // Back-to-back requests are taken at once; an idle thread waits without spinning, in its
+    // event loop, where the pool makes its spare instances.
+    let message = channel.poll()
+    if (message === undefined) {
+      await pool.prepare()
+      message = channel.poll() ?? (await channel.receiveAsync())
+    }
+    received(message)
+  }
+  return requests.shift()!
 }
 
 async function serve(channel: Channel, pool: InstancePool): Promise<never> {
   const state = new SandboxState((read) => readFromNode(channel, read))
   for (;;) {
-    // Back-to-back requests (a block's transactions) are taken at once; an idle thread waits
-    // without spinning, in its event loop, where the pool makes its spare instances.
-    let message = requests.length > 0 ? { kind: 'execute' as const, request: requests.shift()! } : channel.poll()
-    if (message === undefined) {
-      await pool.prepare()
-      message = channel.poll() ?? (await channel.receiveAsync())
-    }
-    if (message.kind !== 'execute') throw new Error(`expected a request, got ${message.kind}`)
-    const { request } = message
+    const request = await nextRequest(channel, pool)
     let outcome: ExecutionOutcome | undefined
     while (outcome === undefined) {
       state.begin(request.scope)
@@ -60,7 +85,8 @@ async function serve(channel: Channel, pool: InstancePool): Promise<never> {
         await pool.grow()
       }
     }
-    channel.send({ kind: 'done', outcome, writes: state.finish(outcome.status === 'ok') })
+    outbox.push({ outcome, writes: state.finish(outcome.status === 'ok') })
+    if (outbox.length >= MAX_OUTCOMES_PER_MESSAGE) sendOutcomes(channel)
   }
 }
 
@@ -85,6 +111,8 @@ try {
   await serve(channel, pool)
 } catch (error) {
   // QuickJS failed (a WebAssembly trap leaves its memory in an unknown state) or the channel
-  // broke: report it and end the thread; the node's thread starts a new one when needed.
+  // broke: report it, after the outcomes of the executions that ended, and end the thread; the
+  // node's thread starts a new one when needed.
+  sendOutcomes(channel)
   channel.send({ kind: 'failed', detail: errorMessage(error) })
 }
