@@ -5,12 +5,18 @@
  * accept at once (gossipsub's own relay, without decoding's cost beyond the network layer's,
  * validation or import).
  *
- * How arrival at a node process is observed: by polling each node's `status` over RPC. The
- * nodes log no line when they import a gossiped block (only the miner logs its own blocks,
- * which gives each block's exact origin time), and a libp2p observer would be one more peer
- * that short-cuts the line and sees only the first copy of each message, not each node's. A
- * block is taken to arrive halfway between the last poll that did not see it and the first
- * that did: the resolution is about half the poll interval plus the RPC round trip.
+ * A block's arrival at a node is when gossipsub hands it to the node's validator: the same point
+ * as the raw line's arrival, after every node before it checked and relayed it. The nodes log
+ * it at debug level (`gossiped block checked` with the check's `checkMs`, millisecond
+ * timestamps), and the miner logs each block's origin just before it publishes it; a libp2p
+ * observer would be one more peer that short-cuts the line and sees only the first copy of each
+ * message, not each node's. Blocks a node got another way (its short-gap fetch) have no such
+ * line and are left out.
+ *
+ * Each node's import of the block is observed too, by polling its `status` over RPC: a block is
+ * taken to be imported halfway between the last poll that did not see it and the first that
+ * did (the resolution is about half the poll interval plus the RPC round trip). That figure
+ * adds the last node's execution and store write, which the raw line never does.
  */
 import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
@@ -34,12 +40,17 @@ const RAW_MESSAGE_INTERVAL_MS = 100
 /** A bound on every wait of this benchmark: a node start, the warm-up, one block. */
 const WAIT_MS = 180_000
 
-export interface Propagation {
+export interface Arrivals {
   /** First arrival after the block left its origin, ms, one per (block, receiver). */
   readonly samples: readonly number[]
   /** The same, by hops from the origin (index 0: one hop). */
   readonly byHop: readonly (readonly number[])[]
+}
+
+export interface Propagation extends Arrivals {
   readonly blocks: number
+  /** Node line only: when each receiver had imported the block (RPC polls). */
+  readonly imported?: Arrivals
   /** Median RPC round trip of the polls: the measurement's own resolution (node line only). */
   readonly pollRoundTripMs?: number
   /** Where each hop's time goes, from the nodes' logs, ms, one per (block, receiver) (node line only). */
@@ -80,6 +91,19 @@ function logged(node: TestNode, line: 'checked' | 'imported'): Map<string, { at:
   const times = new Map<string, { at: number; checkMs: number }>()
   for (const match of node.log().matchAll(pattern)) times.set(match[2]!, { at: Date.parse(match[1]!), checkMs: Number(match[3] ?? 0) })
   return times
+}
+
+/** Each block of `hashes` (full hex) at each receiver's validator, ms after its origin, by hop; blocks a receiver did not log are left out. */
+function validatorArrivals(line: readonly TestNode[], origin: (hash: string) => number, hashes: readonly string[]): Arrivals {
+  const byHop = line.slice(1).map((node) => {
+    const checked = logged(node, 'checked')
+    return hashes.flatMap((full) => {
+      const hash = full.slice(0, 12)
+      const check = checked.get(hash)
+      return check === undefined ? [] : [check.at - check.checkMs - origin(hash)]
+    })
+  })
+  return { samples: byHop.flat(), byHop }
 }
 
 /** The stages of each hop of `hashes` (full hex) along `line`, the origin first; hops a node did not log are left out. */
@@ -152,10 +176,15 @@ export async function nodeLine(cleanups: Cleanups, blocks: number): Promise<Prop
   if (tops.some((top) => top.hash !== mined.get(last)!.hash)) throw new Error(`the nodes disagree on block ${last}`)
   const sorted = [...roundTrips].sort((a, b) => a - b)
   const minedByHash = new Map([...mined.values()].map(({ at, hash }) => [hash.slice(0, 12), at]))
+  const origin = (hash: string): number => minedByHash.get(hash)!
+  const hashes = heights.map((height) => mined.get(height)!.hash)
+  const { samples, byHop } = collect(heights, receivers.length, (height) => mined.get(height)!.at, (hop, height) => arrivals[hop]!.get(height)!)
   return {
-    ...collect(heights, receivers.length, (height) => mined.get(height)!.at, (hop, height) => arrivals[hop]!.get(height)!),
+    ...validatorArrivals(line, origin, hashes),
+    blocks,
+    imported: { samples, byHop },
     pollRoundTripMs: sorted[Math.floor(sorted.length / 2)]!,
-    stages: hopStages(line, (hash) => minedByHash.get(hash)!, heights.map((height) => mined.get(height)!.hash)),
+    stages: hopStages(line, origin, hashes),
   }
 }
 

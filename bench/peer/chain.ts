@@ -2,7 +2,9 @@
  * The `chain` side of `npm run bench -- peer`: the plan's blocks of `token.transfer` calls
  * (docs/examples/token.js) made on a source chain, then imported end to end into a fresh chain
  * on real LevelDB: each block decoded from its bytes, its header and every Ed25519 signature
- * checked, its calls executed, the state trie updated and everything written in one batch.
+ * checked (in the verify pool, on every core, as a node does; the next block's while this one
+ * executes, as the sync does), its calls executed, the state trie updated and everything
+ * written in one batch.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
@@ -11,8 +13,9 @@ import { join } from 'node:path'
 import { Chain } from '../../src/chain/chain.js'
 import { createConsensus } from '../../src/consensus/create.js'
 import { contractAddressOf, formatParticipantId } from '../../src/crypto/identity.js'
-import { decodeBlock, encodeBlock } from '../../src/ledger/block.js'
+import { decodeBlock, encodeBlock, type Block } from '../../src/ledger/block.js'
 import { ContractVm } from '../../src/vm/vm.js'
+import { VerifyPool } from '../../src/crypto/verify-pool/pool.js'
 import { testGenesis } from '../../test/helpers/chain.js'
 import { addBlock, benchKey, signWith } from '../chain-blocks.js'
 import { timedImports, type PreparedSide, type TransferPlan } from './plan.js'
@@ -28,10 +31,12 @@ const TOKEN_SOURCE = readFileSync(new URL('../../../docs/examples/token.js', imp
 export async function prepareChain(plan: TransferPlan): Promise<PreparedSide> {
   const dir = await mkdtemp(join(tmpdir(), 'chain-bench-peer-'))
   const vm = new ContractVm()
+  const verifier = new VerifyPool()
   const target: Chain[] = []
   const close = async (): Promise<void> => {
     for (const chain of target) await chain.close()
     vm.close()
+    await verifier.close()
     await rm(dir, { recursive: true, force: true })
   }
   try {
@@ -51,10 +56,18 @@ export async function prepareChain(plan: TransferPlan): Promise<PreparedSide> {
     for (const block of plan.blocks) transfers.push(encodeBlock(await addBlock(source, block.map(({ from, to }) => call(from, 'transfer', [holderId(to), 1])))))
     await source.close()
 
-    const chain = await open('target')
+    const chain = await Chain.open({ path: join(dir, 'target'), genesis, consensus: createConsensus(genesis), vm, verifier, create: true })
     target.push(chain)
-    const importBytes = async (bytes: Uint8Array): Promise<number> => {
-      const block = decodeBlock(bytes, genesis.params.maxBlockBytes)
+    // The next block, decoded early to check its signatures while this one executes, as the sync does.
+    const decoded = new Map<Uint8Array, Block>()
+    const importBytes = async (bytes: Uint8Array, next: Uint8Array | undefined): Promise<number> => {
+      const block = decoded.get(bytes) ?? decodeBlock(bytes, genesis.params.maxBlockBytes)
+      decoded.clear()
+      if (next !== undefined) {
+        const following = decodeBlock(next, genesis.params.maxBlockBytes)
+        decoded.set(next, following)
+        chain.signatures.prefetch(following.transactions)
+      }
       const result = await chain.importBlock(block)
       if (result.status !== 'head') throw new Error(`bench block ${block.header.height} became ${result.status}`)
       return block.header.gasUsed

@@ -20,7 +20,7 @@ import type { Consensus } from '../consensus/consensus.js'
 import { BlockExecutor, ExecutionError, type BlockExecution } from '../state/executor.js'
 import { StateOverlay, type StateChange, type StateReader } from '../state/overlay.js'
 import { StateTrie, type TrieNodeWrite } from '../state/trie.js'
-import type { ContractVm } from '../vm/vm.js'
+import type { ContractVm, ScopeEnd } from '../vm/vm.js'
 import { verifyOnThisThread, type BatchVerifier } from '../crypto/verify-pool/pool.js'
 import { ChainStore, StoreBatch, StoreError, type BlockMeta } from '../store/chain-store.js'
 import type { Receipt } from '../state/receipts.js'
@@ -126,6 +126,13 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
   /** The one path of signature checks: import here, and the node's admission of transactions. */
   readonly signatures: TransactionVerifier
   private current: ChainHead
+  /**
+   * The overlay the head block ran in (executed or produced here), as it ended: the head's
+   * contract state is exactly its result, so the next block's execution continues from it and
+   * the VM keeps what it read (src/vm/sandbox-state.ts). Undefined after a restart, a failure,
+   * or a head made any other way.
+   */
+  private headScope: { readonly hash: Uint8Array; readonly end: ScopeEnd } | undefined
   private queue: Promise<unknown> = Promise.resolve()
   private readonly now: () => number
 
@@ -258,10 +265,19 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
     return this.moveHead(hash, block, meta, produced)
   }
 
+  /** The overlay the head ran in, as it ended, for an execution on the head's state; or undefined. */
+  continuesFromHead(): ScopeEnd | undefined {
+    const scope = this.headScope
+    return scope !== undefined && bytesEqual(scope.hash, this.current.hash) ? scope.end : undefined
+  }
+
   /** Makes `block` (preferred to the head) the head: reverts to the fork point, executes the branch. */
   private async moveHead(hash: Uint8Array, block: Block, meta: BlockMeta, produced: ProducedExecution | undefined): Promise<ImportResult> {
     const branch = this.branchTo(hash, block)
     const forkHeight = block.header.height - branch.length
+    // On the head, the first block continues from the head's overlay; after a revert, nothing does.
+    let continues = forkHeight === this.current.header.height ? this.continuesFromHead() : undefined
+    this.headScope = undefined
     const state = new StateOverlay(this.store.state)
     const batch = new StoreBatch()
     const reverted: Block[] = []
@@ -283,7 +299,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
       let execution
       try {
         // The producer's execution was on this same parent's state: the same result.
-        execution = step.block === block && produced !== undefined ? produced.execution : await this.executor.execute(step.block, parent, state, this.trie)
+        execution = step.block === block && produced !== undefined ? produced.execution : await this.executor.execute(step.block, parent, state, this.trie, continues)
       } catch (error) {
         this.trie.discardPending()
         if (error instanceof ExecutionError) await this.markInvalid(branch.slice(position), hash, block, meta)
@@ -293,6 +309,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
         if (value === null) state.delete(key)
         else state.set(key, value)
       }
+      continues = execution.end
       parentWork += this.consensus.work(step.block.header)
       batch
         .putMeta(step.hash, { height: step.block.header.height, totalWork: parentWork, status: 'valid' })
@@ -308,6 +325,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
     if (produced !== undefined) batch.putTrieNodes(produced.trieNodes)
     await this.store.write(batch)
     this.current = { hash, header: block.header, totalWork: meta.totalWork }
+    if (continues !== undefined) this.headScope = { hash, end: continues }
     const applied = branch.map((step) => step.block)
     this.emit('head', { head: this.current, reverted, applied })
     return { status: 'head', hash, reverted, applied }

@@ -47,7 +47,7 @@ export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, pr
       timestamp: prepared.timestamp,
       producer,
     }
-    const state = new StateOverlay(chain.store.state)
+    const state = new StateOverlay(chain.store.state, chain.continuesFromHead())
     const info = blockInfo(header)
     const included: Transaction[] = []
     const receipts: Receipt[] = []

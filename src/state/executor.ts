@@ -13,7 +13,7 @@ import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { contractAddressOf, formatContractAddress, formatParticipantId, parseContractAddress } from '../crypto/identity.js'
 import type { Block, BlockHeader, ChainParams } from '../ledger/block.js'
 import { intrinsicGas, senderOf, transactionHash, type RecordPayload, type Transaction } from '../ledger/transaction.js'
-import type { BlockInfo, ContractVm, ExecutionOutcome } from '../vm/vm.js'
+import type { BlockInfo, ContractVm, ExecutionOutcome, ScopeEnd } from '../vm/vm.js'
 import { OverlayContractHost } from './contract-host.js'
 import { StateOverlay, type StateChange, type StateReader } from './overlay.js'
 import { decodeParticipant, encodeParticipant, encodeRecordIndexEntry, participantKey, recordIndexKey, type ParticipantRecord } from './records.js'
@@ -47,6 +47,8 @@ export interface BlockExecution {
   readonly changes: readonly StateChange[]
   /** For each changed key, its value before the block (`null`: absent): how to undo the block. */
   readonly undo: readonly StateChange[]
+  /** The overlay the block ran in, as it ended: the next block's execution may continue from it. */
+  readonly end: ScopeEnd
 }
 
 /** Reads the participant record of `id` in `state`, if registered. */
@@ -212,15 +214,17 @@ export class BlockExecutor {
       gasUsed: receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0),
       changes,
       undo,
+      end: state.end(),
     }
   }
 
   /**
    * Executes a received block on its parent's state (`base`) and checks that its header
-   * commits to the result. Throws `ExecutionError` when the block is invalid.
+   * commits to the result. Throws `ExecutionError` when the block is invalid. `continues`: the
+   * overlay the parent ran in, as it ended, when `base` holds exactly its result.
    */
-  async execute(block: Block, parent: BlockHeader, base: StateReader, trie: StateTrie): Promise<BlockExecution> {
-    const state = new StateOverlay(base)
+  async execute(block: Block, parent: BlockHeader, base: StateReader, trie: StateTrie, continues?: ScopeEnd): Promise<BlockExecution> {
+    const state = new StateOverlay(base, continues)
     const info = blockInfo(block.header)
     // Transactions are sent to the VM ahead of their outcomes, so that the sandbox runs them back
     // to back while this thread checks and sends the next; but only as far as the gas of those

@@ -8,6 +8,8 @@
  * `checkpoint`, which is how a failed call, or a failed nested call, leaves no trace.
  */
 
+import type { ScopeEnd } from '../vm/host.js'
+
 /** Synchronous reads of state values by key. */
 export interface StateReader {
   get(key: Uint8Array): Uint8Array | undefined
@@ -38,7 +40,19 @@ export class StateOverlay implements StateReader {
   private readonly journal: JournalEntry[] = []
   private readonly checkpoints: number[] = []
 
-  constructor(private readonly base: StateReader) {}
+  constructor(
+    private readonly base: StateReader,
+    /**
+     * The overlay whose final state this one's base is, as far as contract state goes (the
+     * previous block's): the contract VM's mirror of it goes on (a `StateScope`'s `continues`).
+     */
+    readonly continues?: ScopeEnd,
+  ) {}
+
+  /** This overlay as it stands now, for one that starts where it ends. */
+  end(): ScopeEnd {
+    return { scope: this, revision: this.revision }
+  }
 
   get(key: Uint8Array): Uint8Array | undefined {
     const change = this.changes.get(keyId(key))

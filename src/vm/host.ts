@@ -17,6 +17,18 @@
  */
 export interface StateScope {
   readonly revision: number
+  /**
+   * Where this state starts: as `scope` ended, at its `revision` then (the next block on the one
+   * just executed), so that the sandbox's mirror of that scope goes on serving this one. A host
+   * that gives it promises that contract state and code did not change in between.
+   */
+  readonly continues?: ScopeEnd | undefined
+}
+
+/** A state scope as it stood at one revision: what a following scope may continue from. */
+export interface ScopeEnd {
+  readonly scope: StateScope
+  readonly revision: number
 }
 
 export interface ContractHost {

@@ -15,6 +15,8 @@ export interface WireCommon {
    * the sandbox keeps nothing of it.
    */
   readonly scope: string | undefined
+  /** The name of the scope `scope` starts as (as it ended): the mirror of that one serves this one. */
+  readonly continues: string | undefined
   readonly block: BlockInfo
   readonly sender: string
   readonly contract: string

@@ -7,7 +7,8 @@
  * - values read from the node's thread are remembered from one execution to the next (the
  *   mirror) while the executions run against the same state (`StateScope`): nothing but these
  *   executions changes contract state there, so what was read, updated by what they wrote,
- *   is still what the node's thread would answer.
+ *   is still what the node's thread would answer. It goes on into a state that starts where
+ *   the last one ended (the next block's, on the block just executed).
  */
 import type { ContractHost } from './host.js'
 import type { HostRead, StateWrite } from './protocol.js'
@@ -42,10 +43,11 @@ export class SandboxState implements ContractHost {
 
   /**
    * Starts an execution against the state named `scope` (undefined: a state this thread must
-   * not remember, so nothing is kept from the previous execution).
+   * not remember, so nothing is kept from the previous execution), which starts as the state
+   * named `continues` ended, if given: the mirror goes on when that was the last one here.
    */
-  begin(scope: string | undefined): void {
-    if (scope === undefined || scope !== this.scope) this.forget()
+  begin(scope: string | undefined, continues?: string): void {
+    if (scope === undefined || (scope !== this.scope && (continues === undefined || continues !== this.scope))) this.forget()
     this.scope = scope
     this.changes.clear()
     this.journal.length = 0

@@ -36,10 +36,11 @@ export class SandboxThread {
     private readonly worker: Worker,
     private readonly channel: SyncChannel<FromSandbox, ToSandbox>,
     private readonly alarm: Alarm,
+    private readonly counts: ThreadCounts,
   ) {}
 
   /** Starts a thread and waits until QuickJS is loaded in it (~50 ms here). */
-  static async start(limits: SandboxLimits, contract: string, alarm: Alarm): Promise<SandboxThread> {
+  static async start(limits: SandboxLimits, contract: string, alarm: Alarm, counts: ThreadCounts): Promise<SandboxThread> {
     const { port1, port2 } = new MessageChannel()
     const signals = SyncChannel.signals()
     const workerData: SandboxWorkerData = { port: port2, signals, limits }
@@ -51,7 +52,7 @@ export class SandboxThread {
     // Neither the thread nor its port may keep the node's process alive, except while work is
     // waited for (`Atomics.waitAsync` alone would not: the process could end mid-execution).
     port1.unref()
-    const thread = new SandboxThread(worker, new SyncChannel(port1, signals, NODE_SIDE, NODE_SPIN_MS), alarm)
+    const thread = new SandboxThread(worker, new SyncChannel(port1, signals, NODE_SIDE, NODE_SPIN_MS), alarm, counts)
     const message = await thread.channel.next(SANDBOX_START_TIMEOUT_MS)
     worker.unref()
     if (message?.kind !== 'ready') {
@@ -112,6 +113,7 @@ export class SandboxThread {
         }
         switch (message.kind) {
           case 'read':
+            this.counts.stateReads++
             this.channel.send({ kind: 'answer', value: hostWork(oldest.contract, message.read.op, () => read(oldest.host, message.read)) })
             break
           case 'done':
@@ -150,6 +152,12 @@ export class SandboxThread {
       this.worker.unref()
     }
   }
+}
+
+/** What the threads of one VM did, counted across the threads it starts. */
+export interface ThreadCounts {
+  /** State reads the sandbox asked of the node's thread (its mirror answered the others). */
+  stateReads: number
 }
 
 /** Who is told about an execution still running after `ms` (an alarm for the log, deciding nothing). */

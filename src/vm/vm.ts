@@ -16,11 +16,11 @@ import type { BlockInfo, CallRequest, DeployRequest, ExecutionOutcome, Execution
 import type { WireCommon, WireRequest } from './protocol.js'
 import type { SandboxLimits } from './contract-instance.js'
 import { VmError } from './errors.js'
-import { SandboxThread } from './sandbox-thread.js'
+import { SandboxThread, type ThreadCounts } from './sandbox-thread.js'
 import { EXECUTION_ALARM_MS, MAX_STACK_BYTES, MEMORY_LIMIT_BYTES, MODULE_LOAD_GAS_LIMIT } from './constants.js'
 
 export type { BlockInfo, CallRequest, ContractEvent, DeployRequest, ExecutionOutcome, ExecutionRequest, ExecutionStatus } from './types.js'
-export type { ContractHost, StateScope } from './host.js'
+export type { ContractHost, ScopeEnd, StateScope } from './host.js'
 export { VmError, type VmErrorCode, type VmErrorData } from './errors.js'
 
 export interface ContractVmInit {
@@ -49,6 +49,7 @@ export class ContractVm {
   /** The thread once it started. */
   private started: SandboxThread | undefined
   private closed = false
+  private readonly counts: ThreadCounts = { stateReads: 0 }
   /** Names of the state scopes seen, for the sandbox's mirror (numbers: no object crosses threads). */
   private readonly scopeIds = new WeakMap<StateScope, number>()
   private nextScopeId = 1
@@ -86,6 +87,14 @@ export class ContractVm {
     return outcome.status === 'ok' ? undefined : (outcome.error ?? outcome.status)
   }
 
+  /**
+   * State reads the sandbox thread asked of this thread so far: those its mirror of the state
+   * could not answer (a round trip between the threads each).
+   */
+  get stateReads(): number {
+    return this.counts.stateReads
+  }
+
   /** Stops the sandbox thread; the VM refuses work afterwards. */
   close(): void {
     this.closed = true
@@ -111,7 +120,7 @@ export class ContractVm {
   }
 
   private startThread(contract: string): Promise<SandboxThread> {
-    const starting = SandboxThread.start(this.limits, contract, { ms: this.alarmMs, onSlow: this.onSlowExecution })
+    const starting = SandboxThread.start(this.limits, contract, { ms: this.alarmMs, onSlow: this.onSlowExecution }, this.counts)
     starting.then(
       (thread) => {
         if (this.thread === starting) this.started = thread
@@ -127,14 +136,19 @@ export class ContractVm {
   /** The request as the sandbox thread gets it: plain data, the host's state named by its scope. */
   private wire(request: ExecutionRequest & { readonly args: string }): WireCommon {
     const { block, sender, contract, gasLimit, args, host } = request
-    return { scope: this.scopeName(host.stateScope), block: { height: block.height, timestamp: block.timestamp, parentHash: block.parentHash }, sender, contract, gasLimit, args }
+    const scope = host.stateScope
+    const continues = scope?.continues
+    return {
+      scope: this.scopeName(scope, scope?.revision),
+      continues: this.scopeName(continues?.scope, continues?.revision),
+      block: { height: block.height, timestamp: block.timestamp, parentHash: block.parentHash }, sender, contract, gasLimit, args }
   }
 
-  private scopeName(scope: StateScope | undefined): string | undefined {
+  private scopeName(scope: StateScope | undefined, revision: number | undefined): string | undefined {
     if (scope === undefined) return undefined
     let id = this.scopeIds.get(scope)
     if (id === undefined) this.scopeIds.set(scope, (id = this.nextScopeId++))
-    return `${id}:${scope.revision}`
+    return `${id}:${revision}`
   }
 }
 

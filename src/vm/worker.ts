@@ -76,7 +76,7 @@ async function serve(channel: Channel, pool: InstancePool): Promise<never> {
     const request = await nextRequest(channel, pool)
     let outcome: ExecutionOutcome | undefined
     while (outcome === undefined) {
-      state.begin(request.scope)
+      state.begin(request.scope, request.continues)
       try {
         outcome = execute(pool, request, state)
       } catch (error) {

@@ -99,3 +99,36 @@ test('a produced execution that is not the block’s is ignored: the block is ve
   assert.deepEqual(counts, { transactions: CALLS, blocks: 1 })
   assert.deepEqual((await verifyChainStore(chain.store, chain.consensus)).problems, [])
 })
+
+test('the VM’s view of the state goes on from the head’s block to the next, and starts afresh after a reorganisation', async (t) => {
+  const ours = await openTestChain(t)
+  const theirs = await openTestChain(t)
+  const target = await openTestChain(t)
+  const setup = await withCounter(ours)
+  for (const block of setup) for (const chain of [theirs, target]) await chain.importBlock(block)
+  const increment = (chain: Chain, by: number) => (height: number) => [signed(chain, ALICE, height - 1, { kind: 'contract-call', contract: COUNTER, method: 'increment', args: `[${by}]` })]
+  const [ours3, ours4] = await extendChain(ours, 2, increment(ours, 1))
+  const theirBranch = await extendChain(theirs, 3, increment(theirs, 100))
+  const { vm } = target.executor
+
+  assert.equal((await target.importBlock(ours3!)).status, 'head')
+  const readsBefore = vm.stateReads
+  assert.equal((await target.importBlock(ours4!)).status, 'head')
+  assert.equal(vm.stateReads, readsBefore, 'block 4 ran on what the VM knew after block 3: no state read crossed threads')
+
+  // Their heavier branch takes blocks 3 and 4 back: what the VM knew of them must not be used.
+  for (const block of theirBranch) await target.importBlock(block)
+  assert.equal(toHex(target.head.hash), toHex(theirs.head.hash))
+  assert.ok(vm.stateReads > readsBefore, 'after the reorganisation the VM read the state again')
+  const [next] = await extendChain(theirs, 1, increment(theirs, 1))
+  assert.equal((await target.importBlock(next!)).status, 'head', 'the next block executes to the same state root')
+  assert.deepEqual((await verifyChainStore(target.store, target.consensus)).problems, [])
+
+  // A producer's next template goes on from the block it produced.
+  const built = await produceBlock(target, increment(target, 1)(target.head.header.height + 1), PRODUCER.id, target.head.header.timestamp + BLOCK_INTERVAL_MS)
+  await target.importBlock({ header: sealSync(built.block.header), transactions: built.block.transactions }, built)
+  const readsAfterProduced = vm.stateReads
+  const again = await produceBlock(target, increment(target, 1)(target.head.header.height + 1), PRODUCER.id, target.head.header.timestamp + BLOCK_INTERVAL_MS)
+  assert.equal(again.skipped.length, 0)
+  assert.equal(vm.stateReads, readsAfterProduced, 'the template on the produced block read nothing across threads')
+})

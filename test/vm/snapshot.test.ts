@@ -29,7 +29,7 @@ const CODE = `
   export function big() { return JSON.stringify(Array.from({ length: 20000 }, (_, i) => [i, 'v' + i])).length }`
 
 function request(mode: 'deploy' | 'call', contract: string, extra: { code?: string; method?: string; args?: string; gasLimit?: number }): WireRequest {
-  const common = { scope: undefined, block: BLOCK, sender: ALICE, contract, gasLimit: extra.gasLimit ?? 200_000_000, args: extra.args ?? '[]' }
+  const common = { scope: undefined, continues: undefined, block: BLOCK, sender: ALICE, contract, gasLimit: extra.gasLimit ?? 200_000_000, args: extra.args ?? '[]' }
   return mode === 'deploy' ? { ...common, mode, code: extra.code! } : { ...common, mode, method: extra.method! }
 }
 
