@@ -19,7 +19,7 @@ import { transferPlan, type PreparedSide } from './peer/plan.js'
 
 /** The version the project pins (exactly) for this comparison. */
 const ethereumjsVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@ethereumjs/vm']!
-const plan = transferPlan({ transfersPerBlock: 1_000, warmUpBlocks: 1, measuredBlocks: 3 })
+const plan = transferPlan({ transfersPerBlock: 1_000, warmUpBlocks: 3, measuredBlocks: 5 })
 
 interface Totals {
   ms: number

@@ -1,7 +1,7 @@
 /**
  * Block propagation on loopback, for the node benchmark: five `chain node` processes in a line
- * joined by --bootstrap, the one at an end mining, and the first arrival of each block at the
- * four others; beside it, the same line of raw libp2p hosts in one process, whose validators
+ * joined by --bootstrap, the one at an end sealing blocks (proof-of-authority, its only signer,
+ * a block a second), and the first arrival of each block at the four others; beside it, the same line of raw libp2p hosts in one process, whose validators
  * accept at once (gossipsub's own relay, without decoding's cost beyond the network layer's,
  * validation or import).
  *
@@ -17,20 +17,30 @@
  * taken to be imported halfway between the last poll that did not see it and the first that
  * did (the resolution is about half the poll interval plus the RPC round trip). That figure
  * adds the last node's execution and store write, which the raw line never does.
+ *
+ * Proof-of-authority, not the dev network's proof-of-work: a miner's search keeps one of this
+ * machine's two cores busy, so every node of the line would wait for the other one to be
+ * scheduled, a cost of the machine the raw line does not share.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BUILT_IN_NETWORKS } from '../src/ledger/networks.js'
 import type { Network } from '../src/network/network.js'
-import { startNode, waitFor, type TestNode } from '../test/helpers/node.js'
+import { makeDatadir, startNode, waitFor, type TestNode } from '../test/helpers/node.js'
+import { runChain } from '../test/helpers/cli.js'
 import { sampleBlock } from '../test/network/helpers.js'
 import { startHost, type Cleanups } from './node-processes.js'
 
 /** Nodes in the line: the miner and four others, one to four hops from it. */
 export const LINE_NODES = 5
-/** Heights mined before measuring: the dev network starts easy and retargets to ~1 block/s by then. */
-const WARMUP_HEIGHT = 60
+/** Blocks sealed before measuring: the nodes' code warm, their connections settled. */
+const WARMUP_HEIGHT = 20
+/** The line's block period. */
+const PERIOD_MS = 1_000
 /** Pause between two polling rounds of the four receivers. */
 export const POLL_INTERVAL_MS = 10
 /** Heartbeats of gossipsub (one a second) before the raw line's mesh is formed. */
@@ -59,7 +69,7 @@ export interface Propagation extends Arrivals {
 
 /**
  * One hop of a block, from the receiver's debug lines (millisecond timestamps): `link`, from
- * the sender's relay (the miner's `mined a block`, or the previous node's `checked`) to the
+ * the sender's relay (the signer's `sealed a block`, or the previous node's `checked`) to the
  * receiver's validator starting (`checked` less its `checkMs`): the wire, gossipsub and
  * waiting for the event loop; `check`, the validator up to the relay (decoding aside);
  * `execute`, from the relay to `imported a block` (execution and the store's write).
@@ -76,7 +86,7 @@ const peerCount = async (node: TestNode): Promise<number> => (await node.rpc.cal
 /** When the miner logged each block it mined (ms since the epoch), by height. */
 function minedAt(miner: TestNode): Map<number, { at: number; hash: string }> {
   const mined = new Map<number, { at: number; hash: string }>()
-  for (const match of miner.log().matchAll(/^(\S+Z) \w+ +\[node:mining\] mined a block height=(\d+) hash=(\w+)/gm)) {
+  for (const match of miner.log().matchAll(/^(\S+Z) \w+ +\[node:mining\] sealed a block height=(\d+) hash=(\w+)/gm)) {
     mined.set(Number(match[2]), { at: Date.parse(match[1]!), hash: match[3]! })
   }
   return mined
@@ -132,13 +142,28 @@ function collect(blocks: readonly number[], hops: number, origin: (block: number
   return { samples: byHop.flat(), byHop, blocks: blocks.length }
 }
 
+/** A proof-of-authority genesis file whose one signer is the identity in `datadir`; its path. */
+async function signerGenesis(cleanups: Cleanups, datadir: string): Promise<string> {
+  const listed = await runChain(['account', 'list', '--json', '--datadir', datadir])
+  const signer = (JSON.parse(listed.stdout) as { publicKey: string }[])[0]!.publicKey
+  const { maxBlockBytes, blockGasLimit } = BUILT_IN_NETWORKS.dev!.params
+  const dir = await mkdtemp(join(tmpdir(), 'chain-bench-line-'))
+  cleanups.after(() => rm(dir, { recursive: true, force: true }))
+  const path = join(dir, 'genesis.json')
+  const consensus = { type: 'poa', signers: [signer], epoch: 30_000 }
+  await writeFile(path, JSON.stringify({ network: 'bench-line', timestamp: Date.now() - PERIOD_MS, params: { maxBlockBytes, blockGasLimit, targetBlockTimeMs: PERIOD_MS }, consensus }))
+  return path
+}
+
 /** Five node processes in a line, the miner at one end; `blocks` blocks measured after the warm-up. */
 export async function nodeLine(cleanups: Cleanups, blocks: number): Promise<Propagation> {
   // Built from the far end, the miner last: no node is ever far behind the miner, so each
   // catches up by gossip (and its short-gap fetch) alone.
   const line: TestNode[] = []
-  for (let i = 0; i < LINE_NODES - 1; i++) line.unshift(await startNode(cleanups, { bootstrap: line.length === 0 ? [] : [line[0]!.info.multiaddrs[0]!] }))
-  line.unshift(await startNode(cleanups, { mine: true, bootstrap: [line[0]!.info.multiaddrs[0]!] }))
+  const signerDir = await makeDatadir(cleanups)
+  const genesis = await signerGenesis(cleanups, signerDir)
+  for (let i = 0; i < LINE_NODES - 1; i++) line.unshift(await startNode(cleanups, { genesis, bootstrap: line.length === 0 ? [] : [line[0]!.info.multiaddrs[0]!] }))
+  line.unshift(await startNode(cleanups, { genesis, datadir: signerDir, mine: true, bootstrap: [line[0]!.info.multiaddrs[0]!] }))
   const [miner, ...receivers] = line as [TestNode, ...TestNode[]]
   const degrees = line.map((_, i) => (i === 0 || i === line.length - 1 ? 1 : 2))
   for (const [i, node] of line.entries()) {
