@@ -30,12 +30,16 @@ interface JournalEntry {
   readonly previous: Uint8Array | null | undefined
 }
 
+let nextOverlayId = 1
+
 export class StateOverlay implements StateReader {
   /**
    * Moves at every `revert`: the contract VM's mirror of this state (a `StateScope`) is good only
    * while nothing it was told is undone.
    */
   revision = 0
+  /** Unique in the process: the contract VM names this state by it (a `StateScope`). */
+  readonly id = nextOverlayId++
   private readonly changes = new Map<string, Uint8Array | null>()
   private readonly journal: JournalEntry[] = []
   private readonly checkpoints: number[] = []
@@ -51,7 +55,7 @@ export class StateOverlay implements StateReader {
 
   /** This overlay as it stands now, for one that starts where it ends. */
   end(): ScopeEnd {
-    return { scope: this, revision: this.revision }
+    return { id: this.id, revision: this.revision }
   }
 
   get(key: Uint8Array): Uint8Array | undefined {

@@ -11,23 +11,27 @@
 
 /**
  * The state a host reads and writes, named for the sandbox's mirror of it (src/vm/sandbox-state.ts).
- * Hosts that give the same object promise that, between two executions, contract state and code
+ * Hosts that give the same `id` promise that, between two executions, contract state and code
  * change only through the VM's executions, or else `revision` has moved (a revert of changes
- * an execution made, a write from elsewhere).
+ * an execution made, a write from elsewhere). Ids are unique among the scopes of a process.
  */
 export interface StateScope {
+  readonly id: number
   readonly revision: number
   /**
-   * Where this state starts: as `scope` ended, at its `revision` then (the next block on the one
-   * just executed), so that the sandbox's mirror of that scope goes on serving this one. A host
-   * that gives it promises that contract state and code did not change in between.
+   * Where this state starts: as another scope ended (the next block on the one just executed),
+   * so that the sandbox's mirror of that scope goes on serving this one. A host that gives it
+   * promises that contract state and code did not change in between.
    */
   readonly continues?: ScopeEnd | undefined
 }
 
-/** A state scope as it stood at one revision: what a following scope may continue from. */
+/**
+ * A state scope as it stood at one revision: what a following scope may continue from. Plain
+ * numbers, not the scope itself: a chain of blocks would otherwise keep every overlay alive.
+ */
 export interface ScopeEnd {
-  readonly scope: StateScope
+  readonly id: number
   readonly revision: number
 }
 

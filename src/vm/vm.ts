@@ -11,7 +11,7 @@
  * limits.
  */
 import { ADDRESS_BYTES, formatContractAddress, formatParticipantId } from '../crypto/identity.js'
-import type { ContractHost, StateScope } from './host.js'
+import type { ContractHost, ScopeEnd } from './host.js'
 import type { BlockInfo, CallRequest, DeployRequest, ExecutionOutcome, ExecutionRequest } from './types.js'
 import type { WireCommon, WireRequest } from './protocol.js'
 import type { SandboxLimits } from './contract-instance.js'
@@ -50,9 +50,6 @@ export class ContractVm {
   private started: SandboxThread | undefined
   private closed = false
   private readonly counts: ThreadCounts = { stateReads: 0 }
-  /** Names of the state scopes seen, for the sandbox's mirror (numbers: no object crosses threads). */
-  private readonly scopeIds = new WeakMap<StateScope, number>()
-  private nextScopeId = 1
 
   constructor(init: ContractVmInit = {}) {
     this.limits = {
@@ -137,19 +134,17 @@ export class ContractVm {
   private wire(request: ExecutionRequest & { readonly args: string }): WireCommon {
     const { block, sender, contract, gasLimit, args, host } = request
     const scope = host.stateScope
-    const continues = scope?.continues
     return {
-      scope: this.scopeName(scope, scope?.revision),
-      continues: this.scopeName(continues?.scope, continues?.revision),
+      scope: scopeName(scope),
+      continues: scopeName(scope?.continues),
       block: { height: block.height, timestamp: block.timestamp, parentHash: block.parentHash }, sender, contract, gasLimit, args }
   }
 
-  private scopeName(scope: StateScope | undefined, revision: number | undefined): string | undefined {
-    if (scope === undefined) return undefined
-    let id = this.scopeIds.get(scope)
-    if (id === undefined) this.scopeIds.set(scope, (id = this.nextScopeId++))
-    return `${id}:${revision}`
-  }
+}
+
+/** A scope's name for the sandbox's mirror: its id and revision (nothing but data crosses threads). */
+function scopeName(scope: ScopeEnd | undefined): string | undefined {
+  return scope === undefined ? undefined : `${scope.id}:${scope.revision}`
 }
 
 /** `ContractVm.check` on a VM of its own (one sandbox thread start, ~100 ms). */
