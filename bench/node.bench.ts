@@ -22,7 +22,7 @@ import type { RpcClient } from '../src/rpc/client.js'
 import { startNode, waitFor, type TestNode } from '../test/helpers/node.js'
 import { timeMs, type Benchmark, type Figure } from './harness.js'
 import { Cleanups, quantile, registrations, startHost } from './node-processes.js'
-import { LINE_NODES, nodeLine, POLL_INTERVAL_MS, rawLine, type Arrivals, type Propagation } from './propagation.js'
+import { LINE_NODES, nodeLine, rawLine, type Arrivals, type Propagation } from './propagation.js'
 
 /** Transactions per way in: a few seconds of work, well under the pool's 10,000. */
 const TXS = 2_000
@@ -240,7 +240,7 @@ async function propagationFigures(): Promise<Figure[]> {
         value: quantile(imported.samples, 0.5),
         unit: 'ms',
         baseline: rawBaseline(0.5),
-        note: `${line}; the receiver's execution and store write included; observed by RPC polls every ${POLL_INTERVAL_MS} ms (round trip ${nodes.pollRoundTripMs} ms); median by hop (ms) ${hopMedians(imported)}`,
+        note: `${line}; the receiver's execution and store write included; from the nodes' logs; median by hop (ms) ${hopMedians(imported)}`,
       },
       {
         name: 'block imported at each node, p95',
