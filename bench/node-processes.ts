@@ -61,7 +61,7 @@ export async function startHost(cleanups: Cleanups, init: HostInit): Promise<Net
       chain: headOnlyChain(),
       pending: () => [],
       validateBlock: init.onBlock ?? (() => Promise.resolve('accept')),
-      validateTransaction: () => Promise.resolve('accept'),
+      validateTransactions: () => Promise.resolve('accept'),
     },
     { maxBlockBytes: init.maxBlockBytes, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [...init.bootstrap], mdns: false, dht: false },
   )

@@ -3,6 +3,8 @@
  * change (through `NetworkInit`) default to these; the others are protocol rules.
  */
 
+import { MAX_TX_BYTES } from '../ledger/constants.js'
+
 const SECOND_MS = 1_000
 const MINUTE_MS = 60 * SECOND_MS
 const KIB = 1024
@@ -91,6 +93,18 @@ export const GOSSIP_RPC_OVERHEAD_BYTES = 64 * KIB
 export const GOSSIP_MAX_OUTBOUND_BUFFER_BYTES = 16 * MIB
 /** Messages in one inbound RPC at most (gossipsub's default is 5,000). */
 export const GOSSIP_MAX_MESSAGES_PER_RPC = 256
+/**
+ * Transactions in one message of the transaction topic at most. Each message costs its sender
+ * and every relay a frame, an encryption, a write and a read, a message id and a validation
+ * pass (and, with yamux, a window update each way): batched, a burst of transactions costs
+ * that once per message, not once per transaction (docs/network.md, "Transactions in batches").
+ */
+export const GOSSIP_MAX_TXS_PER_MESSAGE = 256
+/**
+ * Bytes of one message of the transaction topic at most: room for two of the largest
+ * transactions, so any transaction fits in a message of its own.
+ */
+export const GOSSIP_MAX_TX_MESSAGE_BYTES = 2 * MAX_TX_BYTES + 64
 
 // Gossipsub scoring (docs/network.md). A peer's score is the sum of weighted counters per
 // topic and of our penalty points (P5). The weights are chosen so that a peer misbehaving on

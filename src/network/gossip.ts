@@ -1,23 +1,27 @@
 /**
  * Gossip of blocks and transactions over gossipsub, on the topics `/chain/<net>/block/1` and
- * `/chain/<net>/tx/1`. Messages are the canonical encodings (`encodeBlock`,
- * `encodeTransaction`), unsigned (`StrictNoSign`: blocks carry their proof-of-work and
- * transactions their signatures, so a peer signature adds nothing), and a message's id is
- * the SHA-256 of its data, so the same block from two peers is one message.
+ * `/chain/<net>/tx/2`. A block message is the block's canonical encoding (`encodeBlock`); a
+ * transaction message is a CBOR list of 1 to GOSSIP_MAX_TXS_PER_MESSAGE transaction encodings
+ * (`encodeTransaction`), so a burst of transactions pays gossip's per-message costs once per
+ * batch. Messages are unsigned (`StrictNoSign`: blocks carry their seal and transactions their
+ * signatures, so a peer signature adds nothing), and a message's id is the SHA-256 of its
+ * data, so the same block from two peers is one message.
  *
  * Validation runs before relay, in gossipsub's topic validators: the size limit of the topic
  * first, then strict decoding, then the node's own decision (`validateBlock`,
- * `validateTransaction`). Garbage and oversized data never reach the node. `reject` lowers
+ * `validateTransactions`). Garbage and oversized data never reach the node. `reject` lowers
  * the sender's gossipsub score (per-topic invalid-message counter) and costs it penalty
- * points; `ignore` only stops the relay.
+ * points; `ignore` only stops the relay. A transaction message is judged whole: one invalid
+ * transaction in it makes it invalid (an honest relay checks every one before relaying).
  */
 import type { PeerId } from '@libp2p/interface'
 import { TopicValidatorResult, type GossipSub, type GossipsubOpts, type Message } from '@libp2p/gossipsub'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import type { Logger } from '../log.js'
 import { sha256 } from '../crypto/hash.js'
+import { decode, encode, EncodingError } from '../encoding/cbor.js'
+import { readBytes, readList } from '../encoding/shape.js'
 import { decodeBlock, encodeBlock, type Block } from '../ledger/block.js'
-import { MAX_TX_BYTES } from '../ledger/constants.js'
 import { decodeTransaction, encodeTransaction, type Transaction } from '../ledger/transaction.js'
 import {
   APP_SCORE_WEIGHT,
@@ -26,6 +30,8 @@ import {
   GOSSIP_MAX_MESSAGES_PER_RPC,
   GOSSIP_MAX_OUTBOUND_BUFFER_BYTES,
   GOSSIP_MAX_STREAMS,
+  GOSSIP_MAX_TX_MESSAGE_BYTES,
+  GOSSIP_MAX_TXS_PER_MESSAGE,
   GOSSIP_RPC_OVERHEAD_BYTES,
   GOSSIP_THRESHOLD,
   GRAYLIST_THRESHOLD,
@@ -41,10 +47,47 @@ import type { NetworkNames } from './names.js'
 /** The node's answer about a gossiped block or transaction. */
 export type GossipVerdict = 'accept' | 'ignore' | 'reject'
 
-/** The node's decisions: the network never imports the chain, it asks. `from` is the peer id. */
+/**
+ * The node's decisions: the network never imports the chain, it asks. `from` is the peer id.
+ * Transactions come as the message brought them, and get one verdict for the message.
+ */
 export interface GossipValidators {
   readonly validateBlock: (block: Block, from: string) => Promise<GossipVerdict>
-  readonly validateTransaction: (tx: Transaction, from: string) => Promise<GossipVerdict>
+  readonly validateTransactions: (txs: readonly Transaction[], from: string) => Promise<GossipVerdict>
+}
+
+/** A message of the transaction topic: `txs` are transaction encodings, 1 to GOSSIP_MAX_TXS_PER_MESSAGE of them. */
+export function encodeTransactionMessage(txs: readonly Uint8Array[]): Uint8Array {
+  if (txs.length < 1 || txs.length > GOSSIP_MAX_TXS_PER_MESSAGE) throw new RangeError(`a transaction message holds 1 to ${GOSSIP_MAX_TXS_PER_MESSAGE} transactions, not ${txs.length}`)
+  return encode([...txs])
+}
+
+/** The transactions of a message of the transaction topic; throws `EncodingError` or `TxError` on anything malformed. */
+export function decodeTransactionMessage(data: Uint8Array): Transaction[] {
+  const items = readList(decode(data, 'transaction message', GOSSIP_MAX_TX_MESSAGE_BYTES), 'transaction message', GOSSIP_MAX_TXS_PER_MESSAGE)
+  if (items.length === 0) throw new EncodingError('ENCODING_ERROR_BAD_SHAPE', 'transaction message', 'no transaction')
+  return items.map((item) => decodeTransaction(readBytes(item, 'transaction')))
+}
+
+/**
+ * The messages `txs` (encodings) go out in, in order: as few as the limits of count and
+ * bytes allow. A CBOR list's own header and each item's take at most 9 bytes each.
+ */
+function transactionMessages(txs: readonly Uint8Array[]): Uint8Array[] {
+  const messages: Uint8Array[] = []
+  let batch: Uint8Array[] = []
+  let bytes = 9
+  for (const tx of txs) {
+    if (batch.length > 0 && (batch.length === GOSSIP_MAX_TXS_PER_MESSAGE || bytes + tx.length + 9 > GOSSIP_MAX_TX_MESSAGE_BYTES)) {
+      messages.push(encodeTransactionMessage(batch))
+      batch = []
+      bytes = 9
+    }
+    batch.push(tx)
+    bytes += tx.length + 9
+  }
+  if (batch.length > 0) messages.push(encodeTransactionMessage(batch))
+  return messages
 }
 
 /** gossipsub as it is at run time: the implementation has `getScore`, its interface does not. */
@@ -142,7 +185,7 @@ export class Gossip {
     const { pubsub } = this.components
     const { blockTopic, txTopic } = this.init.names
     pubsub.topicValidators.set(blockTopic, (peer, message) => this.validateBlock(peer, message))
-    pubsub.topicValidators.set(txTopic, (peer, message) => this.validateTransaction(peer, message))
+    pubsub.topicValidators.set(txTopic, (peer, message) => this.validateTransactions(peer, message))
     pubsub.subscribe(blockTopic)
     pubsub.subscribe(txTopic)
     this.running = true
@@ -163,8 +206,10 @@ export class Gossip {
     return (await this.components.pubsub.publish(this.init.names.blockTopic, encodeBlock(block))).recipients.length
   }
 
-  async publishTransaction(tx: Transaction): Promise<number> {
-    return (await this.components.pubsub.publish(this.init.names.txTopic, encodeTransaction(tx))).recipients.length
+  /** Publishes transactions in as few messages as fit; returns how many peers the first message was sent to. */
+  async publishTransactions(txs: readonly Transaction[]): Promise<number> {
+    const sent = await Promise.all(transactionMessages(txs.map(encodeTransaction)).map((data) => this.components.pubsub.publish(this.init.names.txTopic, data)))
+    return sent[0]?.recipients.length ?? 0
   }
 
   /** The peers subscribed to the block topic (gossip reaches them). */
@@ -180,8 +225,8 @@ export class Gossip {
     return this.validate('block', peerId, message.data, this.init.maxBlockBytes, (data) => decodeBlock(data, this.init.maxBlockBytes), this.components.validateBlock)
   }
 
-  private validateTransaction(peerId: PeerId, message: Message): Promise<TopicValidatorResult> {
-    return this.validate('tx', peerId, message.data, MAX_TX_BYTES, decodeTransaction, this.components.validateTransaction)
+  private validateTransactions(peerId: PeerId, message: Message): Promise<TopicValidatorResult> {
+    return this.validate('tx', peerId, message.data, GOSSIP_MAX_TX_MESSAGE_BYTES, decodeTransactionMessage, this.components.validateTransactions)
   }
 
   private async validate<T>(

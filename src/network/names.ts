@@ -28,7 +28,7 @@ export function networkNames(networkId: Uint8Array): NetworkNames {
   return {
     tag,
     blockTopic: `/chain/${tag}/block/1`,
-    txTopic: `/chain/${tag}/tx/1`,
+    txTopic: `/chain/${tag}/tx/2`,
     syncProtocol: `/chain/${tag}/sync/1`,
     dhtProtocol: `/chain/${tag}/kad/1.0.0`,
     mdnsService: `_chain-${tag}._udp.local`,

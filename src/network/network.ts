@@ -123,9 +123,9 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.penalties = penalties
     this.log = components.log ?? SILENT_LOGGER
     const reportPeer = (peer: string, reason: PenaltyReason): void => this.reportPeer(peer, reason)
-    const { validateBlock, validateTransaction } = components
+    const { validateBlock, validateTransactions } = components
     this.gossip = new Gossip(
-      { pubsub: libp2p.services.pubsub, validateBlock, validateTransaction, reportPeer, log: this.log.child('gossip') },
+      { pubsub: libp2p.services.pubsub, validateBlock, validateTransactions, reportPeer, log: this.log.child('gossip') },
       { names, maxBlockBytes: init.maxBlockBytes },
     )
     this.server = new SyncServer(
@@ -289,9 +289,10 @@ export class Network extends EventEmitter<NetworkEvents> {
     return this.gossip.publishBlock(block)
   }
 
-  async publishTransaction(tx: Transaction): Promise<number> {
-    this.requireStarted('publishTransaction')
-    return this.gossip.publishTransaction(tx)
+  /** Gossips transactions, in as few messages as fit; returns the number of peers they went to. */
+  async publishTransactions(txs: readonly Transaction[]): Promise<number> {
+    this.requireStarted('publishTransactions')
+    return this.gossip.publishTransactions(txs)
   }
 
   /** Peers subscribed to our block topic: those a published block reaches. */

@@ -43,7 +43,8 @@ import { MiningService } from './mining.js'
 import { publicMethods, rpcMethods } from './rpc-methods.js'
 import { consensusView, StatusReporter } from './status.js'
 import { BlockGossip } from './block-gossip.js'
-import { errorCode, transactionVerdict } from './verdicts.js'
+import { batchVerdict, errorCode, transactionVerdict } from './verdicts.js'
+import { TransactionAnnouncer } from './tx-announcer.js'
 
 /** The TCP port a node listens on for peers unless `--listen` says otherwise. */
 export const DEFAULT_P2P_PORT = 30370
@@ -107,6 +108,8 @@ export class Node {
   /** Transactions peers sent us that entered the pool, since the status reporter last asked. */
   private transactionsReceived = 0
 
+  private readonly announcer: TransactionAnnouncer
+
   private constructor(parts: { chain: Chain; mempool: Mempool; admission: TxAdmission; network: Network; stops: Stop[]; log: Logger; account: UnlockedAccount; pool: PoolObserver }) {
     this.chain = parts.chain
     this.admission = parts.admission
@@ -116,6 +119,7 @@ export class Node {
     this.log = parts.log
     this.account = parts.account
     this.pool = parts.pool
+    this.announcer = new TransactionAnnouncer((txs) => this.network.publishTransactions(txs), this.log)
   }
 
   static async start(options: NodeOptions): Promise<Node> {
@@ -174,7 +178,7 @@ export class Node {
         },
         pending: (limit) => take(mempool.pending(), limit),
         validateBlock: (block, from) => late.blocks!.validate(block, from),
-        validateTransaction: (tx, from) => late.node!.onGossipTransaction(tx, from),
+        validateTransactions: (txs, from) => late.node!.onGossipTransactions(txs, from),
         log: log.child('net'),
       },
       { maxBlockBytes: genesis.params.maxBlockBytes, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns, dht: options.dht, maxPeers: options.maxPeers },
@@ -213,6 +217,7 @@ export class Node {
     })
     await network.start()
     stops.push(() => network.stop())
+    stops.push(() => node.announcer.stop())
     const downloader = new Downloader({ chain, network: syncNetworkOf(network), log: log.child('sync') })
     const syncView = new SyncProgressView({ downloader, log: log.child('sync'), terminal: options.statusLine })
     syncView.start()
@@ -226,7 +231,7 @@ export class Node {
       chain,
       mempool,
       producer: parseParticipantId(options.account.id),
-      publishBlock: (block) => node.publish('block', block),
+      publishBlock: (block) => node.publishBlock(block),
       log: log.child('mining'),
       hashes: () => consensus.status(chain.head, chain.store).hashes ?? 0,
       syncing: () => downloader.progress() !== false,
@@ -342,16 +347,15 @@ export class Node {
     lockAccount(this.account)
   }
 
-  private publish(kind: 'block' | 'transaction', item: Block | Transaction): void {
-    const sent = kind === 'block' ? this.network.publishBlock(item as Block) : this.network.publishTransaction(item as Transaction)
-    sent.catch((error: unknown) => this.log.debug(`could not publish a ${kind}`, { error: errorMessage(error) }))
+  private publishBlock(block: Block): void {
+    this.network.publishBlock(block).catch((error: unknown) => this.log.debug('could not publish a block', { error: errorMessage(error) }))
   }
 
   private onHead(change: HeadChange): void {
     const txs = (blocks: readonly Block[]): Transaction[] => blocks.flatMap((block) => block.transactions)
     const back = this.mempool.update(txs(change.applied), txs(change.reverted))
     // Transactions of abandoned blocks are announced again: peers on the winning branch may never have seen them.
-    for (const tx of back) this.publish('transaction', tx)
+    for (const tx of back) this.announcer.announce(tx)
     if (change.reverted.length > 0) {
       this.log.info('reorganised', { height: change.head.header.height, reverted: change.reverted.length, applied: change.applied.length, readmitted: back.length })
     }
@@ -367,7 +371,7 @@ export class Node {
     const tx = signTransaction({ ...unsigned, gasLimit: intrinsicGas(unsigned) }, this.account.secretKey, this.chain.networkId)
     try {
       this.pool.admitted(tx, this.mempool.add(tx).hash)
-      this.publish('transaction', tx)
+      this.announcer.announce(tx)
       if (!this.registrationSent) this.log.info('registering this identity on chain', { id: this.account.id })
       this.registrationSent = true
     } catch (error) {
@@ -385,7 +389,7 @@ export class Node {
     this.network
       .requestPooled(peer, POOL_EXCHANGE_COUNT)
       .then(async (txs) => {
-        const verdicts = await Promise.all(txs.map((tx) => this.onGossipTransaction(tx, peer)))
+        const verdicts = await this.admitFromPeer(txs, peer)
         const admitted = verdicts.filter((verdict) => verdict === 'accept').length
         if (verdicts.includes('reject')) this.network.reportPeer(peer, 'invalid-transaction')
         if (admitted > 0) this.log.debug('learned pending transactions from a peer', { peer, admitted, offered: txs.length })
@@ -408,7 +412,7 @@ export class Node {
       throw error
     }
     this.pool.admitted(tx, hash)
-    this.publish('transaction', tx)
+    this.announcer.announce(tx)
     return hash
   }
 
@@ -419,7 +423,26 @@ export class Node {
     return count
   }
 
-  private async onGossipTransaction(tx: Transaction, from: string): Promise<GossipVerdict> {
+  /**
+   * The verdict on a gossip message of transactions. A message refused for one invalid
+   * transaction is not relayed, so the valid ones in it that were new to us are announced by
+   * this node: a peer cannot stop honest transactions by bundling a bad one with them.
+   */
+  private async onGossipTransactions(txs: readonly Transaction[], from: string): Promise<GossipVerdict> {
+    const verdicts = await this.admitFromPeer(txs, from)
+    const verdict = batchVerdict(verdicts)
+    if (verdict === 'reject') {
+      for (const [i, tx] of txs.entries()) if (verdicts[i] === 'accept') this.announcer.announce(tx)
+    }
+    return verdict
+  }
+
+  /** Admits transactions a peer sent (in one batch of the verify pool when they fit); each one's verdict. */
+  private admitFromPeer(txs: readonly Transaction[], from: string): Promise<GossipVerdict[]> {
+    return Promise.all(txs.map((tx) => this.admitOneFromPeer(tx, from)))
+  }
+
+  private async admitOneFromPeer(tx: Transaction, from: string): Promise<GossipVerdict> {
     try {
       this.pool.admitted(tx, await this.admission.admit(tx, from))
       this.transactionsReceived++

@@ -61,6 +61,15 @@ export function transactionVerdict(code: TxErrorCode | MempoolErrorCode | Admiss
   }
 }
 
+/**
+ * The verdict on a message of several transactions, from theirs: invalid if any is (an honest
+ * relay checks each before relaying), worth relaying if any was new to us, else ignored.
+ */
+export function batchVerdict(verdicts: readonly GossipVerdict[]): GossipVerdict {
+  if (verdicts.includes('reject')) return 'reject'
+  return verdicts.includes('accept') ? 'accept' : 'ignore'
+}
+
 /** The code of a typed error, or `undefined` for anything else (a bug: the caller logs it). */
 export function errorCode<Code extends string>(error: unknown): Code | undefined {
   return error instanceof ChainError ? (error.code as Code) : undefined

@@ -5,10 +5,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeBlock, encodeHeader } from '../../src/ledger/block.js'
-import { MAX_TX_BYTES } from '../../src/ledger/constants.js'
+import { encode } from '../../src/encoding/cbor.js'
 import { encodeTransaction } from '../../src/ledger/transaction.js'
 import { networkNames } from '../../src/network/names.js'
-import { PENALTY_POINTS } from '../../src/network/constants.js'
+import { GOSSIP_MAX_TX_MESSAGE_BYTES, GOSSIP_MAX_TXS_PER_MESSAGE, PENALTY_POINTS } from '../../src/network/constants.js'
+import { encodeTransactionMessage } from '../../src/network/gossip.js'
 import {
   connected,
   freshNetworkId,
@@ -36,12 +37,25 @@ test('two hosts joined by a bootstrap address gossip blocks and transactions to 
   assert.deepEqual(bRec.blocks, [{ block, from: a.peerId }])
 
   const tx = sampleTx(networkId, 0)
-  await b.publishTransaction(tx)
+  await b.publishTransactions([tx])
   await waitFor('the transaction at a', () => aRec.txs.length === 1)
   assert.deepEqual(aRec.txs, [{ tx, from: b.peerId }])
   // Nobody validates its own messages.
   assert.equal(aRec.blocks.length, 0)
   assert.equal(bRec.txs.length, 0)
+})
+
+test('transactions published together go out in as few messages as fit, in order', async (t) => {
+  const networkId = freshNetworkId()
+  const rec = recorder()
+  const a = await startNetwork(t, { networkId, validators: rec })
+  const b = await startNetwork(t, { networkId, join: [a] })
+  await waitForMesh([a, b], 1)
+  const txs = Array.from({ length: GOSSIP_MAX_TXS_PER_MESSAGE + 10 }, (_, i) => sampleTx(networkId, i))
+  assert.equal(await b.publishTransactions(txs), 1)
+  await waitFor('every transaction at a', () => rec.txs.length === txs.length)
+  assert.deepEqual(rec.txMessages, [GOSSIP_MAX_TXS_PER_MESSAGE, 10])
+  assert.deepEqual(rec.txs.map(({ tx }) => tx), txs)
 })
 
 test('three hosts in a line: gossip is relayed through the middle; a reject stops the relay and lowers the sender’s score', async (t) => {
@@ -59,7 +73,7 @@ test('three hosts in a line: gossip is relayed through the middle; a reject stop
   await waitFor('the block at c', () => cRec.blocks.length === 1)
   assert.deepEqual(cRec.blocks, [{ block: first, from: b.peerId }])
   const tx = sampleTx(networkId, 1)
-  await c.publishTransaction(tx)
+  await c.publishTransactions([tx])
   await waitFor('the transaction at a', () => aRec.txs.length === 1)
   assert.deepEqual(aRec.txs, [{ tx, from: b.peerId }])
 
@@ -107,19 +121,21 @@ test('garbage, oversized and wrong-network messages never reach the validators',
   await sendRawGossip(txSender, receiver, [
     [
       { topic: names.txTopic, data: Uint8Array.from([0x82, 0x01]) },
-      { topic: names.txTopic, data: new Uint8Array(MAX_TX_BYTES + 1) },
+      { topic: names.txTopic, data: new Uint8Array(GOSSIP_MAX_TX_MESSAGE_BYTES + 1) },
       { topic: names.txTopic, data: encodeBlock(sampleBlock(13)) },
-      { topic: other.txTopic, data: encodeTransaction(sampleTx(networkId, 3)) },
-      { topic: names.txTopic, data: encodeTransaction(controlTx) },
+      { topic: names.txTopic, data: encodeTransaction(sampleTx(networkId, 4)) },
+      { topic: names.txTopic, data: encode([]) },
+      { topic: other.txTopic, data: encodeTransactionMessage([encodeTransaction(sampleTx(networkId, 3))]) },
+      { topic: names.txTopic, data: encodeTransactionMessage([encodeTransaction(controlTx)]) },
     ],
   ])
   await waitFor('both control messages', () => rec.blocks.length >= 1 && rec.txs.length >= 1)
-  await waitFor('every bad message to be judged', () => receiver.gossipCounts().block.malformed === 4 && receiver.gossipCounts().tx.malformed === 3)
+  await waitFor('every bad message to be judged', () => receiver.gossipCounts().block.malformed === 4 && receiver.gossipCounts().tx.malformed === 5)
   assert.deepEqual(rec.blocks, [{ block: controlBlock, from: blockSender.peerId }])
   assert.deepEqual(rec.txs, [{ tx: controlTx, from: txSender.peerId }])
   assert.deepEqual(receiver.gossipCounts(), {
     block: { accept: 1, ignore: 0, reject: 0, malformed: 4 },
-    tx: { accept: 1, ignore: 0, reject: 0, malformed: 3 },
+    tx: { accept: 1, ignore: 0, reject: 0, malformed: 5 },
   })
   // Four malformed messages are two bans' worth: the senders are gone.
   await waitFor('both senders banned and disconnected', () => !connected(receiver, blockSender) && !connected(receiver, txSender))

@@ -35,7 +35,9 @@ export interface Recorder {
   readonly txs: { tx: Transaction; from: string }[]
   verdict: GossipVerdict
   readonly validateBlock: NetworkComponents['validateBlock']
-  readonly validateTransaction: NetworkComponents['validateTransaction']
+  readonly validateTransactions: NetworkComponents['validateTransactions']
+  /** How many transactions each transaction message held, in arrival order. */
+  readonly txMessages: number[]
 }
 
 /** Validators that record every call and answer `verdict` (changeable). */
@@ -48,10 +50,12 @@ export function recorder(verdict: GossipVerdict = 'accept'): Recorder {
       rec.blocks.push({ block, from })
       return Promise.resolve(rec.verdict)
     },
-    validateTransaction: (tx, from) => {
-      rec.txs.push({ tx, from })
+    validateTransactions: (txs, from) => {
+      for (const tx of txs) rec.txs.push({ tx, from })
+      rec.txMessages.push(txs.length)
       return Promise.resolve(rec.verdict)
     },
+    txMessages: [],
   }
   return rec
 }
@@ -92,7 +96,7 @@ export async function startNetwork(t: TestContext, options: TestNetworkOptions):
       chain: options.chain ?? headOnlyChain(),
       pending: (limit) => (options.pending ?? []).slice(0, limit),
       validateBlock: validators.validateBlock,
-      validateTransaction: validators.validateTransaction,
+      validateTransactions: validators.validateTransactions,
     },
     {
       maxBlockBytes: MAX_BLOCK_BYTES,

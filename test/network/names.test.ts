@@ -9,7 +9,7 @@ test('every name carries the first 16 hex digits of the genesis hash', () => {
   assert.deepEqual(networkNames(id), {
     tag: '3fa9c1d07b2e4a61',
     blockTopic: '/chain/3fa9c1d07b2e4a61/block/1',
-    txTopic: '/chain/3fa9c1d07b2e4a61/tx/1',
+    txTopic: '/chain/3fa9c1d07b2e4a61/tx/2',
     syncProtocol: '/chain/3fa9c1d07b2e4a61/sync/1',
     dhtProtocol: '/chain/3fa9c1d07b2e4a61/kad/1.0.0',
     mdnsService: '_chain-3fa9c1d07b2e4a61._udp.local',

@@ -23,9 +23,10 @@ import { produceBlock } from '../../src/chain/producer.js'
 import { sealSync } from '../../src/consensus/pow.js'
 import { fromHex, toHex } from '../../src/encoding/bytes.js'
 import { encodeBlock, type Block, type BlockHeader } from '../../src/ledger/block.js'
-import { MAX_TX_BYTES } from '../../src/ledger/constants.js'
 import { BUILT_IN_NETWORKS } from '../../src/ledger/networks.js'
 import { decodeTransaction, encodeTransaction, intrinsicGas, signTransaction, validateTransaction, type Transaction } from '../../src/ledger/transaction.js'
+import { GOSSIP_MAX_TX_MESSAGE_BYTES } from '../../src/network/constants.js'
+import { encodeTransactionMessage } from '../../src/network/gossip.js'
 import { networkNames } from '../../src/network/names.js'
 import type { Network } from '../../src/network/network.js'
 import { openTestChain, PRODUCER, signed, testKey } from '../helpers/chain.js'
@@ -133,7 +134,7 @@ test('attackers sending garbage, oversized, invalid transactions and invalid blo
   const sendJunk = await offender(junk, honest)
   const junkSeen = [
     await sendJunk([{ topic: names.blockTopic, data: Uint8Array.from([0xff, 0x00, 0x13, 0x37]) }]),
-    await sendJunk([{ topic: names.txTopic, data: new Uint8Array(MAX_TX_BYTES + 1) }]),
+    await sendJunk([{ topic: names.txTopic, data: new Uint8Array(GOSSIP_MAX_TX_MESSAGE_BYTES + 1) }]),
   ]
   assertLadder(junkSeen, 'malformed-gossip')
   await banned(honest, junk.peerId, 'malformed-gossip')
@@ -158,7 +159,7 @@ test('attackers sending garbage, oversized, invalid transactions and invalid blo
   const txSender = await attacker(t, copy.networkId, honest)
   const sendTx = await offender(txSender, honest)
   const txSeen: Penalty[] = []
-  for (const [tx] of invalid) txSeen.push(await sendTx([{ topic: names.txTopic, data: encodeTransaction(tx) }]))
+  for (const [tx] of invalid) txSeen.push(await sendTx([{ topic: names.txTopic, data: encodeTransactionMessage([encodeTransaction(tx)]) }]))
   assertLadder(txSeen, 'invalid-transaction')
   await banned(honest, txSender.peerId, 'invalid-transaction')
 

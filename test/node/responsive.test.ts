@@ -63,7 +63,7 @@ test('a node answers RPC and libp2p pings while it imports a block that takes se
       chain: lyingReader(await openTestChain(t, GENESIS), {}),
       pending: () => [],
       validateBlock: () => Promise.resolve('ignore'),
-      validateTransaction: () => Promise.resolve('ignore'),
+      validateTransactions: () => Promise.resolve('ignore'),
     },
     { maxBlockBytes: GENESIS.params.maxBlockBytes, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false },
   )

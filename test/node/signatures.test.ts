@@ -5,6 +5,8 @@
  *     sender penalised, and the same block with the last signature good imports next;
  *   - a flood of transactions with bad signatures, sent before honest ones, does not keep the
  *     honest ones out of the pool;
+ *   - a gossip message of valid transactions and one invalid is refused whole, its sender
+ *     penalised, and the valid ones pooled and announced onward by the node;
  *   - JSON-RPC 2.0 batches (notifications, invalid members, the empty and the oversized batch)
  *     and the bulk `sendTransactions`, one outcome per transaction.
  */
@@ -20,13 +22,14 @@ import { toHex } from '../../src/encoding/bytes.js'
 import { blockHash, encodeBlock } from '../../src/ledger/block.js'
 import { BUILT_IN_NETWORKS } from '../../src/ledger/networks.js'
 import { encodeTransaction, intrinsicGas, transactionHash, type Transaction } from '../../src/ledger/transaction.js'
+import { encodeTransactionMessage } from '../../src/network/gossip.js'
 import { networkNames } from '../../src/network/names.js'
 import type { Network } from '../../src/network/network.js'
 import { MAX_BATCH_CALLS, RpcErrorCode } from '../../src/rpc/protocol.js'
 import { flipBit } from '../crypto/ed25519-cases.js'
 import { makeBlock, openTestChain, signed, testKey } from '../helpers/chain.js'
 import { startNode, waitFor, waitForLog, type TestNode } from '../helpers/node.js'
-import { startNetwork, type RawMessage } from '../network/helpers.js'
+import { recorder, startNetwork, type RawMessage } from '../network/helpers.js'
 
 const DEV = BUILT_IN_NETWORKS.dev!
 /** A node start, a block's import on two busy cores: bounded generously. */
@@ -41,6 +44,9 @@ const registrations = (chain: Chain, count: number, salt: string): Transaction[]
   Array.from({ length: count }, (_, i) => signed(chain, testKey(`${salt} ${i}`), 0, REGISTRATION, intrinsicGas(REGISTRATION)))
 
 const withBadSignature = (tx: Transaction): Transaction => ({ ...tx, signature: flipBit(tx.signature, 5) })
+
+/** The data of a message of the transaction topic holding `txs`. */
+const txMessage = (txs: readonly Transaction[]): Uint8Array => encodeTransactionMessage(txs.map(encodeTransaction))
 
 /** A libp2p host of the network connected to `node`, and a raw gossipsub stream to it. */
 async function rawPeer(t: TestContext, chain: Chain, node: TestNode): Promise<{ network: Network; write: (messages: readonly RawMessage[]) => Promise<void> }> {
@@ -95,13 +101,35 @@ test('signatures at a node: a block with its last signature bad is refused and i
     const flooder = await rawPeer(t, copy, node)
     const friend = await rawPeer(t, copy, node)
     for (let i = 0; i < flood.length; i += FLOOD_PER_RPC) {
-      await flooder.write(flood.slice(i, i + FLOOD_PER_RPC).map((tx) => ({ topic: names.txTopic, data: encodeTransaction(tx) })))
+      await flooder.write(flood.slice(i, i + FLOOD_PER_RPC).map((tx) => ({ topic: names.txTopic, data: txMessage([tx]) })))
     }
-    await friend.write(honest.map((tx) => ({ topic: names.txTopic, data: encodeTransaction(tx) })))
+    await friend.write(honest.map((tx) => ({ topic: names.txTopic, data: txMessage([tx]) })))
     await waitFor('every honest transaction in the pool', async () => ((await Promise.all(honest.map((tx) => pending(node, tx)))).every(Boolean) ? true : undefined), STEP_TIMEOUT_MS)
     await waitForLog(node, new RegExp(`peer penalised peer=${flooder.network.peerId} reason=invalid-transaction`), STEP_TIMEOUT_MS)
     assert.ok(!node.log().includes(`peer penalised peer=${friend.network.peerId}`), 'the honest peer was not penalised')
     assert.equal(await pending(node, flood[0]!), false)
+  })
+
+  await t.test('a message with one invalid transaction is refused whole, its sender penalised; its valid transactions are pooled and announced onward', async () => {
+    // An observer that has seen the node announce a transaction is known to the node as a subscriber.
+    const seen = recorder()
+    const observer = await startNetwork(t, { networkId: copy.networkId, maxBlockBytes: DEV.params.maxBlockBytes, bootstrap: [node.info.multiaddrs[0]!], validators: seen })
+    const [probe] = registrations(copy, 1, 'probe')
+    await waitFor('the observer among the node’s gossip peers', () => (observer.gossipPeers().includes(node.info.peerId) ? true : undefined), STEP_TIMEOUT_MS)
+    await node.client.sendTransactions([toHex(encodeTransaction(probe!))])
+    await waitFor('the probe at the observer', () => (seen.txs.some(({ tx }) => toHex(transactionHash(tx)) === toHex(transactionHash(probe!))) ? true : undefined), STEP_TIMEOUT_MS)
+
+    const valid = registrations(copy, 3, 'mixed')
+    const mixed = [valid[0]!, valid[1]!, withBadSignature(registrations(copy, 1, 'mixed bad')[0]!), valid[2]!]
+    const sender = await rawPeer(t, copy, node)
+    await sender.write([{ topic: names.txTopic, data: txMessage(mixed) }])
+    await waitForLog(node, new RegExp(`peer penalised peer=${sender.network.peerId} reason=invalid-transaction`), STEP_TIMEOUT_MS)
+    for (const tx of valid) assert.equal(await pending(node, tx), true)
+    const hashes = new Set(valid.map((tx) => toHex(transactionHash(tx))))
+    await waitFor('the valid transactions at the observer', () => ([...hashes].every((hash) => seen.txs.some(({ tx }) => toHex(transactionHash(tx)) === hash)) ? true : undefined), STEP_TIMEOUT_MS)
+    // Announced by the node in a message of its own, not the sender's relayed.
+    assert.ok(seen.txs.every(({ from }) => from === node.info.peerId))
+    assert.ok(!seen.txs.some(({ tx }) => toHex(transactionHash(tx)) === toHex(transactionHash(mixed[2]!))), 'the invalid transaction was not relayed')
   })
 
   await t.test('JSON-RPC batches: answered in an array, notifications unanswered, invalid members answered alone, bounds', async () => {

@@ -146,7 +146,7 @@ test('sync between node processes: three peers, a kill half way, a lying peer', 
         chain: lyingReader(chain, { headers: true, bodies: true }),
         pending: () => [],
         validateBlock: () => Promise.resolve('ignore'),
-        validateTransaction: () => Promise.resolve('ignore'),
+        validateTransactions: () => Promise.resolve('ignore'),
       },
       { maxBlockBytes: GENESIS.params.maxBlockBytes, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false },
     )
