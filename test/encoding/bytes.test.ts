@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import {
   asBytes,
   bytesEqual,
+  compareBytes,
   concatBytes,
   fromHex,
   fromUtf8,
@@ -15,6 +16,20 @@ import {
 } from '../../src/encoding/bytes.js'
 
 describe('bytes', () => {
+  it('compareBytes orders as Buffer.compare does, views included', () => {
+    const sign = (n: number): number => Math.sign(n)
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), fc.nat(8), (a, b, offset) => {
+        const view = new Uint8Array(offset + a.length)
+        view.set(a, offset)
+        assert.equal(sign(compareBytes(view.subarray(offset), b)), Buffer.compare(Buffer.from(a), Buffer.from(b)))
+        assert.equal(compareBytes(a, a), 0)
+      }),
+    )
+    assert.ok(compareBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 0)) < 0, 'a prefix comes first')
+    assert.ok(compareBytes(Uint8Array.of(2), Uint8Array.of(1, 9)) > 0)
+  })
+
   it('hex round-trips, in either case and with 0x', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
