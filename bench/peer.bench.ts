@@ -7,19 +7,84 @@
  *   - ethereumjs: an ERC-20 `transfer` (bench/peer/Token.sol, compiled by solc-js) in signed
  *     legacy transactions, run by `runBlock` on an in-memory state (decode, transactions trie,
  *     ecrecover of every sender, execution, state root and receipts checked).
- * The same plan (bench/peer/plan.ts) drives both: same holders, same transfers, same warm-up;
- * the measured blocks of the two sides are imported in turns, so both meet the same load.
+ * The same plan (bench/peer/plan.ts) drives both: same holders, same transfers, same warm-up.
+ * Each side runs in a process of its own (bench/peer/side-process.ts), as two programs on one
+ * machine would; their measured blocks are imported in turns, so both meet the same load.
  * The issue's targets: chain at least 10 times ethereumjs, and at least 5,000 transfers/s.
  */
+import { fork, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import type { Benchmark, Figure } from './harness.js'
-import { prepareChain } from './peer/chain.js'
-import { prepareEthereumjs } from './peer/ethereumjs.js'
 import { transferPlan, type PreparedSide } from './peer/plan.js'
+import type { SideName, SideReply, SideRequest } from './peer/side-process.js'
 
 /** The version the project pins (exactly) for this comparison. */
 const ethereumjsVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@ethereumjs/vm']!
-const plan = transferPlan({ transfersPerBlock: 1_000, warmUpBlocks: 3, measuredBlocks: 5 })
+const planOptions = { transfersPerBlock: 1_000, warmUpBlocks: 3, measuredBlocks: 5 }
+const plan = transferPlan(planOptions)
+const SIDE_SCRIPT = fileURLToPath(new URL('./peer/side-process.js', import.meta.url))
+/** Longest a side may take to prepare (solc, the setup and warm-up blocks) and to import one block. */
+const PREPARE_TIMEOUT_MS = 10 * 60_000
+const BLOCK_TIMEOUT_MS = 2 * 60_000
+
+/** A side in a process of its own, prepared; the process is killed if it fails or is closed. */
+async function startSide(name: SideName): Promise<PreparedSide> {
+  const child = fork(SIDE_SCRIPT, [name, JSON.stringify(planOptions)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  }
+  const ask = (request: SideRequest | undefined, timeoutMs: number): Promise<SideReply> => answerOf(child, name, request, timeoutMs)
+  try {
+    await ask(undefined, PREPARE_TIMEOUT_MS)
+  } catch (error) {
+    await kill()
+    throw error
+  }
+  return {
+    async importNext() {
+      const answer = await ask({ kind: 'next' }, BLOCK_TIMEOUT_MS)
+      if (answer.kind !== 'imported') throw new Error(`${name}: answered ${answer.kind} to an import`)
+      return { ms: answer.ms, gasUsed: answer.gasUsed }
+    },
+    async close() {
+      try {
+        if (child.connected) await ask({ kind: 'close' }, BLOCK_TIMEOUT_MS)
+      } finally {
+        await kill()
+      }
+    },
+  }
+}
+
+/** The side's next reply (after sending `request`, if any); a failure, an exit or `timeoutMs` passing rejects. */
+function answerOf(child: ChildProcess, name: SideName, request: SideRequest | undefined, timeoutMs: number): Promise<SideReply> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      child.off('message', onMessage)
+      child.off('exit', onExit)
+    }
+    const onMessage = (message: SideReply): void => {
+      done()
+      if (message.kind === 'failed') reject(new Error(message.message))
+      else resolve(message)
+    }
+    const onExit = (code: number | null, signal: string | null): void => {
+      done()
+      reject(new Error(`the ${name} side exited (${signal ?? `code ${code}`}) before answering`))
+    }
+    const timer = setTimeout(() => {
+      done()
+      reject(new Error(`the ${name} side did not answer within ${timeoutMs / 1000} s`))
+    }, timeoutMs)
+    child.on('message', onMessage)
+    child.once('exit', onExit)
+    if (request !== undefined) child.send(request)
+  })
+}
 
 interface Totals {
   ms: number
@@ -48,8 +113,8 @@ export const benchmark: Benchmark = {
   async run(): Promise<Figure[]> {
     const sides: PreparedSide[] = []
     try {
-      sides.push(await prepareEthereumjs(plan))
-      sides.push(await prepareChain(plan))
+      sides.push(await startSide('ethereumjs'))
+      sides.push(await startSide('chain'))
       const [ethereumjs, chain] = await measure(sides)
       const transfers = plan.measuredBlocks * plan.transfersPerBlock
       const perSecond = (totals: Totals): number => (transfers * 1000) / totals.ms
@@ -61,7 +126,7 @@ export const benchmark: Benchmark = {
           unit: 'transfers/s',
           baseline: { name: `@ethereumjs/vm ${ethereumjsVersion}, ERC-20 transfer, in-memory state`, value: perSecond(ethereumjs!) },
           note:
-            `${plan.holders} senders; ${plan.measuredBlocks} blocks each, the two sides taking turns, after ${plan.warmUpBlocks} warm-up; ` +
+            `${plan.holders} senders; ${plan.measuredBlocks} blocks each, each side in its own process, taking turns (each once the other's process is quiet), after ${plan.warmUpBlocks} warm-up; ` +
             `chain: LevelDB, ~${gas(chain!)} gas per transfer; ethereumjs: ~${gas(ethereumjs!)} gas per transfer; ` +
             'targets: 10 times ethereumjs and 5,000 transfers/s',
         },
