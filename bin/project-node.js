@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { V8_FLAGS } from './v8-flags.js'
 
 const MINIMUM_NODE_MAJOR = 22
 
@@ -21,7 +22,7 @@ export function handedToProjectNode(scriptUrl, execArgv = []) {
     console.error(`Error: chain needs Node ${MINIMUM_NODE_MAJOR} or newer (this is ${process.version}); run \`npm install\` in the project to get it`)
     process.exit(1)
   }
-  const child = spawn(projectNode, [...execArgv, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' })
+  const child = spawn(projectNode, [...V8_FLAGS, ...execArgv, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' })
   const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP']
   for (const signal of forwarded) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => {

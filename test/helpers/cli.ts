@@ -8,12 +8,14 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createInterface } from 'node:readline'
 
 /** dist/test/helpers/ → the repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 export const CHAIN_BIN = join(REPO_ROOT, 'bin', 'run.js')
+/** The V8 flags `chain` runs every process with (bin/v8-flags.js; bin/chain passes them). */
+export const V8_FLAGS = ((await import(pathToFileURL(join(REPO_ROOT, 'bin', 'v8-flags.js')).href)) as { V8_FLAGS: readonly string[] }).V8_FLAGS
 const PTY_DRIVER = join(REPO_ROOT, 'test', 'commands', 'pty-driver.py')
 
 /** Generous for 2 shared cores: a run is a Node start (~0.5 s) and a light scrypt or two. */

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { ChainClient } from '../../src/client/chain-client.js'
 import { RpcClient, type NodeInfo } from '../../src/rpc/client.js'
-import { CHAIN_BIN, cleanEnv, GOOD_PASSWORD, runChain, type RunResult } from './cli.js'
+import { CHAIN_BIN, cleanEnv, GOOD_PASSWORD, runChain, V8_FLAGS, type RunResult } from './cli.js'
 
 /** A node start is a Node.js start, a keystore unlock (light kdf) and libp2p: seconds on 2 busy cores. */
 const START_TIMEOUT_MS = 60_000
@@ -74,7 +74,9 @@ export async function makeDatadir(t: Cleanup): Promise<string> {
 
 export async function startNode(t: Cleanup, options: NodeStartOptions = {}): Promise<TestNode> {
   const datadir = options.datadir ?? (await makeDatadir(t))
+  // The node runs with the V8 flags `chain` gives every process (bin/chain): its memory as users have it.
   const args = [
+    ...V8_FLAGS,
     CHAIN_BIN,
     'node',
     ...(options.genesis === undefined ? ['--dev'] : ['--genesis', options.genesis]),
