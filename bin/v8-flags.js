@@ -5,5 +5,5 @@
 // high allocation rate, as a sync's imports have, and keeps it: a node that had synced 20,000
 // blocks held ~250 MiB more than after 2,000 (docs/benchmarks.md, "memory"), most of it
 // young-generation and old-space pages its threads no longer used. Capped, that growth was
-// ~145 MiB, and blocks imported as fast (the survivors of a block's import are promoted either way).
+// 145-210 MiB (651 MiB at 20,000 blocks became 433-518), and blocks imported as fast.
 export const V8_FLAGS = ['--max-semi-space-size=16']
