@@ -8,7 +8,9 @@
  *     the verify pool itself (every core) beside the same single-core rate;
  *   - block propagation across five nodes in a line (one mines): the median and p95 of each
  *     block's first arrival at the four others' validators, beside the same line of raw libp2p
- *     hosts, and of its import at each (bench/propagation.ts says how each is observed).
+ *     hosts, each in a process of its own as the nodes are, and of its import at each
+ *     (bench/propagation.ts says how each is observed); and that raw line beside one whose
+ *     five hosts share one process (what five processes cost on this machine).
  * Everything runs on one machine: the nodes, their miner and this process share its cores.
  */
 import { performance } from 'node:perf_hooks'
@@ -23,7 +25,7 @@ import type { RpcClient } from '../src/rpc/client.js'
 import { startNode, waitFor, type TestNode } from '../test/helpers/node.js'
 import { timeMs, type Benchmark, type Figure } from './harness.js'
 import { Cleanups, quantile, registrations, startHost } from './node-processes.js'
-import { LINE_NODES, nodeLine, rawLine, type Arrivals, type Propagation } from './propagation.js'
+import { LINE_NODES, nodeLine, rawLine, rawLineInProcesses, type Arrivals, type Propagation } from './propagation.js'
 
 /** Transactions per way in: a few seconds of work, well under the pool's 10,000. */
 const TXS = 2_000
@@ -217,13 +219,15 @@ function stageMedians({ stages }: Propagation): string {
 async function propagationFigures(): Promise<Figure[]> {
   const cleanups = new Cleanups()
   try {
-    const raw = await rawLine(cleanups, PROPAGATION_BLOCKS)
+    const inOneProcess = await rawLine(cleanups, PROPAGATION_BLOCKS)
+    await cleanups.run()
+    const raw = await rawLineInProcesses(cleanups, PROPAGATION_BLOCKS)
     await cleanups.run()
     const nodes = await nodeLine(cleanups, PROPAGATION_BLOCKS)
     const line = `line of ${LINE_NODES}, ${nodes.blocks} blocks x ${nodes.byHop.length} receivers`
     const received = `${line}, ${nodes.samples.length} arrivals logged`
     const imported = nodes.imported!
-    const rawBaseline = (q: number): Figure['baseline'] => ({ name: 'raw libp2p hosts, same line', value: quantile(raw.samples, q) })
+    const rawBaseline = (q: number): Figure['baseline'] => ({ name: 'raw libp2p hosts, same line, a process each', value: quantile(raw.samples, q) })
     return [
       {
         name: 'block propagation, median first arrival at a node’s validator',
@@ -251,6 +255,13 @@ async function propagationFigures(): Promise<Figure[]> {
         value: quantile(imported.samples, 0.95),
         unit: 'ms',
         baseline: rawBaseline(0.95),
+      },
+      {
+        name: 'raw libp2p line, a process each, p95 first arrival',
+        value: quantile(raw.samples, 0.95),
+        unit: 'ms',
+        baseline: { name: 'the same five hosts in one process', value: quantile(inOneProcess.samples, 0.95) },
+        note: `what five processes cost on this machine; medians ${quantile(raw.samples, 0.5).toFixed(2)} and ${quantile(inOneProcess.samples, 0.5).toFixed(2)} ms; median by hop (ms) ${hopMedians(raw)}; in one process ${hopMedians(inOneProcess)}`,
       },
     ]
   } finally {

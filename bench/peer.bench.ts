@@ -12,9 +12,9 @@
  * machine would; their measured blocks are imported in turns, so both meet the same load.
  * The issue's targets: chain at least 10 times ethereumjs, and at least 5,000 transfers/s.
  */
-import { fork, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { forkProgram } from './child-program.js'
 import type { Benchmark, Figure } from './harness.js'
 import { transferPlan, type PreparedSide } from './peer/plan.js'
 import type { SideName, SideReply, SideRequest } from './peer/side-process.js'
@@ -30,60 +30,27 @@ const BLOCK_TIMEOUT_MS = 2 * 60_000
 
 /** A side in a process of its own, prepared; the process is killed if it fails or is closed. */
 async function startSide(name: SideName): Promise<PreparedSide> {
-  const child = fork(SIDE_SCRIPT, [name, JSON.stringify(planOptions)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const kill = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited
-  }
-  const ask = (request: SideRequest | undefined, timeoutMs: number): Promise<SideReply> => answerOf(child, name, request, timeoutMs)
+  const side = forkProgram<SideRequest, SideReply>(SIDE_SCRIPT, [name, JSON.stringify(planOptions)], `the ${name} side`)
   try {
-    await ask(undefined, PREPARE_TIMEOUT_MS)
+    await side.ask(undefined, PREPARE_TIMEOUT_MS)
   } catch (error) {
-    await kill()
+    await side.kill()
     throw error
   }
   return {
     async importNext() {
-      const answer = await ask({ kind: 'next' }, BLOCK_TIMEOUT_MS)
+      const answer = await side.ask({ kind: 'next' }, BLOCK_TIMEOUT_MS)
       if (answer.kind !== 'imported') throw new Error(`${name}: answered ${answer.kind} to an import`)
       return { ms: answer.ms, gasUsed: answer.gasUsed }
     },
     async close() {
       try {
-        if (child.connected) await ask({ kind: 'close' }, BLOCK_TIMEOUT_MS)
+        if (side.connected) await side.ask({ kind: 'close' }, BLOCK_TIMEOUT_MS)
       } finally {
-        await kill()
+        await side.kill()
       }
     },
   }
-}
-
-/** The side's next reply (after sending `request`, if any); a failure, an exit or `timeoutMs` passing rejects. */
-function answerOf(child: ChildProcess, name: SideName, request: SideRequest | undefined, timeoutMs: number): Promise<SideReply> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      child.off('exit', onExit)
-    }
-    const onMessage = (message: SideReply): void => {
-      done()
-      if (message.kind === 'failed') reject(new Error(message.message))
-      else resolve(message)
-    }
-    const onExit = (code: number | null, signal: string | null): void => {
-      done()
-      reject(new Error(`the ${name} side exited (${signal ?? `code ${code}`}) before answering`))
-    }
-    const timer = setTimeout(() => {
-      done()
-      reject(new Error(`the ${name} side did not answer within ${timeoutMs / 1000} s`))
-    }, timeoutMs)
-    child.on('message', onMessage)
-    child.once('exit', onExit)
-    if (request !== undefined) child.send(request)
-  })
 }
 
 interface Totals {

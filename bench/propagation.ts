@@ -1,13 +1,15 @@
 /**
  * Block propagation on loopback, for the node benchmark: five `chain node` processes in a line
  * joined by --bootstrap, the one at an end sealing blocks (proof-of-authority, its only signer,
- * a block a second), and the first arrival of each block at the four others; beside it, the same line of raw libp2p hosts in one process, whose validators
- * accept at once (gossipsub's own relay, without decoding's cost beyond the network layer's,
- * validation or import).
+ * a block a second), and the first arrival of each block at the four others; beside it, the
+ * same line of raw libp2p hosts, whose validators accept at once (gossipsub's own relay,
+ * without decoding's cost beyond the network layer's, validation or import), each in a process
+ * of its own as the nodes are, and once more all five in one process.
  *
  * A block's arrival at a node is when gossipsub hands it to the node's validator: the same point
  * as the raw line's arrival, after every node before it checked and relayed it. The nodes log
- * it at debug level (`gossiped block checked` with the check's `checkMs`, millisecond
+ * it at debug level once the block is relayed (`gossiped block checked`, with `checkMs`, the
+ * validator's start to its verdict, and `relayMs`, the verdict to the line; millisecond
  * timestamps), and the miner logs each block's origin just before it publishes it; a libp2p
  * observer would be one more peer that short-cuts the line and sees only the first copy of each
  * message, not each node's. Blocks a node got another way (its short-gap fetch) have no such
@@ -25,15 +27,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { toHex } from '../src/encoding/bytes.js'
 import { BUILT_IN_NETWORKS } from '../src/ledger/networks.js'
 import type { Network } from '../src/network/network.js'
 import { makeDatadir, startNode, waitFor, type TestNode } from '../test/helpers/node.js'
 import { runChain } from '../test/helpers/cli.js'
 import { sampleBlock } from '../test/network/helpers.js'
+import { forkProgram, type ChildProgram } from './child-program.js'
 import { startHost, type Cleanups } from './node-processes.js'
+import type { HostReply, HostRequest } from './raw-host-process.js'
 
 /** Nodes in the line: the miner and four others, one to four hops from it. */
 export const LINE_NODES = 5
@@ -67,10 +73,11 @@ export interface Propagation extends Arrivals {
 
 /**
  * One hop of a block, from the receiver's debug lines (millisecond timestamps): `link`, from
- * the sender's relay (the signer's `sealed a block`, or the previous node's `checked`) to the
- * receiver's validator starting (`checked` less its `checkMs`): the wire, gossipsub and
- * waiting for the event loop; `check`, the validator up to the relay (decoding aside);
- * `execute`, from the relay to `imported a block` (execution and the store's write).
+ * the sender's verdict (the signer's `sealed a block`, or the previous node's `checked` less its
+ * `relayMs`) to the receiver's validator starting (its `checked` less `relayMs` and `checkMs`):
+ * gossipsub's relay, the wire and waiting for the event loop; `check`, the validator up to its
+ * verdict (decoding aside); `execute`, from the verdict to `imported a block` (execution and
+ * the store's write).
  */
 export interface HopStages {
   readonly link: readonly number[]
@@ -90,20 +97,29 @@ function minedAt(miner: TestNode): Map<number, { at: number; hash: string }> {
   return mined
 }
 
-/** When `node` logged `line` for each block (ms since the epoch), by hash prefix; and the `checkMs` of `checked` lines. */
-function logged(node: TestNode, line: 'checked' | 'imported'): Map<string, { at: number; checkMs: number }> {
+/** A block's moments at one node, ms since the epoch: its validator's start, and its verdict (`checked` lines) or its import (`imported`, both the same). */
+interface Logged {
+  readonly received: number
+  readonly done: number
+}
+
+/** When `node` logged `line` for each block, by hash prefix. */
+function logged(node: TestNode, line: 'checked' | 'imported'): Map<string, Logged> {
   const pattern =
     line === 'checked'
-      ? /^(\S+Z) DEBUG \[node\] gossiped block checked, executing from=\S+ height=\d+ hash=(\w+) verdict=accept checkMs=(\S+)/gm
+      ? /^(\S+Z) DEBUG \[node\] gossiped block checked, executing from=\S+ height=\d+ hash=(\w+) verdict=accept checkMs=(\S+) relayMs=(\S+)/gm
       : /^(\S+Z) INFO +\[node\] imported a block from=\S+ height=\d+ hash=(\w+)/gm
-  const times = new Map<string, { at: number; checkMs: number }>()
-  for (const match of node.log().matchAll(pattern)) times.set(match[2]!, { at: Date.parse(match[1]!), checkMs: Number(match[3] ?? 0) })
+  const times = new Map<string, Logged>()
+  for (const match of node.log().matchAll(pattern)) {
+    const done = Date.parse(match[1]!) - Number(match[4] ?? 0)
+    times.set(match[2]!, { received: done - Number(match[3] ?? 0), done })
+  }
   return times
 }
 
 /**
  * Each block of `hashes` (full hex) at each receiver, ms after its origin, by hop: at its
- * validator (`checked`, less the check's own time) or imported (`imported`); blocks a receiver
+ * validator's start (from `checked`) or imported (`imported`); blocks a receiver
  * did not log are left out.
  */
 function arrivalsLogged(line: readonly TestNode[], point: 'checked' | 'imported', origin: (hash: string) => number, hashes: readonly string[]): Arrivals {
@@ -112,7 +128,7 @@ function arrivalsLogged(line: readonly TestNode[], point: 'checked' | 'imported'
     return hashes.flatMap((full) => {
       const hash = full.slice(0, 12)
       const at = times.get(hash)
-      return at === undefined ? [] : [at.at - at.checkMs - origin(hash)]
+      return at === undefined ? [] : [at.received - origin(hash)]
     })
   })
   return { samples: byHop.flat(), byHop }
@@ -129,10 +145,10 @@ function hopStages(line: readonly TestNode[], origin: (hash: string) => number, 
       const check = checked[k]!.get(hash)
       const done = imported[k]!.get(hash)
       if (check === undefined || done === undefined) break
-      stages.link.push(check.at - check.checkMs - relayedAt)
-      stages.check.push(check.checkMs)
-      stages.execute.push(done.at - check.at)
-      relayedAt = check.at
+      stages.link.push(check.received - relayedAt)
+      stages.check.push(check.done - check.received)
+      stages.execute.push(done.done - check.done)
+      relayedAt = check.done
     }
   }
   return stages
@@ -197,6 +213,65 @@ export async function nodeLine(cleanups: Cleanups, blocks: number): Promise<Prop
     imported: arrivalsLogged(line, 'imported', origin, hashes),
     stages: hopStages(line, origin, hashes),
   }
+}
+
+/** Longest a raw host in a process of its own may take to start or to answer. */
+const HOST_TIMEOUT_MS = 60_000
+const RAW_HOST_SCRIPT = fileURLToPath(new URL('./raw-host-process.js', import.meta.url))
+
+/** What `host` replies to `request`, which must be of `kind`. */
+async function askHost<K extends HostReply['kind']>(host: ChildProgram<HostRequest, HostReply>, request: HostRequest | undefined, kind: K): Promise<Extract<HostReply, { kind: K }>> {
+  const reply = await host.ask(request, HOST_TIMEOUT_MS)
+  if (reply.kind !== kind) throw new Error(`a raw host answered ${reply.kind}, not ${kind}`)
+  return reply as Extract<HostReply, { kind: K }>
+}
+
+/**
+ * The same line of raw libp2p hosts, each in a process of its own (bench/raw-host-process.ts),
+ * as the nodes are; `messages` block-sized messages from one end, a period apart as blocks
+ * are. On this machine a process woken after a second's sleep takes ~0.5 ms to run (a ping
+ * over loopback TCP between two such processes: ~1 ms there and back, against 0.1 ms between
+ * two busy ones), a cost each hop of the node line pays and a line in one process never does.
+ */
+export async function rawLineInProcesses(cleanups: Cleanups, messages: number): Promise<Propagation> {
+  const networkId = toHex(randomBytes(32))
+  const maxBlockBytes = String(BUILT_IN_NETWORKS.dev!.params.maxBlockBytes)
+  const hosts: ChildProgram<HostRequest, HostReply>[] = []
+  const addresses: string[] = []
+  for (let i = 0; i < LINE_NODES; i++) {
+    const host = forkProgram<HostRequest, HostReply>(RAW_HOST_SCRIPT, [networkId, maxBlockBytes, addresses[i - 1] ?? ''], `raw host ${i}`)
+    cleanups.after(async () => {
+      try {
+        if (host.connected) await host.ask({ kind: 'close' }, HOST_TIMEOUT_MS)
+      } finally {
+        await host.kill()
+      }
+    })
+    hosts.push(host)
+    addresses.push((await askHost(host, undefined, 'ready')).address)
+  }
+  const degree = (i: number): number => (i === 0 || i === LINE_NODES - 1 ? 1 : 2)
+  const peersOf = (): Promise<number[]> => Promise.all(hosts.map(async (host) => (await askHost(host, { kind: 'peers' }, 'peers')).count))
+  await waitFor('the raw line’s subscriptions', async () => ((await peersOf()).every((count, i) => count === degree(i)) ? true : undefined), WAIT_MS)
+  await sleep(MESH_SETTLE_MS)
+
+  const sent = new Map<number, number>()
+  const salt = randomBytes(4).readUInt32BE()
+  for (let height = 1; height <= messages; height++) {
+    sent.set(height, (await askHost(hosts[0]!, { kind: 'publish', height, salt }, 'published')).at)
+    await sleep(PERIOD_MS)
+  }
+  const receivers = hosts.slice(1)
+  const arrivals = await waitFor(
+    'every raw message at every host',
+    async () => {
+      const all = await Promise.all(receivers.map(async (host) => new Map((await askHost(host, { kind: 'arrivals' }, 'arrivals')).at)))
+      return all.every((arrived) => arrived.size === messages) ? all : undefined
+    },
+    WAIT_MS,
+  )
+  const heights = Array.from({ length: messages }, (_, i) => i + 1)
+  return collect(heights, arrivals.length, (height) => sent.get(height)!, (hop, height) => arrivals[hop]!.get(height)!)
 }
 
 /** The same line of raw libp2p hosts in this process; `messages` block-sized messages from one end. */

@@ -10,6 +10,7 @@
  * CPU during chain's next turn. Neither side's time includes that tail.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { failure, replyToParent } from '../child-program.js'
 import { prepareChain } from './chain.js'
 import { prepareEthereumjs } from './ethereumjs.js'
 import { transferPlan, type PreparedSide } from './plan.js'
@@ -17,11 +18,7 @@ import { transferPlan, type PreparedSide } from './plan.js'
 /** What the parent asks. */
 export type SideRequest = { readonly kind: 'next' } | { readonly kind: 'close' }
 /** What a side answers: once `ready` (or `failed`), then one answer per request. */
-export type SideReply =
-  | { readonly kind: 'ready' }
-  | { readonly kind: 'imported'; readonly ms: number; readonly gasUsed: number }
-  | { readonly kind: 'closed' }
-  | { readonly kind: 'failed'; readonly message: string }
+export type SideReply = { readonly kind: 'ready' } | { readonly kind: 'imported'; readonly ms: number; readonly gasUsed: number } | { readonly kind: 'closed' }
 
 export type SideName = 'chain' | 'ethereumjs'
 
@@ -43,17 +40,13 @@ async function quiet(): Promise<void> {
   }
 }
 
-function reply(message: SideReply): void {
-  process.send!(message)
-}
-
 async function main(): Promise<void> {
   const [name, planOptions] = process.argv.slice(2) as [SideName, string]
   let side: PreparedSide
   try {
     side = await PREPARE[name](transferPlan(JSON.parse(planOptions) as Parameters<typeof transferPlan>[0]))
   } catch (error) {
-    reply({ kind: 'failed', message: `${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` })
+    replyToParent(failure(name, error))
     return process.disconnect()
   }
   process.on('message', (request: SideRequest) => {
@@ -64,15 +57,15 @@ async function main(): Promise<void> {
     }
     const answer = request.kind === 'next' ? imported() : side.close().then((): SideReply => ({ kind: 'closed' }))
     answer
-      .catch((error: unknown): SideReply => ({ kind: 'failed', message: `${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` }))
+      .catch((error: unknown) => failure(name, error))
       .then((message) => {
-        reply(message)
+        replyToParent(message)
         if (message.kind !== 'imported') process.disconnect()
       })
       .catch(() => process.exit(1))
   })
   await quiet()
-  reply({ kind: 'ready' })
+  replyToParent<SideReply>({ kind: 'ready' })
 }
 
 await main()
