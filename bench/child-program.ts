@@ -21,9 +21,9 @@ export interface ChildProgram<Request, Reply> {
   kill(): Promise<void>
 }
 
-/** Starts `script` with `args` (named `name` in errors); its output goes to this process's. */
-export function forkProgram<Request, Reply extends { readonly kind: string }>(script: string, args: readonly string[], name: string): ChildProgram<Request, Reply> {
-  const child = fork(script, [...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+/** Starts `script` with `args` (named `name` in errors), with `v8Flags` beside this process's own; its output goes to this process's. */
+export function forkProgram<Request, Reply extends { readonly kind: string }>(script: string, args: readonly string[], name: string, v8Flags: readonly string[] = []): ChildProgram<Request, Reply> {
+  const child = fork(script, [...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...v8Flags] })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   return {
     ask: (request, timeoutMs) => answerOf<Request, Reply>(child, name, request, timeoutMs),

@@ -14,6 +14,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { V8_FLAGS } from '../test/helpers/cli.js'
 import { forkProgram } from './child-program.js'
 import type { Benchmark, Figure } from './harness.js'
 import { transferPlan, type PreparedSide } from './peer/plan.js'
@@ -30,7 +31,8 @@ const BLOCK_TIMEOUT_MS = 2 * 60_000
 
 /** A side in a process of its own, prepared; the process is killed if it fails or is closed. */
 async function startSide(name: SideName): Promise<PreparedSide> {
-  const side = forkProgram<SideRequest, SideReply>(SIDE_SCRIPT, [name, JSON.stringify(planOptions)], `the ${name} side`)
+  // chain's side runs with the V8 flags every `chain` process has (bin/chain), ethereumjs's as Node starts a program.
+  const side = forkProgram<SideRequest, SideReply>(SIDE_SCRIPT, [name, JSON.stringify(planOptions)], `the ${name} side`, name === 'chain' ? V8_FLAGS : [])
   try {
     await side.ask(undefined, PREPARE_TIMEOUT_MS)
   } catch (error) {
