@@ -230,8 +230,8 @@ async function askHost<K extends HostReply['kind']>(host: ChildProgram<HostReque
  * The same line of raw libp2p hosts, each in a process of its own (bench/raw-host-process.ts),
  * as the nodes are; `messages` block-sized messages from one end, a period apart as blocks
  * are. On this machine a process woken after a second's sleep takes ~0.5 ms to run (a ping
- * over loopback TCP between two such processes: ~1 ms there and back, against 0.1 ms between
- * two busy ones), a cost each hop of the node line pays and a line in one process never does.
+ * over loopback TCP between two such processes: ~1 ms there and back, against 0.17 ms back to
+ * back), a cost each hop of the node line pays and a line in one process never does.
  */
 export async function rawLineInProcesses(cleanups: Cleanups, messages: number): Promise<Propagation> {
   const networkId = toHex(randomBytes(32))
