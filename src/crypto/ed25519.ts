@@ -21,6 +21,7 @@
 import { createPrivateKey, createPublicKey, sign as opensslSign, verify as opensslVerify, type KeyObject } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
+import { BoundedCache } from '../cache/bounded-cache.js'
 import { ChainError } from '../errors.js'
 import { concatBytes } from '../encoding/bytes.js'
 
@@ -117,18 +118,24 @@ function passesPreChecks(signature: Uint8Array, message: Uint8Array, publicKey: 
 const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
 
 /**
- * Parsed keys: parsing costs about as much as a verification. Bounded so that a flood of
- * transactions from fresh keys cannot grow memory; Map order makes eviction oldest-first.
+ * What one parsed key holds: OpenSSL's key and Node's `KeyObject` around it, measured as the
+ * resident memory of 50,000 of them (~1,400 bytes each; the JavaScript heap's share is ~170).
  */
-const KEY_CACHE_MAX_ENTRIES = 50_000
-const keyCache = new Map<string, KeyObject>()
+export const PARSED_KEY_BYTES = 1_400
+/**
+ * Parsed keys, bounded in bytes (each thread that verifies has its own: the node's and every
+ * verify-pool worker's): parsing costs about as much as a verification, and a flood of
+ * transactions from fresh keys must not grow memory. 8 MiB is ~5,500 keys; bounded at 50,000
+ * entries, as it first was, the cache could hold ~67 MiB in each thread.
+ */
+export const KEY_CACHE_MAX_BYTES = 8 * 1024 * 1024
+const keyCache = new BoundedCache<KeyObject>(KEY_CACHE_MAX_BYTES, () => PARSED_KEY_BYTES)
 
 function cachedKey(publicKey: Uint8Array): KeyObject {
   const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('latin1')
   let key = keyCache.get(id)
   if (key === undefined) {
     key = createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' })
-    if (keyCache.size >= KEY_CACHE_MAX_ENTRIES) keyCache.delete(keyCache.keys().next().value!)
     keyCache.set(id, key)
   }
   return key

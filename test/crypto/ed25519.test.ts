@@ -7,7 +7,8 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { keySigner, publicKeyOf, sign, verify, verifyReference, generateSecretKey } from '../../src/crypto/ed25519.js'
+import { KEY_CACHE_MAX_BYTES, keySigner, PARSED_KEY_BYTES, publicKeyOf, sign, verify, verifyReference, generateSecretKey } from '../../src/crypto/ed25519.js'
+import { CACHE_ENTRY_OVERHEAD_BYTES } from '../../src/cache/bounded-cache.js'
 import { toHex } from '../../src/encoding/bytes.js'
 import {
   flipBit,
@@ -95,6 +96,22 @@ describe('Ed25519 key and signature lengths', () => {
     assert.notDeepEqual(a, b)
     const { publicKey, message, signature } = honest(a, Uint8Array.of(1, 2, 3))
     assert.equal(verify(signature, message, publicKey), true)
+  })
+})
+
+describe('the parsed-key cache, bounded in bytes', () => {
+  it('answers right for keys it has evicted: more keys than it holds, then the first again', () => {
+    const holds = Math.floor(KEY_CACHE_MAX_BYTES / (PARSED_KEY_BYTES + CACHE_ENTRY_OVERHEAD_BYTES))
+    const message = Uint8Array.of(7)
+    const signers = Array.from({ length: holds + 16 }, (_, i) => {
+      const secretKey = new Uint8Array(32).fill(9)
+      new DataView(secretKey.buffer).setUint32(0, i) // distinct keys by construction
+      return { publicKey: publicKeyOf(secretKey), signature: keySigner(secretKey)(message) }
+    })
+    for (const { publicKey, signature } of signers) assert.equal(verify(signature, message, publicKey), true)
+    const [first, second] = signers as [(typeof signers)[0], (typeof signers)[0]]
+    assert.equal(verify(first.signature, message, first.publicKey), true)
+    assert.equal(verify(second.signature, message, first.publicKey), false, "another key's signature")
   })
 })
 
