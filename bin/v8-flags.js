@@ -7,11 +7,12 @@
 // young-generation and old-space pages its threads no longer used. Capped, that growth was
 // 145-210 MiB (651 MiB at 20,000 blocks became 433-518), and blocks imported as fast.
 //
-// --heap-growing-percent=30: the old generation is collected once it has grown 30% past what
+// --heap-growing-percent=50: the old generation is collected once it has grown 50% past what
 // the last full collection kept. V8 otherwise picks that factor from its collector's speed
 // against the program's, up to 4, and under a sync's imports let the node's heap reach ~190
 // MiB around ~64 MiB of live objects; the pages and the ArrayBuffer memory of that garbage
-// stayed resident after it was collected. With it, a node after 20,000 blocks held ~100 MiB
-// more than after 2,000, not ~200, and imported the peer benchmark's blocks as fast (A/B,
-// within the noise).
-export const V8_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=30']
+// stayed resident after it was collected. With it, a node after 20,000 blocks held ~90 MiB
+// more than after 2,000, not ~170-200. 30% saved no more memory and cost admission ~10% (more
+// full collections under a burst of transactions); 50% cost neither import nor bulk admission
+// anything measurable (A/B in turns, docs/benchmarks.md).
+export const V8_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=50']
