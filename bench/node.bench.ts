@@ -138,7 +138,7 @@ async function poolReaches(node: TestNode, size: number): Promise<void> {
   }
 }
 
-export async function mempoolFigures(): Promise<Figure[]> {
+async function mempoolFigures(): Promise<Figure[]> {
   const cleanups = new Cleanups()
   try {
     // No mining: the pool only grows, so its size counts what was admitted.
