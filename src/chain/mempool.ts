@@ -19,8 +19,8 @@
 import { ChainError } from '../errors.js'
 import { toHex } from '../encoding/bytes.js'
 import { formatParticipantId } from '../crypto/identity.js'
-import { encodeTransaction, senderOf, transactionHash, type Transaction } from '../ledger/transaction.js'
-import { BoundedCache } from '../cache/bounded-cache.js'
+import { decodeTransaction, encodeTransaction, senderOf, transactionHash, type Transaction } from '../ledger/transaction.js'
+import { BoundedCache, byteArrayBytes } from '../cache/bounded-cache.js'
 import { MEMPOOL_DEPARTURES_BYTES, MEMPOOL_MAX_BYTES, MEMPOOL_MAX_PER_SENDER, MEMPOOL_MAX_TXS } from './constants.js'
 
 export type MempoolErrorCode =
@@ -49,6 +49,17 @@ export interface Departure {
   readonly tx: Transaction
   readonly reason: DropReason
   /** One line on the particular case (the error a block met, the replacement's hash). */
+  readonly detail: string
+}
+
+/**
+ * A departure as remembered: the transaction's encoding in a buffer of its own, not the decoded
+ * transaction, whose fields are views into the bytes it arrived in (a gossip message of 256
+ * transactions would stay whole for one of them) and whose objects cost several times its bytes.
+ */
+interface RememberedDeparture {
+  readonly encoding: Uint8Array
+  readonly reason: DropReason
   readonly detail: string
 }
 
@@ -87,7 +98,7 @@ export class Mempool {
   version = 0
   private readonly limits: MempoolLimits
   /** Recent departures by hash, bounded in bytes. */
-  private readonly departures: BoundedCache<Departure>
+  private readonly departures: BoundedCache<RememberedDeparture>
   private readonly onDrop: ((hash: string, departure: Departure) => void) | undefined
 
   constructor(
@@ -96,7 +107,7 @@ export class Mempool {
   ) {
     const { onDrop, ...limits } = init
     this.limits = { maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, maxPerSender: MEMPOOL_MAX_PER_SENDER, maxDepartureBytes: MEMPOOL_DEPARTURES_BYTES, ...limits }
-    this.departures = new BoundedCache(this.limits.maxDepartureBytes, ({ tx, detail }) => encodeTransaction(tx).length + detail.length)
+    this.departures = new BoundedCache(this.limits.maxDepartureBytes, ({ encoding, detail }) => byteArrayBytes(encoding) + detail.length)
     this.onDrop = onDrop
   }
 
@@ -107,7 +118,10 @@ export class Mempool {
 
   /** Why the transaction `hash` left the pool, if it did recently without being included. */
   departure(hash: Uint8Array): Departure | undefined {
-    return this.departures.get(toHex(hash))
+    const remembered = this.departures.get(toHex(hash))
+    if (remembered === undefined) return undefined
+    const { encoding, reason, detail } = remembered
+    return { tx: decodeTransaction(encoding), reason, detail }
   }
 
   get size(): number {
@@ -180,9 +194,8 @@ export class Mempool {
   /** Removes an entry that leaves without being included, and remembers why. */
   private depart(entry: Entry, reason: DropReason, detail: string): void {
     this.remove(entry)
-    const departure: Departure = { tx: entry.tx, reason, detail }
-    this.departures.set(entry.hash, departure)
-    this.onDrop?.(entry.hash, departure)
+    this.departures.set(entry.hash, { encoding: encodeTransaction(entry.tx).slice(), reason, detail })
+    this.onDrop?.(entry.hash, { tx: entry.tx, reason, detail })
   }
 
   /** Removes an entry and its sender's later nonces, which could never be included without it. */

@@ -14,11 +14,10 @@
 import type { BatchVerifier } from '../crypto/verify-pool/pool.js'
 import { badTransaction, transactionHashes } from '../ledger/block.js'
 import { transactionSignatures, type Transaction, type TxError } from '../ledger/transaction.js'
+import { bytesKey } from '../encoding/bytes.js'
 import { VERIFIED_CACHE_MAX_BYTES, VERIFIED_ENTRY_BYTES } from './constants.js'
 
 type Answer = TxError | undefined
-
-const keyOf = (hash: Uint8Array): string => Buffer.from(hash.buffer, hash.byteOffset, hash.length).toString('latin1')
 
 export class TransactionVerifier {
   /** Hashes of transactions whose signatures held, oldest first (Map order). */
@@ -36,7 +35,7 @@ export class TransactionVerifier {
 
   /** Whether the transaction of `hash` is known to carry good signatures. */
   isVerified(hash: Uint8Array): boolean {
-    return this.verified.has(keyOf(hash))
+    return this.verified.has(bytesKey(hash))
   }
 
   /**
@@ -47,7 +46,7 @@ export class TransactionVerifier {
     const answers = new Array<Promise<Answer>>(txs.length)
     const fresh: { key: string; index: number }[] = []
     txs.forEach((_, index) => {
-      const key = keyOf(hashes[index]!)
+      const key = bytesKey(hashes[index]!)
       if (this.verified.has(key)) answers[index] = Promise.resolve(undefined)
       else if (this.checking.has(key)) answers[index] = this.checking.get(key)!
       else fresh.push({ key, index })

@@ -23,7 +23,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { BoundedCache } from '../cache/bounded-cache.js'
 import { ChainError } from '../errors.js'
-import { concatBytes } from '../encoding/bytes.js'
+import { bytesKey, concatBytes } from '../encoding/bytes.js'
 
 export const PUBLIC_KEY_BYTES = 32
 export const SECRET_KEY_BYTES = 32
@@ -132,7 +132,7 @@ export const KEY_CACHE_MAX_BYTES = 8 * 1024 * 1024
 const keyCache = new BoundedCache<KeyObject>(KEY_CACHE_MAX_BYTES, () => PARSED_KEY_BYTES)
 
 function cachedKey(publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('latin1')
+  const id = bytesKey(publicKey)
   let key = keyCache.get(id)
   if (key === undefined) {
     key = createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' })

@@ -28,6 +28,24 @@ export function fromHex(text: string): Uint8Array | undefined {
   return asBytes(Buffer.from(hex, 'hex'))
 }
 
+/**
+ * The bytes as a string of one character per byte (latin1): a key for a `Map` or `Set` of byte
+ * strings, half the size of their hex and made without encoding.
+ */
+export function bytesKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')
+}
+
+/**
+ * The bytes a `bytesKey` was made of, in a buffer of their own: `Buffer.from` would slice small
+ * ones out of Node's shared 8 KiB pool, and a key kept long would keep the whole slab.
+ */
+export function keyBytes(key: string): Uint8Array {
+  const bytes = Buffer.allocUnsafeSlow(key.length)
+  bytes.write(key, 'latin1')
+  return asBytes(bytes)
+}
+
 /** A plain `Uint8Array` view of a Buffer (CBOR and equality treat both alike, tests don't). */
 export function asBytes(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)

@@ -8,6 +8,7 @@
  * `checkpoint`, which is how a failed call, or a failed nested call, leaves no trace.
  */
 
+import { bytesKey, keyBytes } from '../encoding/bytes.js'
 import type { ScopeEnd } from '../vm/host.js'
 
 /** Synchronous reads of state values by key. */
@@ -21,8 +22,6 @@ export interface StateChange {
   readonly value: Uint8Array | null
 }
 
-const keyId = (key: Uint8Array): string => Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')
-const keyOf = (id: string): Uint8Array => new Uint8Array(Buffer.from(id, 'latin1'))
 
 interface JournalEntry {
   readonly id: string
@@ -59,17 +58,17 @@ export class StateOverlay implements StateReader {
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const change = this.changes.get(keyId(key))
+    const change = this.changes.get(bytesKey(key))
     if (change !== undefined) return change ?? undefined
     return this.base.get(key)
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.write(keyId(key), value)
+    this.write(bytesKey(key), value)
   }
 
   delete(key: Uint8Array): void {
-    this.write(keyId(key), null)
+    this.write(bytesKey(key), null)
   }
 
   private write(id: string, value: Uint8Array | null): void {
@@ -103,7 +102,7 @@ export class StateOverlay implements StateReader {
   /** Every key written, in first-write order, with its final value. */
   changed(): StateChange[] {
     if (this.checkpoints.length > 0) throw new Error('StateOverlay.changed inside an open checkpoint')
-    return [...this.changes].map(([id, value]) => ({ key: keyOf(id), value }))
+    return [...this.changes].map(([id, value]) => ({ key: keyBytes(id), value }))
   }
 
   /** The value of `key` in the base, below this overlay's writes: what an undo log records. */

@@ -17,8 +17,8 @@
  * them into the same atomic batch as the block they belong to. Nodes read or written recently
  * stay in a cache bounded in bytes: consecutive blocks touch the same upper nodes.
  */
-import { BoundedCache } from '../cache/bounded-cache.js'
-import { compareBytes, toHex } from '../encoding/bytes.js'
+import { BoundedCache, byteArrayBytes } from '../cache/bounded-cache.js'
+import { bytesKey, compareBytes } from '../encoding/bytes.js'
 import { sha256 } from '../crypto/hash.js'
 import { TRIE_NODE_CACHE_BYTES } from './constants.js'
 import type { StateChange } from './overlay.js'
@@ -184,15 +184,15 @@ export function updateTrie(root: Uint8Array, changes: readonly PathChange[], loa
 }
 
 export class StateTrie {
-  /** Nodes made since the last `takeNodeWrites`, by hex hash: later blocks of a branch read them. */
-  private readonly pending = new Map<string, Uint8Array>()
+  /** Nodes made since the last `takeNodeWrites`, by their hash's `bytesKey`: later blocks of a branch read them. */
+  private readonly pending = new Map<string, TrieNodeWrite>()
   private readonly cache: BoundedCache<Uint8Array>
 
   constructor(
     private readonly stored: TrieNodeReader,
     cacheBytes = TRIE_NODE_CACHE_BYTES,
   ) {
-    this.cache = new BoundedCache(cacheBytes, (node) => node.length)
+    this.cache = new BoundedCache(cacheBytes, byteArrayBytes)
   }
 
   /** Root of the trie with no keys. */
@@ -204,12 +204,12 @@ export class StateTrie {
   }
 
   private readonly load = (hash: Uint8Array): TrieNode => {
-    const hex = toHex(hash)
-    let encoded = this.pending.get(hex) ?? this.cache.get(hex)
+    const key = bytesKey(hash)
+    let encoded = this.pending.get(key)?.node ?? this.cache.get(key)
     if (encoded === undefined) {
       encoded = this.stored.get(hash)
       if (encoded === undefined) throw new TrieError('TRIE_ERROR_MISSING_NODE', hash, 'not stored')
-      this.cache.set(hex, encoded)
+      this.cache.set(key, encoded)
     }
     return decodeNode(encoded, hash)
   }
@@ -221,15 +221,15 @@ export class StateTrie {
     const paths = sorted.filter((change, i) => i + 1 === sorted.length || compareBytes(change.path, sorted[i + 1]!.path) !== 0)
     const writes: TrieNodeWrite[] = []
     const newRoot = updateTrie(root, paths, this.load, writes)
-    for (const { hash, node } of writes) this.pending.set(toHex(hash), node)
+    for (const write of writes) this.pending.set(bytesKey(write.hash), write)
     return newRoot
   }
 
   /** The nodes made since the last call, to be written with the block that made them. */
   takeNodeWrites(): TrieNodeWrite[] {
-    const writes = [...this.pending].map(([hex, node]) => ({ hash: Buffer.from(hex, 'hex'), node }))
+    const writes = [...this.pending.values()]
     // The next block reads the upper nodes just made.
-    for (const [hex, node] of this.pending) this.cache.set(hex, node)
+    for (const [key, { node }] of this.pending) this.cache.set(key, node)
     this.pending.clear()
     return writes
   }

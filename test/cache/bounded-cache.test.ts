@@ -1,9 +1,13 @@
 /** The byte-bounded cache: never over its bound, least recently used out first, sizes kept right. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { BoundedCache, CACHE_ENTRY_OVERHEAD_BYTES } from '../../src/cache/bounded-cache.js'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { randomBytes } from 'node:crypto'
+import { BoundedCache, byteArrayBytes, CACHE_ENTRY_OVERHEAD_BYTES } from '../../src/cache/bounded-cache.js'
 
-const cost = (bytes: number): number => bytes + CACHE_ENTRY_OVERHEAD_BYTES
+/** What an entry of a one-character key and a value of `bytes` is charged. */
+const cost = (bytes: number): number => bytes + 1 + CACHE_ENTRY_OVERHEAD_BYTES
 
 test('the cache evicts the least recently used entries to stay within its bytes', () => {
   const cache = new BoundedCache<Uint8Array>(cost(100) * 3, (value) => value.length)
@@ -22,14 +26,19 @@ test('the cache evicts the least recently used entries to stay within its bytes'
 })
 
 test('many small entries are charged their overhead, so their count is bounded too', () => {
-  const cache = new BoundedCache<Uint8Array>(10 * CACHE_ENTRY_OVERHEAD_BYTES, (value) => value.length)
-  for (let i = 0; i < 1_000; i++) cache.set(`k${i}`, new Uint8Array(0))
+  const entry = 'k100'.length + CACHE_ENTRY_OVERHEAD_BYTES
+  const cache = new BoundedCache<Uint8Array>(10 * entry, (value) => value.length)
+  for (let i = 100; i < 1_000; i++) cache.set(`k${i}`, new Uint8Array(0))
   assert.equal(cache.size, 10)
-  assert.equal(cache.bytes, 10 * CACHE_ENTRY_OVERHEAD_BYTES)
+  assert.equal(cache.bytes, 10 * entry)
 })
 
 test('replacing, deleting and clearing keep the byte count exact; a value over the bound is not cached', () => {
   const cache = new BoundedCache<string>(1_000, (value) => value.length)
+  // A longer key costs more.
+  cache.set('long key', '')
+  assert.equal(cache.bytes, cost(0) + 'long key'.length - 1)
+  cache.delete('long key')
   cache.set('k', 'x'.repeat(10))
   cache.set('k', 'x'.repeat(20))
   assert.equal(cache.bytes, cost(20))
@@ -42,4 +51,25 @@ test('replacing, deleting and clearing keep the byte count exact; a value over t
   cache.clear()
   assert.deepEqual([cache.size, cache.bytes], [0, 0])
   assert.throws(() => new BoundedCache<string>(-1, (value) => value.length), RangeError)
+})
+
+test('what a cache of byte arrays is charged covers the memory it holds on the heap and in buffers', () => {
+  // Measured after full collections: the heap's and the buffers' growth for 20,000 trie-node-sized
+  // entries keyed by 32-byte hashes (the allocator's own headers, outside both, are in the charge too).
+  setFlagsFromString('--expose-gc')
+  const collect = runInNewContext('gc') as () => void
+  const keys = Array.from({ length: 20_000 }, () => randomBytes(32).toString('latin1'))
+  const held = (): number => {
+    collect()
+    collect()
+    const { heapUsed, arrayBuffers } = process.memoryUsage()
+    return heapUsed + arrayBuffers
+  }
+  const cache = new BoundedCache<Uint8Array>(Number.MAX_SAFE_INTEGER, byteArrayBytes)
+  const before = held()
+  for (const key of keys) cache.set(key, new Uint8Array(220))
+  const measured = held() - before
+  assert.equal(cache.size, keys.length)
+  assert.ok(cache.bytes >= measured, `charged ${cache.bytes} bytes, holding ${measured}`)
+  assert.ok(cache.bytes < 2 * measured, `charged ${cache.bytes} bytes, twice the ${measured} held: the overheads are overstated`)
 })
