@@ -37,13 +37,14 @@ export function bytesKey(bytes: Uint8Array): string {
 }
 
 /**
- * The bytes a `bytesKey` was made of, in a buffer of their own: `Buffer.from` would slice small
- * ones out of Node's shared 8 KiB pool, and a key kept long would keep the whole slab.
+ * The bytes a `bytesKey` was made of, in an array of their own: `Buffer.from` would slice them
+ * out of Node's shared 8 KiB pool (a key kept long would keep the whole slab), and V8 keeps an
+ * array this small (state keys are) on its heap, with no buffer to track.
  */
 export function keyBytes(key: string): Uint8Array {
-  const bytes = Buffer.allocUnsafeSlow(key.length)
-  bytes.write(key, 'latin1')
-  return asBytes(bytes)
+  const bytes = new Uint8Array(key.length)
+  for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i)
+  return bytes
 }
 
 /** A plain `Uint8Array` view of a Buffer (CBOR and equality treat both alike, tests don't). */

@@ -5,10 +5,12 @@ import fc from 'fast-check'
 import {
   asBytes,
   bytesEqual,
+  bytesKey,
   compareBytes,
   concatBytes,
   fromHex,
   fromUtf8,
+  keyBytes,
   readUint64BE,
   toHex,
   uint64BE,
@@ -65,6 +67,20 @@ describe('bytes', () => {
       }),
     )
     assert.equal(toHex(uint64BE(258)), '0000000000000102')
+  })
+
+  it('bytesKey is one character per byte and keyBytes gives the bytes back, in an array of their own', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        const key = bytesKey(bytes)
+        assert.equal(key.length, bytes.length)
+        assert.deepEqual(keyBytes(key), new Uint8Array(bytes))
+      }),
+    )
+    // A view's own bytes, not its buffer's; and not a slice of a shared pool.
+    const whole = Uint8Array.of(1, 2, 3, 4, 5)
+    assert.equal(bytesKey(whole.subarray(1, 3)), '\x02\x03')
+    assert.equal(keyBytes('\xff\x00').buffer.byteLength, 2)
   })
 
   it('bytesEqual compares contents', () => {
