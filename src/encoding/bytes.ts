@@ -47,6 +47,16 @@ export function keyBytes(key: string): Uint8Array {
   return bytes
 }
 
+/**
+ * A copy of the bytes in a buffer of their own, for bytes kept long: `slice` copies a plain
+ * `Uint8Array` but only views a Buffer (`Buffer.prototype.slice` is `subarray`), and a view
+ * keeps its whole buffer, perhaps a block or a 64 KiB slab of Node's pool that `cborg` and
+ * `Buffer.from` cut small results from.
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes)
+}
+
 /** A plain `Uint8Array` view of a Buffer (CBOR and equality treat both alike, tests don't). */
 export function asBytes(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)

@@ -25,7 +25,7 @@ import { domainTag, sha256 } from '../crypto/hash.js'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, sign, verify, publicKeyOf, type SignedMessage } from '../crypto/ed25519.js'
 import { ADDRESS_BYTES, participantIdOf } from '../crypto/identity.js'
 import { HPKE_ENC_BYTES, HPKE_PUBLIC_KEY_BYTES, HPKE_TAG_BYTES } from '../crypto/hpke.js'
-import { bytesEqual, compareBytes } from '../encoding/bytes.js'
+import { bytesEqual, compareBytes, copyBytes } from '../encoding/bytes.js'
 import { bindingSignature, type EncryptionKeyBinding } from './encryption-key.js'
 import {
   MAX_ARGS_BYTES,
@@ -176,10 +176,13 @@ function payloadBytes(fields: readonly CborValue[]): number {
 const encodings = new WeakMap<Transaction, Uint8Array>()
 const hashes = new WeakMap<Transaction, Uint8Array>()
 
-/** The canonical encoding of `tx` (shared: never modify the bytes). */
+/**
+ * The canonical encoding of `tx` (shared: never modify the bytes). Kept as long as the
+ * transaction, so in a buffer of its own: the encoder cuts small results from Node's pool.
+ */
 export function encodeTransaction(tx: Transaction): Uint8Array {
   let encoded = encodings.get(tx)
-  if (encoded === undefined) encodings.set(tx, (encoded = encode([...unsignedFields(tx), tx.signature])))
+  if (encoded === undefined) encodings.set(tx, (encoded = copyBytes(encode([...unsignedFields(tx), tx.signature]))))
   return encoded
 }
 
@@ -298,8 +301,8 @@ export function decodeTransaction(bytes: Uint8Array): Transaction {
       signature: readBytes(signature, 'signature', SIGNATURE_BYTES),
     }
     // Decoding is strict, so these bytes are the canonical encoding: no need to make it again
-    // (copied: the caller may reuse its buffer, and a slice of a block would keep the block).
-    encodings.set(tx, bytes.slice())
+    // (copied: the caller may reuse its buffer, and a view into a block would keep the block).
+    encodings.set(tx, copyBytes(bytes))
     return tx
   } catch (error) {
     if (error instanceof EncodingError) throw new TxError('TX_ERROR_MALFORMED', error.message)

@@ -1,10 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { publicKeyOf } from '../../src/crypto/ed25519.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { participantIdOf } from '../../src/crypto/identity.js'
 import { toHex, utf8 } from '../../src/encoding/bytes.js'
-import { signTransaction, type Transaction, type TxPayload } from '../../src/ledger/transaction.js'
+import { decodeTransaction, encodeTransaction, signTransaction, type Transaction, type TxPayload } from '../../src/ledger/transaction.js'
 import { Mempool, MempoolError } from '../../src/chain/mempool.js'
 
 const NETWORK = new Uint8Array(32).fill(9)
@@ -154,4 +156,24 @@ test('departures are remembered within a bound in bytes, the most recent first',
   assert.ok(mempool.departureBytes > bound / 2)
   assert.equal(mempool.departure(hashes[48]!)?.reason, 'replaced', 'the most recent is remembered')
   assert.equal(mempool.departure(hashes[0]!), undefined, 'the oldest is forgotten')
+})
+
+test('what the remembered departures are charged covers the memory they hold', () => {
+  // Measured after full collections: the heap's and the buffers' growth for 2,000 departures.
+  setFlagsFromString('--expose-gc')
+  const collect = runInNewContext('gc') as () => void
+  const held = (): number => {
+    collect()
+    collect()
+    const { heapUsed, arrayBuffers } = process.memoryUsage()
+    return heapUsed + arrayBuffers
+  }
+  const mempool = pool(chainNonces([[ALICE, 0]]), { maxDepartureBytes: 64 * 1024 * 1024 })
+  const replacements = Array.from({ length: 2_001 }, (_, i) => encodeTransaction(tx(ALICE, 0, 50_000 + i)))
+  const before = held()
+  // Each replacement makes the one before it a departure; only the last stays pending.
+  for (const bytes of replacements) mempool.add(decodeTransaction(bytes))
+  const measured = held() - before
+  assert.equal(mempool.size, 1)
+  assert.ok(mempool.departureBytes >= measured, `charged ${mempool.departureBytes} bytes, holding ${measured}`)
 })

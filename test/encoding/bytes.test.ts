@@ -8,6 +8,7 @@ import {
   bytesKey,
   compareBytes,
   concatBytes,
+  copyBytes,
   fromHex,
   fromUtf8,
   keyBytes,
@@ -81,6 +82,16 @@ describe('bytes', () => {
     const whole = Uint8Array.of(1, 2, 3, 4, 5)
     assert.equal(bytesKey(whole.subarray(1, 3)), '\x02\x03')
     assert.equal(keyBytes('\xff\x00').buffer.byteLength, 2)
+  })
+
+  it('copyBytes copies into a buffer of its own, from a Buffer too (whose slice is a view)', () => {
+    const pooled = Buffer.from('a small buffer, cut from the pool')
+    assert.ok(pooled.buffer.byteLength > pooled.length)
+    const copy = copyBytes(pooled)
+    assert.equal(copy.buffer.byteLength, pooled.length)
+    assert.deepEqual(copy, new Uint8Array(pooled))
+    pooled[0] = 0
+    assert.notEqual(copy[0], 0)
   })
 
   it('bytesEqual compares contents', () => {

@@ -73,6 +73,18 @@ describe('transactions: round trips', () => {
     )
   })
 
+  it('a transaction keeps its encoding in a buffer of its own, not the buffer it was encoded in or decoded from', () => {
+    const tx = signed({ kind: 'contract-call', contract: new Uint8Array(20), method: 'get', args: '[]', nonce: 0, gasLimit: 50_000 })
+    const bytes = encodeTransaction(tx)
+    assert.equal(bytes.buffer.byteLength, bytes.length)
+    // Received inside a larger Buffer (a block read from LevelDB, a message): Buffer's `slice` is a view.
+    const message = Buffer.alloc(64 * 1024)
+    message.set(bytes, 100)
+    const decoded = decodeTransaction(message.subarray(100, 100 + bytes.length))
+    assert.deepEqual(encodeTransaction(decoded), bytes)
+    assert.equal(encodeTransaction(decoded).buffer.byteLength, bytes.length)
+  })
+
   it('signs SHA-256("chain/tx\\0" ‖ network id ‖ encoding without the signature)', () => {
     for (const tx of sampleTransactions()) {
       const full = fields(tx)
