@@ -120,6 +120,13 @@ export const EXECUTION_ALARM_MS = 10 * SECOND_MS
  */
 export const INSTANCE_CACHE_BYTES = 256 * MIB
 
+/**
+ * Bytes of contract source the sandbox thread keeps beside their hashes (a source's characters
+ * count a byte each: contracts are mostly ASCII): ~2,000 sources of a token's size, or 64 of the
+ * largest allowed.
+ */
+export const CODE_HASH_CACHE_BYTES = 4 * MIB
+
 /** Blank instances made ahead, between executions (more after a nested call found none free). */
 export const SPARE_INSTANCES = 2
 

@@ -15,7 +15,8 @@ import { ContractInstance, type SandboxLimits, type SetupFailure } from './contr
 import { MeteredInstance, type CompiledQuickjs } from './metered/instance.js'
 import type { MemorySnapshot } from './metered/snapshot.js'
 import { DIRTY_PAGE_BYTES } from './metered/layout.js'
-import { INSTANCE_CACHE_BYTES, MAX_INSTANCES, SPARE_INSTANCES } from './constants.js'
+import { BoundedCache } from '../cache/bounded-cache.js'
+import { CODE_HASH_CACHE_BYTES, INSTANCE_CACHE_BYTES, MAX_INSTANCES, SPARE_INSTANCES } from './constants.js'
 
 /** No instance was free for a contract: grow the pool and run the execution again. */
 export class PoolExhausted extends Error {
@@ -149,15 +150,17 @@ function cost(cached: Cached): number {
   return cached.instance.metered.snapshotBytes + cached.peakPages * DIRTY_PAGE_BYTES
 }
 
-/** Hashes of recent code, so that a call does not hash its contract's source again. */
-const hashes = new Map<string, string>()
-const HASHES_KEPT = 1_024
+/**
+ * Hashes of recent code, so that a call does not hash its contract's source again; keyed by the
+ * source itself, so bounded in bytes: 1,024 entries, as it was, could hold 1,024 sources of up
+ * to 64 KiB each.
+ */
+const hashes = new BoundedCache<string>(CODE_HASH_CACHE_BYTES, (hash) => hash.length)
 
 function codeHash(code: string): string {
   let hash = hashes.get(code)
   if (hash === undefined) {
     hash = createHash('sha256').update(code).digest('hex')
-    if (hashes.size >= HASHES_KEPT) hashes.clear()
     hashes.set(code, hash)
   }
   return hash
