@@ -4,8 +4,9 @@
  * Every KEEPER_INTERVAL_MS, if fewer than `minPeers` are connected, remembered peers that are
  * not connected are re-dialed, each after a backoff that doubles with its failures up to
  * REDIAL_BACKOFF_MAX_MS; a discovered peer that failed REDIAL_MAX_FAILURES times is
- * forgotten, a bootstrap peer never is. While below `maxPeers` a DHT walk runs every
- * `walkIntervalMs` to discover more. Banned peers are never dialed.
+ * forgotten, a bootstrap peer never is. At most KNOWN_PEERS_MAX others are remembered. While
+ * below `maxPeers` a DHT walk runs every `walkIntervalMs` to discover more. Banned peers are
+ * never dialed.
  */
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import type { Logger } from '../log.js'
@@ -16,6 +17,7 @@ import {
   DIAL_TIMEOUT_MS,
   KEEPER_INTERVAL_MS,
   KEEPER_PARALLEL_DIALS,
+  KNOWN_PEERS_MAX,
   REDIAL_BACKOFF_BASE_MS,
   REDIAL_BACKOFF_MAX_MS,
   REDIAL_MAX_FAILURES,
@@ -36,6 +38,8 @@ export interface PeerKeeperInit {
   readonly minPeers?: number
   readonly intervalMs?: number
   readonly walkIntervalMs?: number
+  /** Peers remembered at most, pinned ones aside (KNOWN_PEERS_MAX). */
+  readonly maxKnown?: number
   /** The clock of backoffs; a parameter so tests can move it. */
   readonly now?: () => number
 }
@@ -82,15 +86,34 @@ export class PeerKeeper {
     this.controller.abort()
   }
 
-  /** Remembers a peer; `pinned` for bootstrap peers. */
+  /**
+   * Remembers a peer; `pinned` for bootstrap peers. With the table full, a new peer takes the
+   * place of the one that failed most, or, when none has failed, is dealt with once and not
+   * remembered: the peers already known are kept, as a flood of fresh ids would push them out.
+   */
   remember(id: PeerId, pinned = false): KnownPeer {
     const key = id.toString()
     let peer = this.known.get(key)
     if (peer === undefined || (pinned && !peer.pinned)) {
       peer = { id, pinned, failures: peer?.failures ?? 0, nextAttemptMs: 0, dialing: false }
-      this.known.set(key, peer)
+      if (pinned || this.known.has(key) || this.makeRoom()) this.known.set(key, peer)
     }
     return peer
+  }
+
+  /** Whether a new peer may be remembered, after forgetting the one that failed most if the table is full. */
+  private makeRoom(): boolean {
+    if (this.known.size < (this.init.maxKnown ?? KNOWN_PEERS_MAX)) return true
+    const connected = new Set(this.components.connectedPeers())
+    let worst: [string, KnownPeer] | undefined
+    for (const entry of this.known) {
+      const [key, peer] = entry
+      if (peer.pinned || peer.dialing || peer.failures === 0 || connected.has(key)) continue
+      if (worst === undefined || peer.failures > worst[1].failures) worst = entry
+    }
+    if (worst === undefined) return false
+    this.known.delete(worst[0])
+    return true
   }
 
   /** A peer was discovered: remember it, and dial it if we want more peers. */

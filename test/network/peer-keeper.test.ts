@@ -16,7 +16,7 @@ async function peerId(): Promise<PeerId> {
 }
 
 /** A keeper whose dials fail (or succeed) as told, on a clock the test moves. */
-function keeper(options: { succeed?: boolean; minPeers?: number; maxPeers?: number; banned?: Set<string> } = {}) {
+function keeper(options: { succeed?: boolean; minPeers?: number; maxPeers?: number; maxKnown?: number; banned?: Set<string> } = {}) {
   const clock = { now: 0 }
   const dials: string[] = []
   const connected = new Set<string>()
@@ -33,7 +33,7 @@ function keeper(options: { succeed?: boolean; minPeers?: number; maxPeers?: numb
       isBanned: (peer) => options.banned?.has(peer) ?? false,
       log: SILENT_LOGGER,
     },
-    { minPeers: options.minPeers ?? 4, maxPeers: options.maxPeers ?? 50, intervalMs: 3_600_000, now: () => clock.now },
+    { minPeers: options.minPeers ?? 4, maxPeers: options.maxPeers ?? 50, maxKnown: options.maxKnown ?? 1_000, intervalMs: 3_600_000, now: () => clock.now },
   )
   const settle = async (): Promise<void> => {
     await Promise.all(pending.splice(0))
@@ -92,4 +92,27 @@ test('no re-dials at or above the minimum', async () => {
   k.tick()
   await settle()
   assert.deepEqual(dials, [])
+})
+
+test('the table of known peers is bounded: a flood of new ids keeps the known peers, a failing one makes room', async () => {
+  const [first, second, third, pinned, replacement] = [await peerId(), await peerId(), await peerId(), await peerId(), await peerId()]
+  const { keeper: k, settle } = keeper({ maxKnown: 3 })
+  for (const id of [first, second, third]) k.remember(id)
+  // Discovered or connected from ever new ids: not remembered while the known ones never failed.
+  const flood = await Promise.all(Array.from({ length: 20 }, () => peerId()))
+  for (const id of flood) {
+    k.discovered({ id, multiaddrs: [] })
+    k.connected(id)
+  }
+  assert.deepEqual(k.knownPeers(), [first, second, third].map(String))
+  // A bootstrap peer is always remembered.
+  k.remember(pinned, true)
+  assert.equal(k.knownPeers().length, 4)
+  // Once known peers have failed, a new one takes the place of the one that failed most.
+  k.tick()
+  await settle()
+  k.remember(replacement)
+  assert.equal(k.knownPeers().length, 4)
+  assert.ok(k.knownPeers().includes(replacement.toString()))
+  assert.ok(k.knownPeers().includes(pinned.toString()))
 })
