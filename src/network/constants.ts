@@ -34,10 +34,10 @@ export const REDIAL_BACKOFF_BASE_MS = 1 * SECOND_MS
 /** The longest wait between re-dials of one peer: a peer back after a restart is found within a minute. */
 export const REDIAL_BACKOFF_MAX_MS = 60 * SECOND_MS
 /**
- * Peers the keeper remembers at most, bootstrap peers aside: discovery (a DHT
- * answer lists whatever peers the remote chooses) and inbound connections from ever new ids
- * would otherwise grow its table without end. Past it, a new peer takes the place of the one
- * that failed most, or is not remembered.
+ * Peers the keeper remembers at most, bootstrap peers aside: discovery (a DHT answer lists
+ * whatever peers the remote chooses) and inbound connections from ever new ids would otherwise
+ * grow its table without end. Past it, a new peer takes the place of the one that failed most,
+ * or is not remembered.
  */
 export const KNOWN_PEERS_MAX = 1_000
 

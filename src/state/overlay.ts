@@ -22,7 +22,6 @@ export interface StateChange {
   readonly value: Uint8Array | null
 }
 
-
 interface JournalEntry {
   readonly id: string
   /** The change this key had before the write; `undefined` when it had none (read the base). */
