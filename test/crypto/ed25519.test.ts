@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { KEY_CACHE_MAX_BYTES, keySigner, PARSED_KEY_BYTES, publicKeyOf, sign, verify, verifyReference, generateSecretKey } from '../../src/crypto/ed25519.js'
+import { KEY_CACHE_MAX_BYTES, keySigner, PARSED_KEY_BYTES, PUBLIC_KEY_BYTES, publicKeyOf, sign, verify, verifyReference, generateSecretKey } from '../../src/crypto/ed25519.js'
 import { CACHE_ENTRY_OVERHEAD_BYTES } from '../../src/cache/bounded-cache.js'
 import { toHex } from '../../src/encoding/bytes.js'
 import {
@@ -101,7 +101,8 @@ describe('Ed25519 key and signature lengths', () => {
 
 describe('the parsed-key cache, bounded in bytes', () => {
   it('answers right for keys it has evicted: more keys than it holds, then the first again', () => {
-    const holds = Math.floor(KEY_CACHE_MAX_BYTES / (PARSED_KEY_BYTES + CACHE_ENTRY_OVERHEAD_BYTES))
+    // Each entry is charged the parsed key, its 32-character key string and the entry's overhead.
+    const holds = Math.floor(KEY_CACHE_MAX_BYTES / (PARSED_KEY_BYTES + PUBLIC_KEY_BYTES + CACHE_ENTRY_OVERHEAD_BYTES))
     const message = Uint8Array.of(7)
     const signers = Array.from({ length: holds + 16 }, (_, i) => {
       const secretKey = new Uint8Array(32).fill(9)
