@@ -5,12 +5,14 @@
  * Hashes of different kinds of things are domain-separated by a tag prefix, so bytes that
  * are valid as one structure can never be passed off as the hash of another.
  */
-import { createHash } from 'node:crypto'
+import { createHash, hash as hashOnce } from 'node:crypto'
 import { asBytes, utf8 } from '../encoding/bytes.js'
 
 export const HASH_BYTES = 32
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
+  // One part (most calls: trie nodes, keys, transactions) in one call, without a Hash object.
+  if (parts.length === 1) return asBytes(hashOnce('sha256', parts[0]!, 'buffer'))
   const hash = createHash('sha256')
   for (const part of parts) hash.update(part)
   return asBytes(hash.digest())

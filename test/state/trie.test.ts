@@ -64,6 +64,17 @@ test('the empty trie and a single key have the library’s roots', async () => {
   assert.deepEqual(trie.apply(root, [{ key: utf8('one'), value: new Uint8Array(0) }]), EMPTY_TRIE_ROOT, 'an empty value is no value')
 })
 
+test('values at every length form of RLP (a byte, short, long, a long length of three bytes) give the library’s roots', async () => {
+  const trie = new StateTrie(NO_STORED_NODES)
+  const reference = referenceTrie()
+  const lengths = [1, 2, 31, 32, 54, 55, 56, 57, 255, 256, 1_000, 65_535, 65_536, 70_000]
+  const changes = lengths.flatMap((length) =>
+    [0x00, 0x7f, 0x80, 0xff].map((fill) => ({ key: utf8(`value of ${length} bytes of ${fill}`), value: new Uint8Array(length).fill(fill) })),
+  )
+  const root = trie.apply(trie.emptyRoot, changes)
+  assert.deepEqual(toHex(root), toHex(await referenceApply(reference, changes)))
+})
+
 test('random change sets with deletes, over a long history of blocks, give the library’s roots', async () => {
   const next = random('history')
   const store = new NodeStore()
