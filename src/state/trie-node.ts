@@ -11,7 +11,6 @@
  * hash), which `chain` used before it updated the trie itself: roots are the same bit for bit
  * (test/state/trie.test.ts checks it against that library).
  */
-import { RLP, type NestedUint8Array } from '@ethereumjs/rlp'
 import { ChainError } from '../errors.js'
 import { HASH_BYTES, sha256 } from '../crypto/hash.js'
 
@@ -53,14 +52,24 @@ export type TrieNode = LeafNode | ExtensionNode | BranchNode
 /** A child: the hash of a stored node (not read until needed), a node in memory, or none. */
 export type NodeRef = Uint8Array | TrieNode | null
 
-type RawRef = Uint8Array | NestedUint8Array
-
 const EMPTY = new Uint8Array(0)
 const LEAF_FLAG = 2
 const ODD_FLAG = 1
 
+/*
+ * RLP, read and written in place: a node is encoded straight into one array, and read as views
+ * of its stored bytes. `@ethereumjs/rlp`'s nested arrays, and the array it made for every item
+ * and then joined, were most of the garbage of a block's trie update. A list item is a byte
+ * string, or a node smaller than a hash embedded as its own encoding.
+ */
+const STRING_OFFSET = 0x80
+const LIST_OFFSET = 0xc0
+const SHORT_LENGTH_MAX = 55
+
+type RlpItem = Uint8Array | { readonly embedded: Uint8Array }
+
 /** Root of the trie with no keys: the hash of the encoding of the empty string. */
-export const EMPTY_TRIE_ROOT = sha256(RLP.encode(EMPTY))
+export const EMPTY_TRIE_ROOT = sha256(Uint8Array.of(STRING_OFFSET))
 
 export function bytesToNibbles(bytes: Uint8Array): Nibbles {
   const nibbles = new Uint8Array(bytes.length * 2)
@@ -88,38 +97,81 @@ function expandPath(compact: Uint8Array, hash: Uint8Array): { path: Nibbles; lea
   return { path: nibbles.subarray(flags & ODD_FLAG ? 1 : 2), leaf: (flags & LEAF_FLAG) !== 0 }
 }
 
-function decodeRef(raw: Uint8Array | NestedUint8Array, hash: Uint8Array): NodeRef {
-  if (Array.isArray(raw)) return decodeRaw(raw, hash)
-  if (raw.length === 0) return null
-  if (raw.length !== HASH_BYTES) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, `a child reference of ${raw.length} bytes`)
-  return raw
+/** Where one RLP item's content lies in the bytes, and whether it is a list. */
+interface RlpSpan {
+  readonly list: boolean
+  readonly start: number
+  readonly end: number
 }
 
-function decodeRaw(raw: NestedUint8Array, hash: Uint8Array): TrieNode {
-  if (raw.length === 17) {
-    const value = raw[16]!
-    if (Array.isArray(value)) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, 'a branch value that is a list')
-    return { kind: 'branch', children: raw.slice(0, 16).map((child) => decodeRef(child, hash)), value }
+/** The item at `at`, which must end by `limit`; only the shortest of RLP's forms is accepted. */
+function readSpan(bytes: Uint8Array, at: number, limit: number, hash: Uint8Array): RlpSpan {
+  const bad = (detail: string): TrieError => new TrieError('TRIE_ERROR_BAD_NODE', hash, `not RLP: ${detail}`)
+  if (at >= limit) throw bad('an item past the end')
+  const first = bytes[at]!
+  if (first < STRING_OFFSET) return { list: false, start: at, end: at + 1 }
+  const list = first >= LIST_OFFSET
+  const short = first - (list ? LIST_OFFSET : STRING_OFFSET)
+  let start = at + 1
+  let length = short
+  if (short > SHORT_LENGTH_MAX) {
+    const bytesOfLength = short - SHORT_LENGTH_MAX
+    start += bytesOfLength
+    if (start > limit || bytes[at + 1] === 0) throw bad('a length cut short or with leading zeros')
+    length = 0
+    for (let i = at + 1; i < start; i++) length = length * 256 + bytes[i]!
+    if (length <= SHORT_LENGTH_MAX) throw bad('a short length in the long form')
+  } else if (!list && length === 1 && bytes[start]! < STRING_OFFSET) {
+    throw bad('a single byte below 0x80 with a length')
   }
-  if (raw.length !== 2) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, `a list of ${raw.length} items`)
-  const [compact, second] = raw as [RawRef, RawRef]
-  if (Array.isArray(compact)) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, 'a path that is a list')
+  if (start + length > limit) throw bad('an item longer than what holds it')
+  return { list, start, end: start + length }
+}
+
+/**
+ * The items of the RLP list `bytes[span]`, read in place: a string is a view of its content, a
+ * list (a node embedded in its parent) its whole encoding. `RLP.decode` built nested arrays of
+ * copies, most of a block's trie reads' garbage.
+ */
+function listItems(bytes: Uint8Array, span: RlpSpan, hash: Uint8Array): RlpItem[] {
+  if (!span.list) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, 'not a list')
+  const items: RlpItem[] = []
+  for (let at = span.start; at < span.end; ) {
+    const item = readSpan(bytes, at, span.end, hash)
+    items.push(item.list ? { embedded: bytes.subarray(at, item.end) } : bytes.subarray(item.start, item.end))
+    at = item.end
+  }
+  return items
+}
+
+function decodeRef(item: RlpItem, hash: Uint8Array): NodeRef {
+  if (!(item instanceof Uint8Array)) return decodeNode(item.embedded, hash)
+  if (item.length === 0) return null
+  if (item.length !== HASH_BYTES) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, `a child reference of ${item.length} bytes`)
+  return item
+}
+
+/**
+ * Decodes the stored node whose hash is `hash` (or a node embedded in it). Its arrays are views
+ * of `encoded`, not copies: a node read is a node about to be replaced, or kept in the cache
+ * with the encoding it came from.
+ */
+export function decodeNode(encoded: Uint8Array, hash: Uint8Array): TrieNode {
+  const span = readSpan(encoded, 0, encoded.length, hash)
+  if (span.end !== encoded.length) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, 'not RLP: bytes after the node')
+  const items = listItems(encoded, span, hash)
+  if (items.length === 17) {
+    const value = items.pop()!
+    if (!(value instanceof Uint8Array)) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, 'a branch value that is a list')
+    return { kind: 'branch', children: items.map((child) => decodeRef(child, hash)), value }
+  }
+  if (items.length !== 2) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, `a list of ${items.length} items`)
+  const [compact, second] = items as [RlpItem, RlpItem]
+  if (!(compact instanceof Uint8Array)) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, 'a path that is a list')
   const { path, leaf } = expandPath(compact, hash)
   if (!leaf) return { kind: 'extension', path, child: decodeRef(second, hash) }
-  if (Array.isArray(second)) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, 'a leaf value that is a list')
+  if (!(second instanceof Uint8Array)) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, 'a leaf value that is a list')
   return { kind: 'leaf', path, value: second }
-}
-
-/** Decodes the stored node whose hash is `hash`. */
-export function decodeNode(encoded: Uint8Array, hash: Uint8Array): TrieNode {
-  let raw
-  try {
-    raw = RLP.decode(encoded)
-  } catch (error) {
-    throw new TrieError('TRIE_ERROR_BAD_NODE', hash, `not RLP: ${error instanceof Error ? error.message : String(error)}`)
-  }
-  if (!Array.isArray(raw)) throw new TrieError('TRIE_ERROR_BAD_NODE', hash, 'not a list')
-  return decodeRaw(raw, hash)
 }
 
 /** A node's encoding and hash, for storage under that hash. */
@@ -127,17 +179,6 @@ export interface TrieNodeWrite {
   readonly hash: Uint8Array
   readonly node: Uint8Array
 }
-
-/*
- * RLP, written straight into one array per node: the nested arrays `RLP.encode` takes, and the
- * array it makes for every item and joins, were a third of what a block's trie update allocated.
- * A list item is a byte string, or a node smaller than a hash embedded as its own encoding.
- */
-const STRING_OFFSET = 0x80
-const LIST_OFFSET = 0xc0
-const SHORT_LENGTH_MAX = 55
-
-type RlpItem = Uint8Array | { readonly embedded: Uint8Array }
 
 /** Bytes of the big-endian form of `length` (a length over 55 is written so). */
 function lengthBytes(length: number): number {

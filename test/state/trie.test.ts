@@ -165,6 +165,28 @@ test('a missing or garbled node is a typed error, not a wrong root', () => {
   )
 })
 
+test('a stored node that is not canonical RLP, or not a node, is refused with a typed error', () => {
+  const hash = new Uint8Array(32)
+  const leaf = Uint8Array.of(0xc4, 0x82, 0x20, 0x01, 0x05) // [compact path 0x2001 (a leaf, 0x01), value 0x05]
+  assert.equal(decodeNode(leaf, hash).kind, 'leaf', 'the well-formed node this test garbles')
+  const garbled: [string, Uint8Array][] = [
+    ['bytes after the node', Uint8Array.of(...leaf, 0x00)],
+    ['a list shorter than its header says', leaf.subarray(0, 4)],
+    ['an item longer than its list', Uint8Array.of(0xc3, 0x82, 0x20, 0x01, 0x05)],
+    ['a single byte below 0x80 with a length', Uint8Array.of(0xc4, 0x82, 0x20, 0x01, 0x81, 0x05)],
+    ['a short length in the long form', Uint8Array.of(0xf8, 0x04, 0x82, 0x20, 0x01, 0x05)],
+    ['a long length with a leading zero', Uint8Array.of(0xf9, 0x00, 0x04, 0x82, 0x20, 0x01, 0x05)],
+    ['a string, not a list', Uint8Array.of(0x82, 0x20, 0x01)],
+    ['a list of three items', Uint8Array.of(0xc5, 0x82, 0x20, 0x01, 0x05, 0x06)],
+    ['path flags above 3', Uint8Array.of(0xc4, 0x82, 0x40, 0x01, 0x05)],
+    ['a child reference of 2 bytes', Uint8Array.of(0xc4, 0x00, 0x82, 0x01, 0x02)],
+    ['nothing at all', new Uint8Array(0)],
+  ]
+  for (const [what, bytes] of garbled) {
+    assert.throws(() => decodeNode(bytes, hash), (error) => error instanceof TrieError && error.code === 'TRIE_ERROR_BAD_NODE', what)
+  }
+})
+
 test('the node cache stays within its bound in bytes while the roots stay right', async () => {
   const bound = 16 * 1024
   const store = new NodeStore()
