@@ -206,8 +206,13 @@ export function signTransaction(tx: UnsignedTransaction, secretKey: Uint8Array, 
   return { ...unsigned, signature: sign(secretKey, signingHash(unsigned, networkId)) }
 }
 
+const senders = new WeakMap<TxCommon, Uint8Array>()
+
+/** The sender's participant id (shared: never modify the bytes); found once per transaction, as its hash is. */
 export function senderOf(tx: TxCommon): Uint8Array {
-  return participantIdOf(tx.publicKey)
+  let sender = senders.get(tx)
+  if (sender === undefined) senders.set(tx, (sender = participantIdOf(tx.publicKey)))
+  return sender
 }
 
 /**

@@ -39,6 +39,8 @@ export class StateOverlay implements StateReader {
   /** Unique in the process: the contract VM names this state by it (a `StateScope`). */
   readonly id = nextOverlayId++
   private readonly changes = new Map<string, Uint8Array | null>()
+  /** What the base held for each key read through to it (`null`: absent): the undo log's values, without reading them again. */
+  private readonly baseValues = new Map<string, Uint8Array | null>()
   private readonly journal: JournalEntry[] = []
   private readonly checkpoints: number[] = []
 
@@ -57,9 +59,18 @@ export class StateOverlay implements StateReader {
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const change = this.changes.get(bytesKey(key))
+    const id = bytesKey(key)
+    const change = this.changes.get(id)
     if (change !== undefined) return change ?? undefined
-    return this.base.get(key)
+    return this.readBase(id, key)
+  }
+
+  private readBase(id: string, key: Uint8Array): Uint8Array | undefined {
+    const known = this.baseValues.get(id)
+    if (known !== undefined) return known ?? undefined
+    const value = this.base.get(key)
+    this.baseValues.set(id, value ?? null)
+    return value
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
@@ -106,6 +117,6 @@ export class StateOverlay implements StateReader {
 
   /** The value of `key` in the base, below this overlay's writes: what an undo log records. */
   baseValue(key: Uint8Array): Uint8Array | undefined {
-    return this.base.get(key)
+    return this.readBase(bytesKey(key), key)
   }
 }

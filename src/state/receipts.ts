@@ -5,7 +5,8 @@
  * Encoding (CBOR array): [status, gasUsed, result | null, error | null,
  *                         [[contract, name, data], ...], [touched, ...], contract | null]
  */
-import { decode, encode, type CborValue } from '../encoding/cbor.js'
+import { decode, encode, encodeArrayOfEncoded, type CborValue } from '../encoding/cbor.js'
+import { copyBytes } from '../encoding/bytes.js'
 import { readArray, readBytes, readList, readOptional, readText, readUint } from '../encoding/shape.js'
 import { ADDRESS_BYTES } from '../crypto/identity.js'
 import { merkleRoot } from '../ledger/merkle.js'
@@ -53,8 +54,17 @@ function receiptFields(receipt: Receipt): CborValue[] {
   ]
 }
 
+/**
+ * Each receipt's encoding, made once: the receipts root hashes it and the store writes it (a
+ * receipt is immutable). A weak map, so it goes when the receipt does.
+ */
+const encodings = new WeakMap<Receipt, Uint8Array>()
+
+/** The encoding of `receipt` (shared: never modify the bytes). */
 export function encodeReceipt(receipt: Receipt): Uint8Array {
-  return encode(receiptFields(receipt))
+  let encoded = encodings.get(receipt)
+  if (encoded === undefined) encodings.set(receipt, (encoded = copyBytes(encode(receiptFields(receipt)))))
+  return encoded
 }
 
 function readReceipt(value: unknown): Receipt {
@@ -77,7 +87,7 @@ function readReceipt(value: unknown): Receipt {
 }
 
 export function encodeReceipts(receipts: readonly Receipt[]): Uint8Array {
-  return encode(receipts.map(receiptFields))
+  return encodeArrayOfEncoded(receipts.map(encodeReceipt))
 }
 
 export function decodeReceipts(bytes: Uint8Array): Receipt[] {

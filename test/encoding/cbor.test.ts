@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { decode, encode, EncodingError, type CborValue } from '../../src/encoding/cbor.js'
+import { decode, encode, encodeArrayOfEncoded, EncodingError, type CborValue } from '../../src/encoding/cbor.js'
 import { concatBytes, fromHex, toHex } from '../../src/encoding/bytes.js'
 
 const LIMIT = 1 << 20
@@ -211,5 +211,14 @@ describe('canonical CBOR', () => {
       }),
       { numRuns: 5_000 },
     )
+  })
+})
+
+describe('an array of items already encoded', () => {
+  it('is the encoding of the array of their values, at every length form of its head', () => {
+    for (const count of [0, 1, 23, 24, 255, 256, 65_535, 65_536]) {
+      const values = Array.from({ length: count }, (_, i) => (i % 3 === 0 ? i : i % 3 === 1 ? `item ${i}` : [i, null]))
+      assert.equal(toHex(encodeArrayOfEncoded(values.map(encode))), toHex(encode(values)), `${count} items`)
+    }
   })
 })
