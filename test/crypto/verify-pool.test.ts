@@ -6,8 +6,9 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
 import { generateSecretKey, publicKeyOf, sign, verify, type SignedMessage } from '../../src/crypto/ed25519.js'
-import { MAX_ATTEMPTS, MAX_THREADS, VerifyPool, VerifyPoolError, verifyOnThisThread } from '../../src/crypto/verify-pool/pool.js'
+import { MAX_ATTEMPTS, MAX_THREADS, VERIFY_THREAD_NICE, VerifyPool, VerifyPoolError, verifyOnThisThread } from '../../src/crypto/verify-pool/pool.js'
 import { utf8 } from '../../src/encoding/bytes.js'
 import { flipBit, hex, RFC8032_VECTORS, SPECCHECK_VECTORS } from './ed25519-cases.js'
 
@@ -107,4 +108,27 @@ test('a closed pool fails what it had not answered and refuses new work; sizes a
   for (const threads of [0, -1, 1.5, MAX_THREADS + 1]) {
     assert.throws(() => new VerifyPool({ threads }), { code: 'VERIFY_POOL_ERROR_BAD_SIZE', message: `verify threads: expected an integer from 1 to ${MAX_THREADS}, got ${threads}` })
   }
+})
+
+/** The nice value of each thread of this process whose name is `name`, by thread id (Linux). */
+function threadNices(name: string): Map<string, number> {
+  const nices = new Map<string, number>()
+  for (const id of readdirSync('/proc/self/task')) {
+    if (readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim() !== name) continue
+    const stat = readFileSync(`/proc/self/task/${id}/stat`, 'utf8')
+    // Fields after the name (which may hold spaces): state is field 3, nice field 19.
+    nices.set(id, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]))
+  }
+  return nices
+}
+
+test('the verify threads run below the node’s thread’s priority, the node’s thread at its own', { skip: process.platform !== 'linux' && 'nice values are per thread on Linux only' }, async (t) => {
+  const before = new Set(threadNices('WorkerThread').keys())
+  const pool = new VerifyPool({ threads: 2 })
+  t.after(() => pool.close())
+  assert.deepEqual(await pool.verifyBatch(signedMessages(8, 'nice')), Array(8).fill(true))
+  const started = [...threadNices('WorkerThread')].filter(([id]) => !before.has(id))
+  assert.equal(started.length, 2, 'the pool’s two threads')
+  for (const [id, nice] of started) assert.equal(nice, VERIFY_THREAD_NICE, `thread ${id}`)
+  assert.deepEqual([...threadNices('MainThread').values()], [0])
 })
