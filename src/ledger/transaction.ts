@@ -195,8 +195,18 @@ export function transactionHash(tx: Transaction): Uint8Array {
 
 const SIGNING_TAG = domainTag('tx')
 
+/** CBOR heads: an array of 5 items, and a byte string of a signature's 64 bytes. */
+const UNSIGNED_ARRAY_HEAD = Uint8Array.of(0x85)
+const SIGNATURE_FIELD_BYTES = 2 + SIGNATURE_BYTES
+
 /** The 32 bytes the sender signs: the network id and everything but the signature. */
-export function signingHash(tx: UnsignedTransaction, networkId: Uint8Array): Uint8Array {
+export function signingHash(tx: UnsignedTransaction | Transaction, networkId: Uint8Array): Uint8Array {
+  if ('signature' in tx && tx.signature.length === SIGNATURE_BYTES) {
+    // A signed transaction's encoding, made once, holds the unsigned one: the same items under
+    // a head of 5 instead of 6 (one byte each), less the signature, last. No second encoding.
+    const encoded = encodeTransaction(tx)
+    return sha256(SIGNING_TAG, networkId, UNSIGNED_ARRAY_HEAD, encoded.subarray(1, encoded.length - SIGNATURE_FIELD_BYTES))
+  }
   return sha256(SIGNING_TAG, networkId, encode(unsignedFields(tx)))
 }
 

@@ -90,6 +90,10 @@ describe('transactions: round trips', () => {
       const full = fields(tx)
       const independent = createHash('sha256').update('chain/tx\0').update(NETWORK_ID).update(encode(full.slice(0, 5))).digest()
       assert.equal(toHex(signingHash(tx, NETWORK_ID)), toHex(independent))
+      // Signed, it is taken from the transaction's encoding; not, or oddly signed, encoded anew.
+      const { signature, ...unsigned } = tx
+      assert.equal(toHex(signingHash(unsigned, NETWORK_ID)), toHex(independent), 'unsigned')
+      assert.equal(toHex(signingHash({ ...tx, signature: signature.subarray(0, 63) }, NETWORK_ID)), toHex(independent), 'a short signature')
       assert.equal(verify(tx.signature, independent, tx.publicKey), true)
       assert.equal(toHex(transactionHash(tx)), createHash('sha256').update(encodeTransaction(tx)).digest('hex'))
     }
