@@ -73,10 +73,10 @@ export const EMPTY_TRIE_ROOT = sha256(Uint8Array.of(STRING_OFFSET))
 
 export function bytesToNibbles(bytes: Uint8Array): Nibbles {
   const nibbles = new Uint8Array(bytes.length * 2)
-  bytes.forEach((byte, i) => {
-    nibbles[2 * i] = byte >> 4
-    nibbles[2 * i + 1] = byte & 0x0f
-  })
+  for (let i = 0; i < bytes.length; i++) {
+    nibbles[2 * i] = bytes[i]! >> 4
+    nibbles[2 * i + 1] = bytes[i]! & 0x0f
+  }
   return nibbles
 }
 
