@@ -5,17 +5,15 @@
  * Hashes of different kinds of things are domain-separated by a tag prefix, so bytes that
  * are valid as one structure can never be passed off as the hash of another.
  */
-import { createHash, hash as hashOnce } from 'node:crypto'
-import { asBytes, utf8 } from '../encoding/bytes.js'
+import { hash as hashOnce } from 'node:crypto'
+import { asBytes, concatBytes, utf8 } from '../encoding/bytes.js'
 
 export const HASH_BYTES = 32
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  // One part (most calls: trie nodes, keys, transactions) in one call, without a Hash object.
-  if (parts.length === 1) return asBytes(hashOnce('sha256', parts[0]!, 'buffer'))
-  const hash = createHash('sha256')
-  for (const part of parts) hash.update(part)
-  return asBytes(hash.digest())
+  // In one call, on the parts joined: a `Hash` object per call (13,000 a block of 1,000
+  // transfers) cost more than the join, and each left a weak handle for the collector.
+  return asBytes(hashOnce('sha256', parts.length === 1 ? parts[0]! : concatBytes(...parts), 'buffer'))
 }
 
 /** The prefix that separates one kind of hashed content from the others. */
