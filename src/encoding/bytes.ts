@@ -28,11 +28,17 @@ export function fromHex(text: string): Uint8Array | undefined {
   return asBytes(Buffer.from(hex, 'hex'))
 }
 
+/** V8 keeps a typed array of up to 64 bytes in its heap. */
+const SHORT_KEY_BYTES = 64
+
 /**
  * The bytes as a string of one character per byte (latin1): a key for a `Map` or `Set` of byte
  * strings, half the size of their hex and made without encoding.
  */
 export function bytesKey(bytes: Uint8Array): string {
+  // A short array may be one V8 keeps on its heap (a hash is, and `keyBytes` makes them):
+  // reading its `buffer` would move its bytes out of the heap into a buffer of their own.
+  if (bytes.length <= SHORT_KEY_BYTES) return String.fromCharCode.apply(null, bytes as unknown as number[])
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')
 }
 

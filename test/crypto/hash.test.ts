@@ -20,6 +20,19 @@ describe('sha256', () => {
     )
   })
 
+  it('hashes parts too long to join in its scratch array as their concatenation', () => {
+    const long = new Uint8Array(16 * 1024).fill(7)
+    assert.equal(toHex(sha256(long, Uint8Array.of(1))), toHex(sha256(concatBytes(long, Uint8Array.of(1)))))
+    assert.equal(toHex(sha256(long.subarray(1), Uint8Array.of(1))), toHex(sha256(concatBytes(long.subarray(1), Uint8Array.of(1)))))
+  })
+
+  it('gives each digest an array of its own, unchanged by later calls', () => {
+    const first = sha256(utf8('a'), utf8('bc'))
+    const second = sha256(utf8('x'), utf8('yz'))
+    assert.equal(toHex(first), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+    assert.notEqual(first.buffer, second.buffer)
+  })
+
   it('returns a plain Uint8Array', () => {
     assert.equal(Object.getPrototypeOf(sha256(Uint8Array.of(1))), Uint8Array.prototype)
   })
