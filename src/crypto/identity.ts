@@ -12,8 +12,9 @@
  * characters, so a mistyped id is refused instead of sending to nobody.
  */
 import { bech32m } from '@scure/base'
+import { BoundedCache } from '../cache/bounded-cache.js'
 import { ChainError } from '../errors.js'
-import { uint64BE } from '../encoding/bytes.js'
+import { bytesKey, keyBytes, uint64BE } from '../encoding/bytes.js'
 import { domainTag, sha256 } from './hash.js'
 import { PUBLIC_KEY_BYTES } from './ed25519.js'
 
@@ -50,15 +51,41 @@ export function contractAddressOf(deployer: Uint8Array, nonce: number): Uint8Arr
   return sha256(CONTRACT_ADDRESS_TAG, deployer, uint64BE(nonce)).subarray(0, ADDRESS_BYTES)
 }
 
+/**
+ * Addresses formatted and parsed lately, each way: a block names the same contracts and senders
+ * again and again (its executor formats both for every call, and parses every event's
+ * contract), and Bech32m's checksum costs a few microseconds and a dozen arrays each time. Keyed
+ * by the prefix and the bytes' `bytesKey`, or the prefix and the text; only valid addresses are
+ * kept. 1 MiB each way holds ~4,000 addresses.
+ */
+const ADDRESS_CACHE_BYTES = 1024 * 1024
+const formatted = new BoundedCache<string>(ADDRESS_CACHE_BYTES, (text) => text.length)
+const parsed = new BoundedCache<string>(ADDRESS_CACHE_BYTES, (key) => key.length)
+
 function format(prefix: AddressPrefix, bytes: Uint8Array): string {
   if (bytes.length !== ADDRESS_BYTES) {
     throw new AddressError('ADDRESS_ERROR_BAD_LENGTH', '', `address of ${bytes.length} bytes`)
   }
-  return bech32m.encode(prefix, bech32m.toWords(bytes))
+  const key = prefix + bytesKey(bytes)
+  let text = formatted.get(key)
+  if (text === undefined) {
+    text = bech32m.encode(prefix, bech32m.toWords(bytes))
+    formatted.set(key, text)
+  }
+  return text
 }
 
 function parse(prefix: AddressPrefix, text: string, kind: string): Uint8Array {
   if (typeof text !== 'string') throw new AddressError('ADDRESS_ERROR_MALFORMED', String(text), kind)
+  const key = prefix + text
+  const known = parsed.get(key)
+  if (known !== undefined) return keyBytes(known)
+  const bytes = decodeAddress(prefix, text, kind)
+  parsed.set(key, bytesKey(bytes))
+  return bytes
+}
+
+function decodeAddress(prefix: AddressPrefix, text: string, kind: string): Uint8Array {
   let decoded: { prefix: string; words: number[] }
   try {
     decoded = bech32m.decode(text as `${string}1${string}`, 90)

@@ -57,6 +57,18 @@ describe('participant ids', () => {
     )
   })
 
+  it('parsed or formatted again (from the memo) give the same answer: bytes of their own, the other kind still refused', () => {
+    const first = parseParticipantId(PARTICIPANT_TEXT)
+    first.fill(0)
+    const again = parseParticipantId(PARTICIPANT_TEXT)
+    assert.notDeepEqual(again, first)
+    assert.equal(formatParticipantId(again), PARTICIPANT_TEXT)
+    assert.equal(formatParticipantId(again), PARTICIPANT_TEXT)
+    assert.notEqual(formatParticipantId(first), PARTICIPANT_TEXT)
+    refused(parseContractAddress, PARTICIPANT_TEXT, 'ADDRESS_ERROR_WRONG_PREFIX', 'contract address (it should start with ct1)')
+    assert.notEqual(formatContractAddress(again), PARTICIPANT_TEXT)
+  })
+
   it('refuse every single-character substitution (the checksum catches typos)', () => {
     const alphabet = [...new Set('qpzry9x8gf2tvdw0s3jn54khce6mua7l1bio QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L-'.split(''))]
     const texts = [PARTICIPANT_TEXT, ...fc.sample(address, { numRuns: 4, seed: 42 }).map(formatParticipantId)]
