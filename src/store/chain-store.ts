@@ -430,7 +430,21 @@ export class ChainStore {
   }
 
   async write(batch: StoreBatch): Promise<void> {
-    if (batch.operations.length > 0) await this.db.batch(batch.operations)
+    if (batch.operations.length === 0) return
+    // A chained batch, each operation handed to LevelDB's own batch as it is added: the array
+    // form copies and checks every operation in JavaScript first, and took twice as long for a
+    // block's ~8,000 (measured: ~10-19 ms against ~6 on this thread).
+    const chained = this.db.batch()
+    try {
+      for (const operation of batch.operations) {
+        if (operation.type === 'put') chained.put(operation.key, operation.value)
+        else chained.del(operation.key)
+      }
+    } catch (error) {
+      await chained.close()
+      throw error
+    }
+    await chained.write()
   }
 
   async close(): Promise<void> {
