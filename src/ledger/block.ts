@@ -29,7 +29,7 @@ import {
   checkTransaction,
   type Transaction,
 } from './transaction.js'
-import { bytesEqual, toHex } from '../encoding/bytes.js'
+import { bytesEqual, bytesKey, toHex } from '../encoding/bytes.js'
 
 /** The header layout this code writes and reads; a new layout gets a new number. */
 export const BLOCK_VERSION = 1
@@ -216,8 +216,8 @@ export function validateBlockBody(block: Block, params: ChainParams): Uint8Array
   if (!bytesEqual(root, block.header.txRoot)) throw new BlockError('BLOCK_ERROR_BAD_TX_ROOT', 'txRoot does not match the transactions')
   const seen = new Set<string>()
   block.transactions.forEach((tx, index) => {
-    const hash = toHex(hashes[index]!)
-    if (seen.has(hash)) throw new BlockError('BLOCK_ERROR_DUPLICATE_TX', `transaction ${hash} appears twice`, { index })
+    const hash = bytesKey(hashes[index]!)
+    if (seen.has(hash)) throw new BlockError('BLOCK_ERROR_DUPLICATE_TX', `transaction ${toHex(hashes[index]!)} appears twice`, { index })
     seen.add(hash)
     try {
       checkTransaction(tx, params.blockGasLimit)

@@ -29,6 +29,7 @@
  */
 import { concatBytes, uint64BE, utf8 } from '../encoding/bytes.js'
 import { sha256 } from '../crypto/hash.js'
+import { BoundedCache, BYTE_ARRAY_OVERHEAD_BYTES } from '../cache/bounded-cache.js'
 
 const prefix = (letter: string): Uint8Array => utf8(letter)
 
@@ -74,7 +75,20 @@ export function decodeEventPosition(key: Uint8Array): EventPosition {
   return { height: Number(view.getBigUint64(0)), txIndex: view.getUint32(8), eventIndex: view.getUint32(12) }
 }
 
-export const eventNameDigest = (name: string): Uint8Array => sha256(utf8(name)).subarray(0, EVENT_NAME_DIGEST_BYTES)
+/**
+ * Digests of the event names met lately, bounded in bytes (names come from contracts): a
+ * contract emits the same few names block after block, and each event's index key has one.
+ */
+const nameDigests = new BoundedCache<Uint8Array>(64 * 1024, () => EVENT_NAME_DIGEST_BYTES + BYTE_ARRAY_OVERHEAD_BYTES)
+
+function eventNameDigest(name: string): Uint8Array {
+  let digest = nameDigests.get(name)
+  if (digest === undefined) {
+    digest = sha256(utf8(name)).slice(0, EVENT_NAME_DIGEST_BYTES)
+    nameDigests.set(name, digest)
+  }
+  return digest
+}
 
 export const keys = {
   schema: (): Uint8Array => SCHEMA,
