@@ -13,7 +13,7 @@ import { SyncChannel } from './channel.js'
 import { VmError } from './errors.js'
 import type { SandboxLimits } from './contract-instance.js'
 import { NODE_SIDE, type FromSandbox, type HostRead, type StateWrite, type SandboxWorkerData, type ToSandbox, type WireRequest } from './protocol.js'
-import { EVENT_LOOP_SLICE_MS, NODE_SPIN_MS, SANDBOX_START_TIMEOUT_MS, SANDBOX_THREAD_STACK_MB } from './constants.js'
+import { EVENT_LOOP_SLICE_MS, MAX_REQUESTS_PER_MESSAGE, NODE_SPIN_MS, SANDBOX_START_TIMEOUT_MS, SANDBOX_THREAD_STACK_MB } from './constants.js'
 
 /** An execution sent to the sandbox thread and not yet answered. */
 interface InFlight {
@@ -26,7 +26,7 @@ interface InFlight {
 export class SandboxThread {
   /** Executions sent, oldest first: the sandbox runs them in order, so its messages are the oldest's. */
   private readonly inFlight: InFlight[] = []
-  /** Requests not yet sent: those asked in one turn of the event loop leave in one message. */
+  /** Requests not yet sent: those asked in one turn of the event loop leave together, MAX_REQUESTS_PER_MESSAGE at most in a message. */
   private readonly outbox: WireRequest[] = []
   /** Set once the thread failed: it takes no more work. */
   private failure: VmError | undefined
@@ -77,13 +77,14 @@ export class SandboxThread {
       this.inFlight.push({ contract: request.contract, host, resolve, reject })
       this.outbox.push(request)
       if (this.outbox.length === 1) queueMicrotask(() => this.sendRequests())
+      else if (this.outbox.length >= MAX_REQUESTS_PER_MESSAGE) this.sendRequests()
       if (!this.serving) void this.serve()
     })
   }
 
   private sendRequests(): void {
     const requests = this.outbox.splice(0)
-    if (this.failure === undefined) this.channel.send({ kind: 'execute', requests })
+    if (requests.length > 0 && this.failure === undefined) this.channel.send({ kind: 'execute', requests })
   }
 
   /** Whether the thread failed and must be replaced. */

@@ -112,6 +112,10 @@ export class ContractVm {
       this.thread = undefined
       this.started = undefined
     }
+    // Once the thread runs, straight to it, so that a block's calls leave in messages as the
+    // executor's loop adds them (MAX_REQUESTS_PER_MESSAGE), not all after it. Those asked while
+    // it started were queued on its start, in order, and have all reached it by then.
+    if (this.started !== undefined) return this.started.execute(wireRequest, request.host)
     this.thread ??= this.startThread(request.contract)
     return this.thread.then((thread) => thread.execute(wireRequest, request.host))
   }
