@@ -14,8 +14,9 @@
  * intermediate node.
  *
  * The trie does not write to LevelDB itself: new nodes collect in memory, and the chain puts
- * them into the same atomic batch as the block they belong to. Nodes read or written recently
- * stay in a cache bounded in bytes: consecutive blocks touch the same upper nodes.
+ * them into the same atomic batch as the block they belong to. Nodes of the current state read
+ * or written recently stay in a cache bounded in bytes (consecutive blocks touch the same upper
+ * nodes); a node a block replaces leaves it.
  */
 import { BoundedCache, byteArrayBytes } from '../cache/bounded-cache.js'
 import { bytesKey, compareBytes } from '../encoding/bytes.js'
@@ -187,6 +188,8 @@ export class StateTrie {
   /** Nodes made since the last `takeNodeWrites`, by their hash's `bytesKey`: later blocks of a branch read them. */
   private readonly pending = new Map<string, TrieNodeWrite>()
   private readonly cache: BoundedCache<Uint8Array>
+  /** Nodes read by the updates since the last `takeNodeWrites`, by `bytesKey`: their blocks replace them. */
+  private readonly replaced = new Set<string>()
 
   constructor(
     private readonly stored: TrieNodeReader,
@@ -211,6 +214,8 @@ export class StateTrie {
       if (encoded === undefined) throw new TrieError('TRIE_ERROR_MISSING_NODE', hash, 'not stored')
       this.cache.set(key, encoded)
     }
+    // Read on the path of a change, so replaced by the update that reads it.
+    this.replaced.add(key)
     return decodeNode(encoded, hash)
   }
 
@@ -228,14 +233,20 @@ export class StateTrie {
   /** The nodes made since the last call, to be written with the block that made them. */
   takeNodeWrites(): TrieNodeWrite[] {
     const writes = [...this.pending.values()]
+    // The nodes the block replaced leave the cache: only a block on an older state (a
+    // reorganisation) reads them again, from the store. Kept, they filled the cache with every
+    // earlier version of the state's upper nodes, and a node's memory grew with its chain.
+    for (const key of this.replaced) this.cache.delete(key)
+    this.replaced.clear()
     // The next block reads the upper nodes just made.
     for (const [key, { node }] of this.pending) this.cache.set(key, node)
     this.pending.clear()
     return writes
   }
 
-  /** Forgets uncommitted nodes (the block that made them was refused). */
+  /** Forgets uncommitted nodes (the block that made them was refused); the nodes it read stay current. */
   discardPending(): void {
     this.pending.clear()
+    this.replaced.clear()
   }
 }

@@ -203,6 +203,27 @@ test('the node cache stays within its bound in bytes while the roots stay right'
   assert.ok(trie.cachedBytes > bound / 2, 'the cache is used')
 })
 
+test('the node cache holds the current state, not the versions blocks replaced: a state of one size keeps it one size', () => {
+  const store = new NodeStore()
+  const trie = new StateTrie(store)
+  let root = trie.emptyRoot
+  const cachedAfter: number[] = []
+  for (let block = 0; block < 200; block++) {
+    // The same 100 keys every block, values of one length: the trie keeps its shape.
+    const changes = Array.from({ length: 100 }, (_, i) => ({ key: utf8(`key ${i}`), value: uint64BE(block * 1000 + i) }))
+    root = trie.apply(root, changes)
+    store.put(trie.takeNodeWrites())
+    cachedAfter.push(trie.cachedBytes)
+  }
+  // Every block rewrites every node: each version kept would add the whole trie again.
+  assert.equal(cachedAfter[199], cachedAfter[9])
+  // A refused block's reads stay cached: they are still the state's nodes.
+  trie.apply(root, [{ key: utf8('key 0'), value: utf8('refused') }])
+  trie.discardPending()
+  assert.deepEqual(trie.takeNodeWrites(), [])
+  assert.equal(trie.cachedBytes, cachedAfter[199])
+})
+
 test('a block’s writes are its new nodes only, each once', () => {
   const store = new NodeStore()
   const trie = new StateTrie(store)
