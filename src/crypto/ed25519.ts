@@ -2,8 +2,11 @@
  * Ed25519 (RFC 8032) keys and signatures.
  *
  * Keys are made and messages signed with `@noble/curves` (audited, constant-time). Signatures
- * are verified with `node:crypto` (OpenSSL) through cached `KeyObject`s, about ten times faster
- * than the JavaScript verifier: the node verifies every transaction it hears of.
+ * are verified with libsodium (`sodium-native`, prebuilt for each platform), ~1.6 times as fast
+ * as OpenSSL through `node:crypto` and about fifteen times the JavaScript verifier: the node
+ * verifies every transaction it hears of. libsodium takes the raw key; OpenSSL needed a
+ * `KeyObject` parsed from DER for each key, which cost about as much as a verification and
+ * had to be cached (docs/architecture.md, "Signatures on every core").
  *
  * Ed25519 implementations disagree at the edges (see "Taming the many EdDSAs", Chalkias et
  * al. 2020): which encodings of points they accept, whether they reject small-order keys,
@@ -14,16 +17,17 @@
  *   - neither A nor R is one of the eight points of small order (checked by the y coordinate,
  *     which costs nothing: -P has the same y as P and is small-order exactly when P is);
  *   - the cofactorless equation [S]B = R + [k]A holds, k = SHA-512(R ‖ A ‖ M) mod L.
- * OpenSSL computes exactly that equation; the JavaScript reference computes it with noble's
+ * libsodium computes exactly that equation (its own checks, the same as these, come first); the
+ * JavaScript reference computes it with noble's
  * point arithmetic (noble's own `verify` multiplies by the cofactor, which accepts more).
  * A differential property test holds both verifiers to exactly the same answers.
  */
-import { createPrivateKey, createPublicKey, sign as opensslSign, verify as opensslVerify, type KeyObject } from 'node:crypto'
+import { createPrivateKey, sign as opensslSign } from 'node:crypto'
+import { crypto_sign_verify_detached } from 'sodium-native'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
-import { BoundedCache } from '../cache/bounded-cache.js'
 import { ChainError } from '../errors.js'
-import { bytesKey, concatBytes } from '../encoding/bytes.js'
+import { concatBytes } from '../encoding/bytes.js'
 
 export const PUBLIC_KEY_BYTES = 32
 export const SECRET_KEY_BYTES = 32
@@ -147,33 +151,6 @@ function passesPreChecks(signature: Uint8Array, message: Uint8Array, publicKey: 
   )
 }
 
-/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the raw key follows it. */
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
-
-/**
- * What one parsed key holds: OpenSSL's key and Node's `KeyObject` around it, measured as the
- * resident memory of 50,000 of them (~1,400 bytes each; the JavaScript heap's share is ~170).
- */
-export const PARSED_KEY_BYTES = 1_400
-/**
- * Parsed keys, bounded in bytes (each thread that verifies has its own: the node's and every
- * verify-pool worker's): parsing costs about as much as a verification, and a flood of
- * transactions from fresh keys must not grow memory. 8 MiB is ~5,500 keys; bounded at 50,000
- * entries, as it first was, the cache could hold ~67 MiB in each thread.
- */
-export const KEY_CACHE_MAX_BYTES = 8 * 1024 * 1024
-const keyCache = new BoundedCache<KeyObject>(KEY_CACHE_MAX_BYTES, () => PARSED_KEY_BYTES)
-
-function cachedKey(publicKey: Uint8Array): KeyObject {
-  const id = bytesKey(publicKey)
-  let key = keyCache.get(id)
-  if (key === undefined) {
-    key = createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' })
-    keyCache.set(id, key)
-  }
-  return key
-}
-
 /** DER header of a PKCS#8 Ed25519 private key (RFC 8410): the 32-byte seed follows. */
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
 
@@ -191,10 +168,10 @@ export function keySigner(secretKey: Uint8Array): (message: Uint8Array) => Uint8
   return (message) => new Uint8Array(opensslSign(null, message, key))
 }
 
-/** Verifies a signature with OpenSSL under the rules above. Never throws for bad input. */
+/** Verifies a signature with libsodium under the rules above. Never throws for bad input. */
 export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (!passesPreChecks(signature, message, publicKey)) return false
-  return opensslVerify(null, message, cachedKey(publicKey), signature)
+  return crypto_sign_verify_detached(signature, message, publicKey)
 }
 
 /**
