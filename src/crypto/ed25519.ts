@@ -2,8 +2,9 @@
  * Ed25519 (RFC 8032) keys and signatures.
  *
  * Keys are made and messages signed with `@noble/curves` (audited, constant-time). Signatures
- * are verified with libsodium (`sodium-native`, prebuilt for each platform), ~1.6 times as fast
- * as OpenSSL through `node:crypto` and about fifteen times the JavaScript verifier: the node
+ * are verified with libsodium (`sodium-native`, prebuilt for each platform), about twice as fast
+ * as OpenSSL through `node:crypto` and twenty times the JavaScript verifier (`npm run bench --
+ * crypto`): the node
  * verifies every transaction it hears of. libsodium takes the raw key; OpenSSL needed a
  * `KeyObject` parsed from DER for each key, which cost about as much as a verification and
  * had to be cached (docs/architecture.md, "Signatures on every core").
@@ -94,7 +95,7 @@ const Y_MASK = 0x7f
 /**
  * Whether the 32-byte little-endian number at `offset` of `bytes` (its top byte masked with
  * `topMask`) is below `bound`, compared byte by byte from the top: the pre-checks run before
- * every verification, and as BigInts (five numbers of 32 bytes each) they cost a tenth of it.
+ * every verification, and as BigInts (five numbers of 32 bytes each) they cost ~9 µs of it.
  */
 function isBelow(bytes: Uint8Array, offset: number, bound: Uint8Array, topMask: number): boolean {
   for (let i = 31; i >= 0; i--) {

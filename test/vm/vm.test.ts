@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ContractVm, VmError, checkContractSource } from '../../src/vm/vm.js'
-import { MAX_CALL_DEPTH, MAX_ERROR_CHARS, MAX_EVENTS, MAX_RESULT_BYTES, MAX_STATE_KEY_BYTES, MAX_STATE_VALUE_BYTES } from '../../src/vm/constants.js'
+import { MAX_CALL_DEPTH, MAX_ERROR_CHARS, MAX_EVENTS, MAX_REQUESTS_PER_MESSAGE, MAX_RESULT_BYTES, MAX_STATE_KEY_BYTES, MAX_STATE_VALUE_BYTES } from '../../src/vm/constants.js'
 import { MemoryHost } from './memory-host.js'
 import { ALICE, BLOCK, bare, call, contractAddress, deploy, example, run } from './fixtures.js'
 
@@ -27,6 +27,26 @@ describe('deploy and call', () => {
     assert.equal((await call(vm, host, A, 'get')).result, '15')
     assert.equal(host.getState(A, 'count'), '15')
     assert.equal(host.depth, 0)
+  })
+
+  test('calls asked at once, more than a message holds, run in the order asked, on a new thread and a running one', async () => {
+    const fresh = new ContractVm()
+    try {
+      const host = new MemoryHost()
+      // Asked while the thread starts (queued on its start), then while it runs (sent as asked).
+      const deployed = deploy(fresh, host, A, example('counter'), [0])
+      const early = Array.from({ length: 10 }, (_, i) => call(fresh, host, A, 'increment', [i + 1]))
+      assert.equal((await deployed).status, 'ok')
+      const late = Array.from({ length: 3 * MAX_REQUESTS_PER_MESSAGE + 5 }, (_, i) => call(fresh, host, A, 'increment', [1000 + i]))
+      let count = 0
+      for (const [i, outcome] of (await Promise.all([...early, ...late])).entries()) {
+        count += i < early.length ? i + 1 : 1000 + i - early.length
+        assert.equal(outcome.result, String(count), `call ${i} saw the calls before it, and only those`)
+      }
+      assert.equal(host.getState(A, 'count'), String(count))
+    } finally {
+      fresh.close()
+    }
   })
 
   test('msg and block are what the request says', async () => {
