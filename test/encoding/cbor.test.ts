@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import { decode, encode, encodeArrayOfEncoded, EncodingError, type CborValue } from '../../src/encoding/cbor.js'
 import { concatBytes, fromHex, toHex } from '../../src/encoding/bytes.js'
 
@@ -172,6 +173,47 @@ describe('canonical CBOR', () => {
   it('rejects text that is not valid UTF-8 (it would not re-encode to the same bytes)', () => {
     refused(hex('62 c328'), 'ENCODING_ERROR_NON_CANONICAL', NON_CANONICAL)
     refused(hex('63 eda080'), 'ENCODING_ERROR_NON_CANONICAL', NON_CANONICAL) // a UTF-16 surrogate
+    refused(hex('82 01 62 c328'), 'ENCODING_ERROR_NON_CANONICAL', NON_CANONICAL) // inside an array
+    refused(hex('63 c0af61'), 'ENCODING_ERROR_NON_CANONICAL', NON_CANONICAL) // an overlong '/'
+  })
+
+  it('rejects text that starts with a byte order mark (the decoder drops it), not one that holds it further on', () => {
+    refused(hex('64 efbbbf 61'), 'ENCODING_ERROR_NON_CANONICAL', NON_CANONICAL)
+    refused(hex('82 4101 64 efbbbf 61'), 'ENCODING_ERROR_NON_CANONICAL', NON_CANONICAL)
+    assert.equal(decode(hex('64 61 efbbbf'), 'thing', LIMIT), 'a\ufeff')
+    assert.deepEqual(decode(hex('83 01 f5 63 e282ac'), 'thing', LIMIT), [1, true, '€'])
+  })
+
+  it('agrees with re-encoding on every byte string one change away from a canonical one', () => {
+    // The reference: strict decoding, then the value re-encoded and compared byte for byte.
+    const reference = (bytes: Uint8Array): boolean => {
+      try {
+        return Buffer.compare(cborEncode(cborDecode(bytes, { strict: true, allowIndefinite: false, allowUndefined: false, allowInfinity: false, allowNaN: false, rejectDuplicateMapKeys: true })), bytes) === 0
+      } catch {
+        return false
+      }
+    }
+    const accepted = (bytes: Uint8Array): boolean => {
+      try {
+        decode(bytes, 'thing', LIMIT)
+        return true
+      } catch (error) {
+        assert.ok(error instanceof EncodingError)
+        return false
+      }
+    }
+    const texts = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('\ufeff', '\ufeffa', 'é', '\u{1f600}'))
+    const changed = fc.letrec<{ value: CborValue }>((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.integer(), texts, fc.uint8Array({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 4 })),
+    })).value
+    fc.assert(
+      fc.property(changed, fc.nat(), fc.integer({ min: 0, max: 255 }), (value, position, byte) => {
+        const bytes = Uint8Array.from(encode(value))
+        bytes[position % bytes.length] = byte
+        assert.equal(accepted(bytes), reference(bytes), toHex(bytes))
+      }),
+      { numRuns: 20_000 },
+    )
   })
 
   it('rejects truncated input and lengths beyond the input without allocating them', () => {
