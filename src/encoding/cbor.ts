@@ -19,7 +19,8 @@
 import { isUtf8 } from 'node:buffer'
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import { ChainError } from '../errors.js'
-import { bytesEqual, concatBytes } from './bytes.js'
+import { encodePlain } from './cbor-writer.js'
+import { bytesEqual, concatBytes, copyBytes } from './bytes.js'
 
 /** CBOR's major type 4, an array, in a head's top three bits. */
 const ARRAY_MAJOR = 0x80
@@ -71,9 +72,17 @@ const DECODE_OPTIONS = {
   useMaps: false,
 } as const
 
-/** Encodes a value deterministically (map keys sorted, shortest forms). */
+/**
+ * Encodes a value deterministically (map keys sorted, shortest forms), in an array of its own,
+ * so it may be kept as long as needed without keeping anything else. The common values are
+ * written directly (src/encoding/cbor-writer.ts); maps and the rest by `cborg`, which cuts
+ * results from a 64 KiB chunk of its own (copied out, then).
+ */
 export function encode(value: CborValue): Uint8Array {
-  return cborEncode(value)
+  const plain = encodePlain(value)
+  if (plain !== undefined) return plain
+  const encoded = cborEncode(value)
+  return encoded.length === encoded.buffer.byteLength ? encoded : copyBytes(encoded)
 }
 
 /**

@@ -177,12 +177,12 @@ const encodings = new WeakMap<Transaction, Uint8Array>()
 const hashes = new WeakMap<Transaction, Uint8Array>()
 
 /**
- * The canonical encoding of `tx` (shared: never modify the bytes). Kept as long as the
- * transaction, so in a buffer of its own: the encoder cuts small results from Node's pool.
+ * The canonical encoding of `tx` (shared: never modify the bytes), kept as long as the
+ * transaction (`encode` gives it a buffer of its own).
  */
 export function encodeTransaction(tx: Transaction): Uint8Array {
   let encoded = encodings.get(tx)
-  if (encoded === undefined) encodings.set(tx, (encoded = copyBytes(encode([...unsignedFields(tx), tx.signature]))))
+  if (encoded === undefined) encodings.set(tx, (encoded = encode([...unsignedFields(tx), tx.signature])))
   return encoded
 }
 

@@ -6,7 +6,6 @@
  *                         [[contract, name, data], ...], [touched, ...], contract | null]
  */
 import { decode, encode, encodeArrayOfEncoded, type CborValue } from '../encoding/cbor.js'
-import { copyBytes } from '../encoding/bytes.js'
 import { readArray, readBytes, readList, readOptional, readText, readUint } from '../encoding/shape.js'
 import { ADDRESS_BYTES } from '../crypto/identity.js'
 import { merkleRoot } from '../ledger/merkle.js'
@@ -63,7 +62,7 @@ const encodings = new WeakMap<Receipt, Uint8Array>()
 /** The encoding of `receipt` (shared: never modify the bytes). */
 export function encodeReceipt(receipt: Receipt): Uint8Array {
   let encoded = encodings.get(receipt)
-  if (encoded === undefined) encodings.set(receipt, (encoded = copyBytes(encode(receiptFields(receipt)))))
+  if (encoded === undefined) encodings.set(receipt, (encoded = encode(receiptFields(receipt))))
   return encoded
 }
 

@@ -81,6 +81,34 @@ describe('canonical CBOR', () => {
     )
   })
 
+  it('writes the bytes cborg writes, for every value and at every boundary of a head', () => {
+    const same = (value: unknown): void => {
+      let expected: Uint8Array | Error
+      try {
+        expected = cborEncode(value)
+      } catch (error) {
+        expected = error as Error
+      }
+      if (expected instanceof Error) assert.throws(() => encode(value as CborValue))
+      else assert.equal(toHex(encode(value as CborValue)), toHex(expected))
+    }
+    const edges = [0, 23, 24, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER]
+    for (const n of edges) for (const value of [n, -n, -n - 1, BigInt(n), -BigInt(n) - 1n, 'x'.repeat(Math.min(n, 70_000)), new Uint8Array(Math.min(n, 70_000))]) same(value)
+    for (const value of [(1n << 64n) - 1n, -(1n << 64n), 1n << 64n, -(1n << 64n) - 1n, 2 ** 53, -(2 ** 53), 0.5, -0, NaN, undefined, '\ud800', 'a\udfffb', Buffer.from('buffer'), Uint16Array.of(1), [1, [2, [3, undefined]]], { a: [1] }, [{ b: 1 }]]) {
+      same(value)
+    }
+    fc.assert(fc.property(cborValue, (value) => same(value)), { numRuns: 2_000 })
+    fc.assert(fc.property(fc.array(fc.oneof(fc.double(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)) }), fc.constant(undefined)), { maxLength: 4 }), (value) => same(value)))
+  })
+
+  it('gives every encoding a buffer of its own (kept, it keeps nothing else)', () => {
+    for (const value of [[1, 'a'], 'x'.repeat(300), { a: 'x'.repeat(300) }, [0.5, 'y'.repeat(5_000)], { a: 1 }]) {
+      const encoded = encode(value)
+      assert.equal(encoded.byteOffset, 0)
+      assert.equal(encoded.buffer.byteLength, encoded.length)
+    }
+  })
+
   it('gives one encoding whatever the order of an object’s keys', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string({ maxLength: 6 }), fc.integer(), { minKeys: 2, maxKeys: 8 }), (map) => {
