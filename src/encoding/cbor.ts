@@ -36,6 +36,8 @@ const NULL_INFO = 22
 /** Additional information 24 to 27: the argument follows in 1, 2, 4 or 8 bytes. */
 const ONE_BYTE_ARGUMENT = 24
 const EIGHT_BYTE_ARGUMENT = 27
+/** Texts up to this long are checked for ASCII in a loop before a view of them is made for `isUtf8`. */
+const SHORT_TEXT_BYTES = 256
 
 /** Why a byte string was refused as an encoding. */
 export type EncodingErrorCode =
@@ -164,12 +166,21 @@ function strictnessSuffices(bytes: Uint8Array): boolean {
     }
     if (major === BYTES) at += argument
     else if (major === TEXT) {
-      const text = bytes.subarray(at, at + argument)
-      if (!isUtf8(text) || startsWithByteOrderMark(text)) return false
+      // A short text is looked at in place first; most are ASCII (names, methods, arguments).
+      if (argument > SHORT_TEXT_BYTES || !isAscii(bytes, at, at + argument)) {
+        const text = bytes.subarray(at, at + argument)
+        if (!isUtf8(text) || startsWithByteOrderMark(text)) return false
+      }
       at += argument
     }
   }
   return at === bytes.length
+}
+
+/** Whether bytes [from, to) are ASCII: valid UTF-8 without a byte order mark, and no view made to ask. */
+function isAscii(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i]! >= 0x80) return false
+  return true
 }
 
 /** UTF-8's byte order mark, EF BB BF: the text decoder drops it from the start of a text. */

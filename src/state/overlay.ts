@@ -112,7 +112,10 @@ export class StateOverlay implements StateReader {
   /** Every key written, in first-write order, with its final value. */
   changed(): StateChange[] {
     if (this.checkpoints.length > 0) throw new Error('StateOverlay.changed inside an open checkpoint')
-    return [...this.changes].map(([id, value]) => ({ key: keyBytes(id), value }))
+    // forEach, not a spread of the entries: no [id, value] array made per key (thousands a block).
+    const changes: StateChange[] = []
+    this.changes.forEach((value, id) => changes.push({ key: keyBytes(id), value }))
+    return changes
   }
 
   /** The value of `key` in the base, below this overlay's writes: what an undo log records. */
