@@ -13,7 +13,7 @@
  * verify and run it all again (`ProducedExecution` in chain.ts).
  */
 import { ADDRESS_BYTES } from '../crypto/identity.js'
-import { BLOCK_VERSION, encodeBlock, transactionsRoot, type Block } from '../ledger/block.js'
+import { BLOCK_VERSION, encodedBlockSize, transactionsRoot, type Block } from '../ledger/block.js'
 import { MAX_BLOCK_TXS, MAX_HEADER_BYTES } from '../ledger/constants.js'
 import { encodeTransaction, intrinsicGas, type Transaction } from '../ledger/transaction.js'
 import { blockInfo, ExecutionError } from '../state/executor.js'
@@ -89,7 +89,7 @@ export function produceBlock(chain: Chain, candidates: Iterable<Transaction>, pr
       },
       transactions: included,
     }
-    if (encodeBlock(block).length > chain.params.maxBlockBytes) throw new Error('produced block exceeds maxBlockBytes')
+    if (encodedBlockSize(block) > chain.params.maxBlockBytes) throw new Error('produced block exceeds maxBlockBytes')
     return { block, execution, trieNodes, skipped }
   })
 }

@@ -164,6 +164,14 @@ export function encodeBlock(block: Block): Uint8Array {
   return encode([headerFields(block.header), block.transactions.map(encodeTransaction)])
 }
 
+/** Each decoded block's length in bytes: decoding is strict, so its encoding is those bytes. */
+const decodedSizes = new WeakMap<Block, number>()
+
+/** The length of the block's encoding: known when the block was decoded, else found by encoding it. */
+export function encodedBlockSize(block: Block): number {
+  return decodedSizes.get(block) ?? encodeBlock(block).length
+}
+
 /**
  * Decodes a block strictly. Transactions are decoded too, but their signatures are not
  * checked here (see `validateBlockBody`).
@@ -183,7 +191,9 @@ export function decodeBlock(bytes: Uint8Array, maxBlockBytes = MAX_BLOCK_BYTES_C
         throw error
       }
     })
-    return { header: readHeader(header), transactions }
+    const block = { header: readHeader(header), transactions }
+    decodedSizes.set(block, bytes.length)
+    return block
   })
 }
 
@@ -203,7 +213,7 @@ export function transactionsRoot(transactions: readonly Transaction[]): Uint8Arr
  * node's verify pool (src/chain/tx-verifier.ts); `badTransaction` is the block's error for either.
  */
 export function validateBlockBody(block: Block, params: ChainParams): Uint8Array[] {
-  const size = encodeBlock(block).length
+  const size = encodedBlockSize(block)
   if (size > params.maxBlockBytes) throw new BlockError('BLOCK_ERROR_TOO_LARGE', `${size} bytes, limit ${params.maxBlockBytes}`)
   if (block.transactions.length > MAX_BLOCK_TXS) {
     throw new BlockError('BLOCK_ERROR_TOO_MANY_TXS', `${block.transactions.length} transactions, limit ${MAX_BLOCK_TXS}`)

@@ -17,6 +17,7 @@ import {
   decodeBlock,
   decodeHeader,
   encodeBlock,
+  encodedBlockSize,
   encodeHeader,
   transactionHashes,
   transactionsRoot,
@@ -243,6 +244,14 @@ describe('blocks: body validation', () => {
     const size = encodeBlock(block).length
     assert.throws(() => validateBlockBody(block, { ...PARAMS, maxBlockBytes: size - 1 }), blockError('BLOCK_ERROR_TOO_LARGE', `${size} bytes, limit ${size - 1}`))
     validateBlockBody(block, { ...PARAMS, maxBlockBytes: size })
+  })
+
+  it('knows a decoded block’s size from its bytes, and refuses it over the limit the same way', () => {
+    const bytes = encodeBlock(childOf(PARENT, [a, b, c]))
+    const decoded = decodeBlock(bytes)
+    assert.equal(encodedBlockSize(decoded), bytes.length)
+    assert.throws(() => validateBlockBody(decoded, { ...PARAMS, maxBlockBytes: bytes.length - 1 }), blockError('BLOCK_ERROR_TOO_LARGE', `${bytes.length} bytes, limit ${bytes.length - 1}`))
+    validateBlockBody(decoded, { ...PARAMS, maxBlockBytes: bytes.length })
   })
 
   it('refuses more than MAX_BLOCK_TXS transactions', () => {
