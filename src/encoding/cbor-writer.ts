@@ -42,6 +42,13 @@ export function encodePlain(value: unknown): Uint8Array | undefined {
   return out
 }
 
+/** The head of an array of `count` items, in its shortest form. */
+export function arrayHead(count: number): Uint8Array {
+  const out = new Uint8Array(headBytes(count))
+  writeHead(out, 0, ARRAY, count)
+  return out
+}
+
 /** Bytes of a head whose argument is `n` (at most 2^64 - 1). */
 function headBytes(n: number | bigint): number {
   return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x1_0000 ? 3 : n < TWO_TO_32 ? 5 : 9

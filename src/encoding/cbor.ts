@@ -20,11 +20,9 @@
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import { ChainError } from '../errors.js'
 import { decodePlain, NOT_PLAIN } from './cbor-reader.js'
-import { encodePlain } from './cbor-writer.js'
+import { arrayHead, encodePlain } from './cbor-writer.js'
 import { bytesEqual, concatBytes, copyBytes } from './bytes.js'
 
-/** CBOR's major type 4, an array, in a head's top three bits. */
-const ARRAY_MAJOR = 0x80
 
 /** Why a byte string was refused as an encoding. */
 export type EncodingErrorCode =
@@ -79,16 +77,7 @@ export function encode(value: CborValue): Uint8Array {
  * array of their values (a CBOR array is its length, then its items one after the other).
  */
 export function encodeArrayOfEncoded(items: readonly Uint8Array[]): Uint8Array {
-  const count = items.length
-  const head =
-    count < 24
-      ? Uint8Array.of(ARRAY_MAJOR | count)
-      : count < 0x100
-        ? Uint8Array.of(ARRAY_MAJOR | 24, count)
-        : count < 0x10000
-          ? Uint8Array.of(ARRAY_MAJOR | 25, count >> 8, count & 0xff)
-          : Uint8Array.of(ARRAY_MAJOR | 26, count >>> 24, (count >> 16) & 0xff, (count >> 8) & 0xff, count & 0xff)
-  return concatBytes(head, ...items)
+  return concatBytes(arrayHead(items.length), ...items)
 }
 
 /**
