@@ -12,6 +12,10 @@
  * ADMISSION_MAX_QUEUED_PER_SOURCE transactions waiting: a peer that floods the node with bad
  * signatures fills its own queue, while an honest peer's transactions still get every other
  * place in each batch.
+ *
+ * Many transactions from one source (a gossip message, a bulk RPC call) are admitted as one
+ * group (`admitAll`): one promise for the group, settled when its last transaction is, not
+ * one per transaction.
  */
 import { ChainError } from '../errors.js'
 import { toHex } from '../encoding/bytes.js'
@@ -40,11 +44,19 @@ export interface AdmissionInit {
   readonly maxQueuedPerSource?: number
 }
 
+/** Transactions admitted together: their outcomes, in their order, and who waits for them. */
+interface Group {
+  readonly outcomes: PromiseSettledResult<Uint8Array>[]
+  unsettled: number
+  readonly resolve: (outcomes: PromiseSettledResult<Uint8Array>[]) => void
+}
+
 interface Waiting {
   readonly tx: Transaction
   readonly hash: Uint8Array
-  readonly resolve: (hash: Uint8Array) => void
-  readonly reject: (error: unknown) => void
+  readonly group: Group
+  /** The transaction's place in its group. */
+  readonly index: number
 }
 
 interface Batch {
@@ -76,6 +88,37 @@ export class TxAdmission {
    * `MempoolError`, `AdmissionError`, or `VerifyPoolError` when the pool itself failed.
    */
   async admit(tx: Transaction, source: string): Promise<Uint8Array> {
+    const [outcome] = await this.admitAll([tx], source)
+    if (outcome!.status === 'rejected') throw outcome!.reason
+    return outcome!.value
+  }
+
+  /**
+   * Checks and admits `txs` in their order (a sender's nonces stay in order), each as `admit`
+   * would; resolves, once every one is settled, with each one's hash or the error that
+   * refused it. Never rejects.
+   */
+  admitAll(txs: readonly Transaction[], source: string): Promise<PromiseSettledResult<Uint8Array>[]> {
+    if (txs.length === 0) return Promise.resolve([])
+    return new Promise((resolve) => {
+      const group: Group = { outcomes: new Array<PromiseSettledResult<Uint8Array>>(txs.length), unsettled: txs.length, resolve }
+      let queued = 0
+      txs.forEach((tx, index) => {
+        try {
+          const queue = this.queueFor(tx, source)
+          queue.push({ tx, hash: transactionHash(tx), group, index })
+          this.queues.set(source, queue)
+          queued++
+        } catch (error) {
+          settle(group, index, { status: 'rejected', reason: error })
+        }
+      })
+      if (queued > 0) this.schedulePump()
+    })
+  }
+
+  /** The stateless checks of `tx`, then the queue of `source` it joins. Throws why it cannot. */
+  private queueFor(tx: Transaction, source: string): Waiting[] {
     const hash = transactionHash(tx)
     checkTransaction(tx, this.components.blockGasLimit)
     // Known already: refused before its signature costs anything.
@@ -84,11 +127,7 @@ export class TxAdmission {
     if (queue.length >= this.maxQueued) {
       throw new AdmissionError('ADMISSION_ERROR_BUSY', `${this.maxQueued} transactions of this source are waiting for their signature check already`)
     }
-    return new Promise((resolve, reject) => {
-      queue.push({ tx, hash, resolve, reject })
-      this.queues.set(source, queue)
-      this.schedulePump()
-    })
+    return queue
   }
 
   /** Transactions waiting for a batch (not those out for checking). */
@@ -141,15 +180,20 @@ export class TxAdmission {
       const { items, answers, error } = this.out.shift()!
       items.forEach((item, i) => {
         const failure = error ?? answers![i]
-        if (failure !== undefined) return item.reject(failure)
+        if (failure !== undefined) return settle(item.group, item.index, { status: 'rejected', reason: failure })
         try {
           this.components.mempool.add(item.tx)
-          item.resolve(item.hash)
+          settle(item.group, item.index, { status: 'fulfilled', value: item.hash })
         } catch (addError) {
-          item.reject(addError)
+          settle(item.group, item.index, { status: 'rejected', reason: addError })
         }
       })
     }
     this.pump()
   }
+}
+
+function settle(group: Group, index: number, outcome: PromiseSettledResult<Uint8Array>): void {
+  group.outcomes[index] = outcome
+  if (--group.unsettled === 0) group.resolve(group.outcomes)
 }

@@ -17,7 +17,7 @@
  *   waiting for one learns why it will never be included.
  */
 import { ChainError } from '../errors.js'
-import { toHex } from '../encoding/bytes.js'
+import { bytesKey, toHex } from '../encoding/bytes.js'
 import { formatParticipantId } from '../crypto/identity.js'
 import { decodeTransaction, encodeTransaction, senderOf, transactionHash, type Transaction } from '../ledger/transaction.js'
 import { BoundedCache, byteArrayBytes } from '../cache/bounded-cache.js'
@@ -64,12 +64,20 @@ interface RememberedDeparture {
   readonly detail: string
 }
 
+/** What a remembered departure holds beyond its encoding and its detail's characters: its record's object and the detail string's header. */
+const DEPARTURE_RECORD_BYTES = 40
+
 /** What the pool needs to know of the head state: a sender's next nonce, `undefined` if unregistered. */
 export type NonceLookup = (sender: Uint8Array) => number | undefined
 
+/**
+ * A pooled transaction. Its hash and sender key the pool's maps as `bytesKey`s (half the size
+ * of hex, made without encoding: every admission looks up both); hex is made only for what
+ * is shown (a drop's log line, an error).
+ */
 interface Entry {
   readonly tx: Transaction
-  readonly hash: string
+  readonly key: string
   readonly sender: string
   readonly bytes: number
   /** Arrival order, for eviction and for fairness between senders. */
@@ -98,7 +106,7 @@ export class Mempool {
   /** Bumped on every admission: lets a miner tell whether its block template is stale. */
   version = 0
   private readonly limits: MempoolLimits
-  /** Recent departures by hash, bounded in bytes. */
+  /** Recent departures by hash (`bytesKey`), bounded in bytes. */
   private readonly departures: BoundedCache<RememberedDeparture>
   private readonly onDrop: ((hash: string, departure: Departure) => void) | undefined
 
@@ -108,7 +116,7 @@ export class Mempool {
   ) {
     const { onDrop, ...limits } = init
     this.limits = { maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, maxPerSender: MEMPOOL_MAX_PER_SENDER, maxDepartureBytes: MEMPOOL_DEPARTURES_BYTES, ...limits }
-    this.departures = new BoundedCache(this.limits.maxDepartureBytes, ({ encoding, detail }) => byteArrayBytes(encoding) + detail.length)
+    this.departures = new BoundedCache(this.limits.maxDepartureBytes, ({ encoding, detail }) => byteArrayBytes(encoding) + detail.length + DEPARTURE_RECORD_BYTES)
     this.onDrop = onDrop
   }
 
@@ -119,7 +127,7 @@ export class Mempool {
 
   /** Why the transaction `hash` left the pool, if it did recently without being included. */
   departure(hash: Uint8Array): Departure | undefined {
-    const remembered = this.departures.get(toHex(hash))
+    const remembered = this.departures.get(bytesKey(hash))
     if (remembered === undefined) return undefined
     const { encoding, reason, detail } = remembered
     return { tx: decodeTransaction(encoding), reason, detail }
@@ -134,11 +142,11 @@ export class Mempool {
   }
 
   has(hash: Uint8Array): boolean {
-    return this.byHash.has(toHex(hash))
+    return this.byHash.has(bytesKey(hash))
   }
 
   get(hash: Uint8Array): Transaction | undefined {
-    return this.byHash.get(toHex(hash))?.tx
+    return this.byHash.get(bytesKey(hash))?.tx
   }
 
   /**
@@ -148,10 +156,10 @@ export class Mempool {
   add(tx: Transaction): { hash: Uint8Array; replaced: Transaction | undefined; evicted: Transaction[] } {
     const encoded = encodeTransaction(tx)
     const hash = transactionHash(tx)
-    const hashHex = toHex(hash)
-    if (this.byHash.has(hashHex)) throw new MempoolError('MEMPOOL_ERROR_KNOWN', `transaction ${hashHex} is already pending`)
+    const key = bytesKey(hash)
+    if (this.byHash.has(key)) throw new MempoolError('MEMPOOL_ERROR_KNOWN', `transaction ${toHex(hash)} is already pending`)
     const senderId = senderOf(tx)
-    const sender = toHex(senderId)
+    const sender = bytesKey(senderId)
     const chainNonce = this.nonceOf(senderId)
     const pending = this.bySender.get(sender)
     if (tx.kind === 'participant') {
@@ -168,10 +176,10 @@ export class Mempool {
     if (existing !== undefined && tx.gasLimit <= existing.tx.gasLimit) {
       throw new MempoolError('MEMPOOL_ERROR_REPLACEMENT_TOO_LOW', `a transaction with nonce ${tx.nonce} is pending; a replacement needs a gas limit above ${existing.tx.gasLimit}`)
     }
-    if (existing !== undefined) this.depart(existing, 'replaced', `by ${hashHex}`)
-    const entry: Entry = { tx, hash: hashHex, sender, bytes: encoded.length, sequence: this.sequence++ }
+    if (existing !== undefined) this.depart(existing, 'replaced', `by ${toHex(hash)}`)
+    const entry: Entry = { tx, key, sender, bytes: encoded.length, sequence: this.sequence++ }
     this.insert(entry)
-    this.departures.delete(hashHex)
+    this.departures.delete(key)
     this.version++
     return { hash, replaced: existing?.tx, evicted: this.evictOverflow() }
   }
@@ -180,12 +188,12 @@ export class Mempool {
     let nonces = this.bySender.get(entry.sender)
     if (nonces === undefined) this.bySender.set(entry.sender, (nonces = new Map<number, Entry>()))
     nonces.set(entry.tx.nonce, entry)
-    this.byHash.set(entry.hash, entry)
+    this.byHash.set(entry.key, entry)
     this.bytes += entry.bytes
   }
 
   private remove(entry: Entry): void {
-    this.byHash.delete(entry.hash)
+    this.byHash.delete(entry.key)
     this.bytes -= entry.bytes
     const nonces = this.bySender.get(entry.sender)
     nonces?.delete(entry.tx.nonce)
@@ -195,8 +203,8 @@ export class Mempool {
   /** Removes an entry that leaves without being included, and remembers why. */
   private depart(entry: Entry, reason: DropReason, detail: string): void {
     this.remove(entry)
-    this.departures.set(entry.hash, { encoding: encodeTransaction(entry.tx), reason, detail })
-    this.onDrop?.(entry.hash, { tx: entry.tx, reason, detail })
+    this.departures.set(entry.key, { encoding: encodeTransaction(entry.tx), reason, detail })
+    this.onDrop?.(toHex(transactionHash(entry.tx)), { tx: entry.tx, reason, detail })
   }
 
   /** Removes an entry and its sender's later nonces, which could never be included without it. */
@@ -205,7 +213,7 @@ export class Mempool {
     for (const other of [...(this.bySender.get(entry.sender)?.values() ?? [])]) {
       if (other.tx.nonce >= entry.tx.nonce) {
         if (other === entry) this.depart(other, reason, detail)
-        else this.depart(other, 'predecessor-dropped', `nonce ${entry.tx.nonce} (${entry.hash}) left the pool: ${reason}`)
+        else this.depart(other, 'predecessor-dropped', `nonce ${entry.tx.nonce} (${toHex(transactionHash(entry.tx))}) left the pool: ${reason}`)
         removed.push(other.tx)
       }
     }
@@ -249,14 +257,14 @@ export class Mempool {
 
   /** Drops a transaction a block could not include (`why`: the error it met), with its sender's later nonces. */
   drop(tx: Transaction, why: string): Transaction[] {
-    const entry = this.byHash.get(toHex(transactionHash(tx)))
+    const entry = this.byHash.get(bytesKey(transactionHash(tx)))
     return entry === undefined ? [] : this.removeWithSuccessors(entry, 'unincludable', why)
   }
 
   /** `sender`'s pending transactions from its chain nonce on, in nonce order, without gaps. */
   pendingOf(sender: Uint8Array): Transaction[] {
     const pending: Transaction[] = []
-    const nonces = this.bySender.get(toHex(sender))
+    const nonces = this.bySender.get(bytesKey(sender))
     for (let nonce = this.nonceOf(sender) ?? 0; nonces?.has(nonce); nonce++) pending.push(nonces.get(nonce)!.tx)
     return pending
   }
@@ -264,7 +272,7 @@ export class Mempool {
   /** The nonce a new transaction of `sender` should carry: chain nonce plus its contiguous pending ones. */
   nextNonce(sender: Uint8Array): number {
     let nonce = this.nonceOf(sender) ?? 0
-    const nonces = this.bySender.get(toHex(sender))
+    const nonces = this.bySender.get(bytesKey(sender))
     while (nonces?.has(nonce)) nonce++
     return nonce
   }
@@ -275,7 +283,7 @@ export class Mempool {
    */
   update(applied: readonly Transaction[], reverted: readonly Transaction[]): Transaction[] {
     for (const tx of applied) {
-      const entry = this.byHash.get(toHex(transactionHash(tx)))
+      const entry = this.byHash.get(bytesKey(transactionHash(tx)))
       if (entry !== undefined) this.remove(entry)
     }
     for (const nonces of [...this.bySender.values()]) {

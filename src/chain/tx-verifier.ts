@@ -19,10 +19,16 @@ import { VERIFIED_CACHE_MAX_BYTES, VERIFIED_ENTRY_BYTES } from './constants.js'
 
 type Answer = TxError | undefined
 
+/** A transaction out for checking: the round of the pool it went in, and its place there. */
+interface Checking {
+  readonly round: Promise<Answer[]>
+  readonly index: number
+}
+
 export class TransactionVerifier {
   /** Hashes of transactions whose signatures held, oldest first (Map order). */
   private readonly verified = new Set<string>()
-  private readonly checking = new Map<string, Promise<Answer>>()
+  private readonly checking = new Map<string, Checking>()
   private readonly maxEntries: number
 
   constructor(
@@ -41,42 +47,61 @@ export class TransactionVerifier {
   /**
    * Per transaction (`hashes` are theirs), `undefined` when its signatures hold, or the
    * `TxError` of the first that does not. Rejects only when the pool fails (`VerifyPoolError`).
+   * A promise per round of the pool waited for, not per transaction: a block's thousand
+   * transactions are one round.
    */
   check(txs: readonly Transaction[], hashes: readonly Uint8Array[]): Promise<Answer[]> {
-    const answers = new Array<Promise<Answer>>(txs.length)
-    const fresh: { key: string; index: number }[] = []
-    txs.forEach((_, index) => {
+    const answers = new Array<Answer>(txs.length).fill(undefined)
+    const fresh: number[] = []
+    const freshKeys: string[] = []
+    /** Rounds already out that hold some of `txs`: per round, [index in txs, index in the round]. */
+    const elsewhere = new Map<Promise<Answer[]>, [number, number][]>()
+    for (let index = 0; index < txs.length; index++) {
       const key = bytesKey(hashes[index]!)
-      if (this.verified.has(key)) answers[index] = Promise.resolve(undefined)
-      else if (this.checking.has(key)) answers[index] = this.checking.get(key)!
-      else fresh.push({ key, index })
-    })
-    if (fresh.length > 0) {
-      const signatures = fresh.map(({ index }) => transactionSignatures(txs[index]!, this.networkId))
-      const batch = this.verifier.verifyBatch(signatures.flat().map(({ signed }) => signed))
-      let at = 0
-      fresh.forEach(({ key, index }, j) => {
-        const own = signatures[j]!
-        const from = at
-        at += own.length
-        const answer = batch.then(
-          (valid) => {
-            this.checking.delete(key)
-            const failed = own.findIndex((_, k) => !valid[from + k])
-            if (failed !== -1) return own[failed]!.error()
-            this.remember(key)
-            return undefined
-          },
-          (error: unknown) => {
-            this.checking.delete(key)
-            throw error
-          },
-        )
-        this.checking.set(key, answer)
-        answers[index] = answer
-      })
+      if (this.verified.has(key)) continue
+      const out = this.checking.get(key)
+      if (out === undefined) {
+        fresh.push(index)
+        freshKeys.push(key)
+      } else {
+        const places = elsewhere.get(out.round)
+        if (places === undefined) elsewhere.set(out.round, [[index, out.index]])
+        else places.push([index, out.index])
+      }
     }
-    return Promise.all(answers)
+    if (fresh.length > 0) elsewhere.set(this.startRound(fresh.map((index) => txs[index]!), freshKeys), fresh.map((index, j) => [index, j]))
+    if (elsewhere.size === 0) return Promise.resolve(answers)
+    const copied = [...elsewhere].map(([round, places]) =>
+      round.then((roundAnswers) => {
+        for (const [index, at] of places) answers[index] = roundAnswers[at]
+      }),
+    )
+    return Promise.all(copied).then(() => answers)
+  }
+
+  /** Sends the signatures of `txs` (keyed `keys`) to the pool as one round; its answers per transaction. */
+  private startRound(txs: readonly Transaction[], keys: readonly string[]): Promise<Answer[]> {
+    const signatures = txs.map((tx) => transactionSignatures(tx, this.networkId))
+    const round = this.verifier.verifyBatch(signatures.flat().map(({ signed }) => signed)).then(
+      (valid) => {
+        let at = 0
+        return signatures.map((own, j) => {
+          const from = at
+          at += own.length
+          this.checking.delete(keys[j]!)
+          const failed = own.findIndex((_, k) => !valid[from + k])
+          if (failed !== -1) return own[failed]!.error()
+          this.remember(keys[j]!)
+          return undefined
+        })
+      },
+      (error: unknown) => {
+        for (const key of keys) this.checking.delete(key)
+        throw error
+      },
+    )
+    keys.forEach((key, index) => this.checking.set(key, { round, index }))
+    return round
   }
 
   /** Checks a block's signatures: throws the `BlockError` of the first transaction whose signatures fail. */

@@ -279,6 +279,7 @@ export class Node {
             penaltyPoints: peer.penaltyPoints,
           })),
         submitTransaction: (bytes) => node.submitTransaction(bytes),
+        submitTransactions: (encodings) => node.submitTransactions(encodings),
         syncing: () => downloader.progress(),
         mining: () => ({ enabled: options.mine, hashRate: mining.hashRate(), blocksMined: mining.blocksMined }),
         consensus: () => consensusView(consensus.status(chain.head, chain.store), options.mine),
@@ -403,17 +404,32 @@ export class Node {
    * check that fails (`TxError`, `MempoolError`, `AdmissionError`, `VerifyPoolError`).
    */
   async submitTransaction(bytes: Uint8Array): Promise<Uint8Array> {
-    const tx = decodeTransaction(bytes)
-    let hash: Uint8Array
-    try {
-      hash = await this.admission.admit(tx, RPC_SOURCE)
-    } catch (error) {
-      this.pool.refused(errorCode(error) ?? 'error')
-      throw error
-    }
-    this.pool.admitted(tx, hash)
-    this.announcer.announce(tx)
-    return hash
+    const [outcome] = await this.submitTransactions([bytes])
+    if (outcome!.status === 'rejected') throw outcome!.reason
+    return outcome!.value
+  }
+
+  /** The RPC's `sendTransactions`: each as `submitTransaction`, in order; each one's hash or error. */
+  async submitTransactions(encodings: readonly Uint8Array[]): Promise<PromiseSettledResult<Uint8Array>[]> {
+    const outcomes = new Array<PromiseSettledResult<Uint8Array>>(encodings.length)
+    const decoded: Transaction[] = []
+    const places: number[] = []
+    encodings.forEach((bytes, index) => {
+      try {
+        decoded.push(decodeTransaction(bytes))
+        places.push(index)
+      } catch (error) {
+        outcomes[index] = { status: 'rejected', reason: error }
+      }
+    })
+    const admitted = await this.admission.admitAll(decoded, RPC_SOURCE)
+    admitted.forEach((outcome, j) => {
+      outcomes[places[j]!] = outcome
+      if (outcome.status === 'rejected') return this.pool.refused(errorCode(outcome.reason) ?? 'error')
+      this.pool.admitted(decoded[j]!, outcome.value)
+      this.announcer.announce(decoded[j]!)
+    })
+    return outcomes
   }
 
   /** How many transactions from peers entered the pool since the last call (for the status log). */
@@ -438,24 +454,22 @@ export class Node {
   }
 
   /** Admits transactions a peer sent (in one batch of the verify pool when they fit); each one's verdict. */
-  private admitFromPeer(txs: readonly Transaction[], from: string): Promise<GossipVerdict[]> {
-    return Promise.all(txs.map((tx) => this.admitOneFromPeer(tx, from)))
-  }
-
-  private async admitOneFromPeer(tx: Transaction, from: string): Promise<GossipVerdict> {
-    try {
-      this.pool.admitted(tx, await this.admission.admit(tx, from))
-      this.transactionsReceived++
-      return 'accept'
-    } catch (error) {
-      const code = errorCode<Parameters<typeof transactionVerdict>[0]>(error)
+  private async admitFromPeer(txs: readonly Transaction[], from: string): Promise<GossipVerdict[]> {
+    const outcomes = await this.admission.admitAll(txs, from)
+    return outcomes.map((outcome, i) => {
+      if (outcome.status === 'fulfilled') {
+        this.pool.admitted(txs[i]!, outcome.value)
+        this.transactionsReceived++
+        return 'accept'
+      }
+      const code = errorCode<Parameters<typeof transactionVerdict>[0]>(outcome.reason)
       this.pool.refused(code ?? 'error')
       if (code === undefined) {
-        this.log.error('unexpected error validating a transaction', { error: errorMessage(error), hash: toHex(transactionHash(tx)) })
+        this.log.error('unexpected error validating a transaction', { error: errorMessage(outcome.reason), hash: toHex(transactionHash(txs[i]!)) })
         return 'ignore'
       }
       return transactionVerdict(code)
-    }
+    })
   }
 }
 

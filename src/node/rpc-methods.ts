@@ -40,6 +40,8 @@ export interface RpcContext {
   readonly peers: () => readonly PeerView[]
   /** Validates, pools and gossips a transaction; rejects with `TxError`, `MempoolError`, `AdmissionError` or `VerifyPoolError`. */
   readonly submitTransaction: (bytes: Uint8Array) => Promise<Uint8Array>
+  /** Many at once, in order: each one's hash or the error that refused it. */
+  readonly submitTransactions: (encodings: readonly Uint8Array[]) => Promise<PromiseSettledResult<Uint8Array>[]>
   readonly syncing: () => SyncView | false
   readonly mining: () => { readonly enabled: boolean; readonly hashRate: number; readonly blocksMined: number }
   /** The consensus, its signer count (PoA) and whether this node seals blocks now. */
@@ -271,7 +273,7 @@ export function rpcMethods(context: RpcContext): TypedMethods {
       }
       const bytes = txs.map((hex, i) => transactionBytes(hex, `txs[${i}]`))
       // Submitted in order, so a sender's transactions enter the pool in the order given.
-      const outcomes = await Promise.allSettled(bytes.map((tx) => context.submitTransaction(tx)))
+      const outcomes = await context.submitTransactions(bytes)
       return outcomes.map((outcome) => {
         if (outcome.status === 'fulfilled') return { hash: toHex(outcome.value) }
         const error = refusal(outcome.reason)

@@ -17,7 +17,8 @@ import { createConsensus } from '../../src/consensus/create.js'
 import type { SignedMessage } from '../../src/crypto/ed25519.js'
 import { VerifyPool, type BatchVerifier } from '../../src/crypto/verify-pool/pool.js'
 import { readParticipant } from '../../src/state/executor.js'
-import { intrinsicGas, signTransaction, type Transaction } from '../../src/ledger/transaction.js'
+import { intrinsicGas, signTransaction, transactionHash, type Transaction } from '../../src/ledger/transaction.js'
+import { toHex } from '../../src/encoding/bytes.js'
 import { ContractVm } from '../../src/vm/vm.js'
 import { flipBit } from '../crypto/ed25519-cases.js'
 import { makeBlock, signed, tempDir, testGenesis, testKey } from '../helpers/chain.js'
@@ -133,6 +134,42 @@ test('each signature is checked once: admitted transactions are not checked agai
   const block = await makeBlock(chain, [...mempool.pending(), ...late])
   assert.equal((await chain.importBlock(block)).status, 'head')
   assert.equal(sent(), 110, 'only the ten not admitted before were checked')
+})
+
+test('a transaction out for checking is not sent again: a second check shares the first one\'s round, a bad answer included', async (t) => {
+  const { verifier, sent } = countingPool(t)
+  const chain = await pooledChain(t, verifier)
+  const txs = registrations(chain, 20, 'shared')
+  txs[5] = withBadSignature(txs[5]!)
+  const hashes = txs.map(transactionHash)
+  const first = chain.signatures.check(txs.slice(0, 10), hashes.slice(0, 10))
+  const both = chain.signatures.check(txs, hashes)
+  const [firstAnswers, bothAnswers] = await Promise.all([first, both])
+  assert.equal(sent(), 20, 'the ten out already were not sent again')
+  for (const answers of [firstAnswers, bothAnswers]) {
+    assert.equal(answers[5]?.code, 'TX_ERROR_BAD_SIGNATURE')
+    assert.deepEqual(answers.filter((answer) => answer !== undefined).length, 1)
+  }
+  assert.equal(bothAnswers.length, 20)
+  // Checked once: asked again, nothing is sent; the bad one is not remembered as good.
+  assert.deepEqual((await chain.signatures.check(txs, hashes)).map((answer) => answer?.code), bothAnswers.map((answer) => answer?.code))
+  assert.equal(sent(), 21)
+})
+
+test('admitAll: one outcome per transaction, in order, whatever refused each', async (t) => {
+  const { verifier } = countingPool(t)
+  const chain = await pooledChain(t, verifier)
+  const mempool = new Mempool((sender) => readParticipant(chain.stateAt(), sender)?.nonce)
+  const admission = new TxAdmission({ verifier: chain.signatures, mempool, blockGasLimit: chain.params.blockGasLimit }, { verifyThreads: 2 })
+  const [good, pooled, bad, cheap] = registrations(chain, 4, 'all')
+  await admission.admit(pooled!, 'peer')
+  const outcomes = await admission.admitAll([good!, pooled!, withBadSignature(bad!), { ...cheap!, gasLimit: 1 }], 'peer')
+  assert.deepEqual(
+    outcomes.map((outcome) => (outcome.status === 'fulfilled' ? toHex(outcome.value) : (outcome.reason as { code: string }).code)),
+    [toHex(transactionHash(good!)), 'MEMPOOL_ERROR_KNOWN', 'TX_ERROR_BAD_SIGNATURE', 'TX_ERROR_GAS_LIMIT_TOO_LOW'],
+  )
+  assert.equal(mempool.size, 2)
+  assert.deepEqual(await admission.admitAll([], 'peer'), [])
 })
 
 test('admission serves sources in turn: a flood of bad signatures does not hold back an honest source', async (t) => {
