@@ -8,6 +8,12 @@
  * characters, and the map slot, the entry's record and the key string's header, so that many
  * tiny entries cannot exceed the budget either. A `Map` keeps insertion order, so re-inserting
  * on a hit makes its first key the least recently used.
+ *
+ * Nearly: a hit re-inserts an entry only when more than half the cache was inserted since it
+ * last was. Moving a `Map` entry (a delete and a set) leaves a hole the map later rehashes its
+ * whole table to reclaim, and the hottest entries were moved on every hit: a small cache hit in
+ * a loop rehashed every few hits. An entry used is still kept for at least half a cache of
+ * newer entries after its use.
  */
 
 /**
@@ -35,8 +41,10 @@ export function byteArrayBytes(bytes: Uint8Array): number {
 }
 
 export class BoundedCache<V> {
-  private readonly entries = new Map<string, { readonly value: V; readonly bytes: number }>()
+  private readonly entries = new Map<string, { readonly value: V; readonly bytes: number; inserted: number }>()
   private used = 0
+  /** Insertions so far (sets and moves): an entry's `inserted` is this count when it was put last. */
+  private insertions = 0
 
   /** `sizeOf` says how many bytes a value holds. */
   constructor(
@@ -58,8 +66,11 @@ export class BoundedCache<V> {
   get(key: string): V | undefined {
     const entry = this.entries.get(key)
     if (entry === undefined) return undefined
-    this.entries.delete(key)
-    this.entries.set(key, entry)
+    if (this.insertions - entry.inserted > this.entries.size >> 1) {
+      this.entries.delete(key)
+      this.entries.set(key, entry)
+      entry.inserted = ++this.insertions
+    }
     return entry.value
   }
 
@@ -68,7 +79,7 @@ export class BoundedCache<V> {
     this.delete(key)
     const bytes = this.sizeOf(value) + key.length + CACHE_ENTRY_OVERHEAD_BYTES
     if (bytes > this.maxBytes) return
-    this.entries.set(key, { value, bytes })
+    this.entries.set(key, { value, bytes, inserted: ++this.insertions })
     this.used += bytes
     for (const [oldest, entry] of this.entries) {
       if (this.used <= this.maxBytes) break

@@ -138,7 +138,9 @@ function listItems(bytes: Uint8Array, span: RlpSpan, hash: Uint8Array): RlpItem[
   const items: RlpItem[] = []
   for (let at = span.start; at < span.end; ) {
     const item = readSpan(bytes, at, span.end, hash)
-    items.push(item.list ? { embedded: bytes.subarray(at, item.end) } : bytes.subarray(item.start, item.end))
+    // An empty string (most of a sparse branch's children) shares one array: no view to make.
+    if (item.list) items.push({ embedded: bytes.subarray(at, item.end) })
+    else items.push(item.start === item.end ? EMPTY : bytes.subarray(item.start, item.end))
     at = item.end
   }
   return items

@@ -10,13 +10,15 @@
 import { existsSync } from 'node:fs'
 import { ClassicLevel } from 'classic-level'
 import { ChainError } from '../errors.js'
-import { bytesEqual, toHex } from '../encoding/bytes.js'
+import { BoundedCache, BYTE_ARRAY_OVERHEAD_BYTES } from '../cache/bounded-cache.js'
+import { bytesEqual, bytesKey, copyBytes, toHex } from '../encoding/bytes.js'
 import { decode, encode } from '../encoding/cbor.js'
 import { readArray, readBytes, readList, readText, readUint } from '../encoding/shape.js'
 import { HASH_BYTES } from '../crypto/hash.js'
 import { decodeHeader, encodeHeader, type Block, type BlockHeader } from '../ledger/block.js'
 import { MAX_BLOCK_BYTES_CEILING, MAX_BLOCK_TXS } from '../ledger/constants.js'
 import { decodeTransaction, encodeTransaction, type Transaction } from '../ledger/transaction.js'
+import { STATE_CACHE_BYTES } from '../state/constants.js'
 import type { StateChange, StateReader } from '../state/overlay.js'
 import { decodeReceipts, encodeReceipts, type Receipt } from '../state/receipts.js'
 import type { TrieNodeReader, TrieNodeWrite } from '../state/trie.js'
@@ -98,6 +100,8 @@ function bytesBigint(bytes: Uint8Array): bigint {
 /** Collects writes for one atomic commit. */
 export class StoreBatch {
   readonly operations: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[] = []
+  /** The flat state's changes among the operations, for the store's state cache once they are written. */
+  readonly stateChanges: StateChange[] = []
 
   private put(key: Uint8Array, value: Uint8Array): this {
     this.operations.push({ type: 'put', key, value })
@@ -171,6 +175,7 @@ export class StoreBatch {
   }
 
   applyState(changes: readonly StateChange[]): this {
+    this.stateChanges.push(...changes)
     for (const { key, value } of changes) {
       if (value === null) this.del(keys.state(key))
       else this.put(keys.state(key), value)
@@ -214,12 +219,18 @@ export class ChainStore {
   readonly state: StateReader
   /** Stored trie nodes, for the state trie. */
   readonly trieNodes: TrieNodeReader
+  /**
+   * The flat head state's values read or written lately, by key (`bytesKey`), `null` for a key
+   * known to be absent. Kept true by `write`, the one way the state changes (a block's batch,
+   * a reorganisation's undo included).
+   */
+  private readonly stateCache = new BoundedCache<Uint8Array | null>(STATE_CACHE_BYTES, (value) => (value === null ? 0 : value.length + BYTE_ARRAY_OVERHEAD_BYTES))
 
   private constructor(
     private readonly db: Level,
     readonly path: string,
   ) {
-    this.state = { get: (key) => this.read(keys.state(key)) }
+    this.state = { get: (key) => this.readState(key) }
     this.trieNodes = { get: (hash) => this.read(keys.trieNode(hash)) }
   }
 
@@ -275,6 +286,20 @@ export class ChainStore {
     if (!bytesEqual(network, networkId)) {
       throw new StoreError('STORE_ERROR_WRONG_NETWORK', this.path, `it belongs to network ${toHex(network)}, not ${toHex(networkId)}`)
     }
+  }
+
+  /**
+   * A flat state value, from the state cache or LevelDB. Every value cached is an array of its
+   * own (a copy), so a value read or written never keeps a larger buffer alive.
+   */
+  private readState(key: Uint8Array): Uint8Array | undefined {
+    const cacheKey = bytesKey(key)
+    const cached = this.stateCache.get(cacheKey)
+    if (cached !== undefined) return cached ?? undefined
+    const read = this.read(keys.state(key))
+    const value = read === undefined ? null : copyBytes(read)
+    this.stateCache.set(cacheKey, value)
+    return value ?? undefined
   }
 
   private read(key: Uint8Array): Uint8Array | undefined {
@@ -445,6 +470,8 @@ export class ChainStore {
       throw error
     }
     await chained.write()
+    // Only once written: until then, a read finds the values LevelDB still holds.
+    for (const { key, value } of batch.stateChanges) this.stateCache.set(bytesKey(key), value === null ? null : copyBytes(value))
   }
 
   async close(): Promise<void> {

@@ -96,15 +96,17 @@ export class SyncChannel<In, Out> {
 
   /**
    * The next message, or undefined when none came within `timeoutMs`: spins for `spinMs`, then
-   * waits without blocking the thread, so that its event loop goes on meanwhile.
+   * waits without blocking the thread, so that its event loop goes on meanwhile. A caller that
+   * has just polled (`poll`, no promise made when a message comes within the spin) passes
+   * `spunAlready` to sleep at once.
    */
-  async next(timeoutMs: number): Promise<In | undefined> {
+  async next(timeoutMs: number, spunAlready = false): Promise<In | undefined> {
     const end = performance.now() + timeoutMs
-    for (;;) {
+    for (let spin = !spunAlready; ; spin = true) {
       const seen = Atomics.load(this.signals, COUNTER(this.side))
       const message = this.take()
       if (message !== undefined) return message
-      if (this.spin(seen, Math.min(end, performance.now() + this.spinMs))) continue
+      if (spin && this.spin(seen, Math.min(end, performance.now() + this.spinMs))) continue
       const left = end - performance.now()
       if (left <= 0) return undefined
       Atomics.store(this.signals, SLEEPING(this.side), 1)

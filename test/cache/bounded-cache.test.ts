@@ -25,6 +25,22 @@ test('the cache evicts the least recently used entries to stay within its bytes'
   assert.equal(cache.size, 1 + [cache.get('a'), cache.get('c'), cache.get('d')].filter((v) => v !== undefined).length)
 })
 
+test('an entry used survives at least half a cache of newer entries, however recently it was put', () => {
+  const cache = new BoundedCache<Uint8Array>(cost(100) * 10, (value) => value.length)
+  // One-character keys, A to S: every entry costs the same.
+  const key = (i: number): string => String.fromCharCode(65 + i)
+  const put = (i: number): void => cache.set(key(i), new Uint8Array(100))
+  for (let i = 0; i < 10; i++) put(i)
+  // J is in the newer half: used, it keeps its place; A, the oldest, moves to the back.
+  assert.ok(cache.get('J') !== undefined && cache.get('A') !== undefined)
+  for (let i = 10; i < 15; i++) put(i)
+  assert.deepEqual(['A', 'B', 'F', 'J'].map((k) => cache.get(k) !== undefined), [true, false, false, true])
+  for (let i = 15; i < 19; i++) put(i)
+  assert.equal(cache.get('A'), undefined, 'used nine insertions ago and not since: gone before J, moved since')
+  assert.ok(cache.get('J') !== undefined)
+  assert.equal(cache.size, 10)
+})
+
 test('many small entries are charged their overhead, so their count is bounded too', () => {
   const entry = 'k100'.length + CACHE_ENTRY_OVERHEAD_BYTES
   const cache = new BoundedCache<Uint8Array>(10 * entry, (value) => value.length)

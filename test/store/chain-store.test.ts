@@ -7,7 +7,7 @@ import { Chain } from '../../src/chain/chain.js'
 import { createConsensus } from '../../src/consensus/create.js'
 import { encode } from '../../src/encoding/cbor.js'
 import { toHex, utf8 } from '../../src/encoding/bytes.js'
-import { ChainStore, SCHEMA_VERSION } from '../../src/store/chain-store.js'
+import { ChainStore, SCHEMA_VERSION, StoreBatch } from '../../src/store/chain-store.js'
 import { keys } from '../../src/store/keys.js'
 import { ContractVm } from '../../src/vm/vm.js'
 import { extendChain, openTestChain, tempDir, testGenesis } from '../helpers/chain.js'
@@ -105,4 +105,31 @@ test('damaged LevelDB files, a missing database and a locked one each give their
     code: 'STORE_ERROR_LOCKED',
     data: { path: locked.path, detail: 'the chain database is in use by another process (a running node?)' },
   })
+})
+
+test('the state cache answers what LevelDB holds: after puts, deletes, a failed write and a reopen', async (t) => {
+  const path = join(await tempDir(t), 'db')
+  const networkId = new Uint8Array(32).fill(7)
+  let store = await ChainStore.open(path, networkId, { create: true })
+  t.after(() => store.close())
+  const [a, b] = [utf8('key a'), utf8('key b')]
+  assert.equal(store.state.get(a), undefined, 'absent, and now known to be')
+  const value = utf8('value 1')
+  await store.write(new StoreBatch().applyState([{ key: a, value }]))
+  value.fill(0) // the writer's array, changed after the write: the cache holds its own copy
+  assert.deepEqual(store.state.get(a), utf8('value 1'))
+  await store.write(new StoreBatch().applyState([{ key: a, value: utf8('value 2') }, { key: b, value: utf8('value b') }]))
+  assert.deepEqual([store.state.get(a), store.state.get(b)], [utf8('value 2'), utf8('value b')])
+  await store.write(new StoreBatch().applyState([{ key: a, value: null }]))
+  assert.equal(store.state.get(a), undefined)
+
+  // A batch LevelDB refuses changes neither the database nor what the cache answers.
+  const refused = new StoreBatch().applyState([{ key: a, value: utf8('never') }, { key: b, value: null }])
+  refused.operations.push({ type: 'put', key: null as unknown as Uint8Array, value: utf8('bad') })
+  await assert.rejects(store.write(refused))
+  assert.deepEqual([store.state.get(a), store.state.get(b)], [undefined, utf8('value b')])
+
+  await store.close()
+  store = await ChainStore.open(path, networkId)
+  assert.deepEqual([store.state.get(a), store.state.get(b)], [undefined, utf8('value b')], 'the same from LevelDB alone')
 })
