@@ -175,8 +175,10 @@ export class StoreBatch {
   }
 
   applyState(changes: readonly StateChange[]): this {
-    this.stateChanges.push(...changes)
-    for (const { key, value } of changes) {
+    for (const change of changes) {
+      // One by one, not `push(...changes)`: a genesis state's changes may be more than a call takes arguments.
+      this.stateChanges.push(change)
+      const { key, value } = change
       if (value === null) this.del(keys.state(key))
       else this.put(keys.state(key), value)
     }
