@@ -22,7 +22,7 @@ import { ADDRESS_BYTES } from '../crypto/identity.js'
 import { MAX_BLOCK_BYTES_CEILING, MAX_BLOCK_TXS, MAX_GAS, MAX_HEADER_BYTES } from './constants.js'
 import { merkleRoot } from './merkle.js'
 import {
-  decodeTransaction,
+  readTransaction,
   encodeTransaction,
   transactionHash,
   TxError,
@@ -185,7 +185,7 @@ export function decodeBlock(bytes: Uint8Array, maxBlockBytes = MAX_BLOCK_BYTES_C
     const txList = readList(txs, 'transactions', MAX_BLOCK_TXS)
     const transactions = txList.map((tx, index) => {
       try {
-        return decodeTransaction(readBytes(tx, 'transaction'))
+        return readTransaction(tx)
       } catch (error) {
         if (error instanceof TxError) throw new BlockError('BLOCK_ERROR_BAD_TX', error.message, { index, txCode: error.code })
         throw error

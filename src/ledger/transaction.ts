@@ -299,6 +299,22 @@ function readPayload(kind: TxKind, value: unknown): TxPayload {
  * Does not verify the signature (see `validateTransaction`).
  */
 export function decodeTransaction(bytes: Uint8Array): Transaction {
+  // The encoding is kept: copied, for the caller may reuse its buffer.
+  return decodeKeeping(bytes, true)
+}
+
+/**
+ * The transaction that is `item` of a decoded CBOR document (a block, a body, a message):
+ * `decodeTransaction` of its bytes, which the document's reader copied out already, so that
+ * they are kept as they are (a view into a larger buffer, which would pin it, is copied).
+ * Throws `EncodingError` for an item that is not bytes.
+ */
+export function readTransaction(item: unknown): Transaction {
+  const bytes = readBytes(item, 'transaction')
+  return decodeKeeping(bytes, bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength)
+}
+
+function decodeKeeping(bytes: Uint8Array, copy: boolean): Transaction {
   if (bytes.length > MAX_TX_BYTES) throw new TxError('TX_ERROR_TOO_LARGE', `${bytes.length} bytes, limit ${MAX_TX_BYTES}`)
   try {
     const [kindCode, publicKey, nonce, gasLimit, payload, signature] = readArray(
@@ -315,9 +331,8 @@ export function decodeTransaction(bytes: Uint8Array): Transaction {
       ...readPayload(kind, payload),
       signature: readBytes(signature, 'signature', SIGNATURE_BYTES),
     }
-    // Decoding is strict, so these bytes are the canonical encoding: no need to make it again
-    // (copied: the caller may reuse its buffer, and a view into a block would keep the block).
-    encodings.set(tx, copyBytes(bytes))
+    // Decoding is strict, so these bytes are the canonical encoding: no need to make it again.
+    encodings.set(tx, copy ? copyBytes(bytes) : bytes)
     return tx
   } catch (error) {
     if (error instanceof EncodingError) throw new TxError('TX_ERROR_MALFORMED', error.message)

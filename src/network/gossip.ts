@@ -20,9 +20,9 @@ import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import type { Logger } from '../log.js'
 import { sha256 } from '../crypto/hash.js'
 import { decode, encode, EncodingError } from '../encoding/cbor.js'
-import { readBytes, readList } from '../encoding/shape.js'
+import { readList } from '../encoding/shape.js'
 import { decodeBlock, encodeBlock, type Block } from '../ledger/block.js'
-import { decodeTransaction, encodeTransaction, type Transaction } from '../ledger/transaction.js'
+import { encodeTransaction, readTransaction, type Transaction } from '../ledger/transaction.js'
 import {
   APP_SCORE_WEIGHT,
   BLOCK_INVALID_MESSAGE_WEIGHT,
@@ -66,7 +66,7 @@ export function encodeTransactionMessage(txs: readonly Uint8Array[]): Uint8Array
 export function decodeTransactionMessage(data: Uint8Array): Transaction[] {
   const items = readList(decode(data, 'transaction message', GOSSIP_MAX_TX_MESSAGE_BYTES), 'transaction message', GOSSIP_MAX_TXS_PER_MESSAGE)
   if (items.length === 0) throw new EncodingError('ENCODING_ERROR_BAD_SHAPE', 'transaction message', 'no transaction')
-  return items.map((item) => decodeTransaction(readBytes(item, 'transaction')))
+  return items.map(readTransaction)
 }
 
 /**

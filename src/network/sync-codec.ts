@@ -19,7 +19,7 @@ import { readArray, readBytes, readList, readText, readUint } from '../encoding/
 import { HASH_BYTES, sha256 } from '../crypto/hash.js'
 import { decodeHeader, type BlockHeader } from '../ledger/block.js'
 import { MAX_BLOCK_TXS, MAX_HEADER_BYTES } from '../ledger/constants.js'
-import { decodeTransaction, type Transaction } from '../ledger/transaction.js'
+import { readTransaction, type Transaction } from '../ledger/transaction.js'
 import { SYNC_MAX_BODIES, SYNC_MAX_HEADERS, SYNC_MAX_POOLED, SYNC_MAX_REASON_BYTES, SYNC_MAX_REQUEST_BYTES } from './constants.js'
 
 /** What a node tells a peer about its chain. */
@@ -207,11 +207,11 @@ export function decodeHeadersAnswer(bytes: Uint8Array, maxBytes: number, maxCoun
 /** At most `maxCount` bodies; every transaction must decode (TxError otherwise). */
 export function decodeBodiesAnswer(bytes: Uint8Array, maxBytes: number, maxCount: number): Answer<Transaction[][]> {
   return readAnswer(bytes, maxBytes, (payload) =>
-    readList(payload, 'bodies', maxCount).map((body) => readList(body, 'body', MAX_BLOCK_TXS).map((tx) => decodeTransaction(readBytes(tx, 'transaction')))),
+    readList(payload, 'bodies', maxCount).map((body) => readList(body, 'body', MAX_BLOCK_TXS).map(readTransaction)),
   )
 }
 
 /** At most `maxCount` transactions; each must decode (TxError otherwise). */
 export function decodePooledAnswer(bytes: Uint8Array, maxBytes: number, maxCount: number): Answer<Transaction[]> {
-  return readAnswer(bytes, maxBytes, (payload) => readList(payload, 'transactions', maxCount).map((tx) => decodeTransaction(readBytes(tx, 'transaction'))))
+  return readAnswer(bytes, maxBytes, (payload) => readList(payload, 'transactions', maxCount).map(readTransaction))
 }

@@ -17,7 +17,7 @@ import { readArray, readBytes, readList, readText, readUint } from '../encoding/
 import { HASH_BYTES } from '../crypto/hash.js'
 import { decodeHeader, encodeHeader, type Block, type BlockHeader } from '../ledger/block.js'
 import { MAX_BLOCK_BYTES_CEILING, MAX_BLOCK_TXS } from '../ledger/constants.js'
-import { decodeTransaction, encodeTransaction, type Transaction } from '../ledger/transaction.js'
+import { encodeTransaction, readTransaction, type Transaction } from '../ledger/transaction.js'
 import { STATE_CACHE_BYTES } from '../state/constants.js'
 import type { StateChange, StateReader } from '../state/overlay.js'
 import { decodeReceipts, encodeReceipts, type Receipt } from '../state/receipts.js'
@@ -79,7 +79,7 @@ const MAX_RECORD_BYTES = 64 * 1024 * 1024
 const encodeBody = (transactions: readonly Transaction[]): Uint8Array => encode(transactions.map(encodeTransaction))
 
 const decodeBody = (bytes: Uint8Array): Transaction[] =>
-  readList(decode(bytes, 'body', MAX_BLOCK_BYTES_CEILING), 'body', MAX_BLOCK_TXS).map((tx) => decodeTransaction(readBytes(tx, 'transaction')))
+  readList(decode(bytes, 'body', MAX_BLOCK_BYTES_CEILING), 'body', MAX_BLOCK_TXS).map(readTransaction)
 
 /** The key range holding every key that starts with `prefix` (its last byte is below 0xff). */
 function prefixRange(prefix: Uint8Array): { gte: Uint8Array; lt: Uint8Array } {

@@ -15,6 +15,7 @@ import {
   decodeTransaction,
   encodeTransaction,
   intrinsicGas,
+  readTransaction,
   senderOf,
   signingHash,
   signTransaction,
@@ -83,6 +84,24 @@ describe('transactions: round trips', () => {
     const decoded = decodeTransaction(message.subarray(100, 100 + bytes.length))
     assert.deepEqual(encodeTransaction(decoded), bytes)
     assert.equal(encodeTransaction(decoded).buffer.byteLength, bytes.length)
+  })
+
+  it('a transaction read from a decoded document keeps the bytes its reader copied out, and copies a view', () => {
+    const tx = signed({ kind: 'contract-call', contract: new Uint8Array(20), method: 'get', args: '[]', nonce: 0, gasLimit: 50_000 })
+    const bytes = encodeTransaction(tx)
+    const [item] = decode(encode([bytes]), 'message', 1024) as [Uint8Array]
+    assert.notEqual(item, bytes)
+    assert.equal(encodeTransaction(readTransaction(item)), item)
+    // decodeTransaction never keeps its caller's bytes, which the caller may reuse.
+    assert.notEqual(encodeTransaction(decodeTransaction(item)), item)
+    const block = new Uint8Array(4096)
+    block.set(bytes, 10)
+    const view = block.subarray(10, 10 + bytes.length)
+    const kept = encodeTransaction(readTransaction(view))
+    assert.deepEqual(kept, bytes)
+    assert.equal(kept.buffer.byteLength, bytes.length)
+    assert.throws(() => readTransaction('not bytes'), { name: 'EncodingError' })
+    assert.throws(() => readTransaction(bytes.subarray(1)), { name: 'TxError', code: 'TX_ERROR_MALFORMED' })
   })
 
   it('signs SHA-256("chain/tx\\0" ‖ network id ‖ encoding without the signature)', () => {
