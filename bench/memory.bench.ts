@@ -1,11 +1,12 @@
 /**
  * A node's resident memory as its chain grows: a real `chain node` process (with `--metrics`)
- * syncs 2,000 blocks from a peer, then, when a second peer with the same chain grown to 20,000
- * blocks joins, the 18,000 more; its resident set and V8 heap are read from its own metrics
- * once each sync has finished and the node is idle, and the part of the resident set not
- * backed by files from the kernel. The figure is the memory after 20,000 blocks beside the
+ * syncs 2,000 blocks from a peer, then, as peers with the same chain grown to 11,000 and to
+ * 20,000 blocks join, the blocks it lacks; its resident set and V8 heap are read from its own
+ * metrics once each sync has finished and the node is idle, and the part of the resident set
+ * not backed by files from the kernel. The figure is the memory after 20,000 blocks beside the
  * memory after 2,000: a node's caches are bounded, so the two should differ by a small
- * constant only (issue 11, point 6).
+ * constant only (issue 11, point 6). The memory after 11,000 tells a constant from a slope:
+ * caches filling to their bounds grow the first half, a leak grows both halves alike.
  *
  * The blocks are small and keep the state the same size: after three setup blocks (20
  * registrations, a token deploy, the supply spread over the 20 holders) each block holds one
@@ -29,13 +30,15 @@ import { addBlock, benchKey, signWith } from './chain-blocks.js'
 import type { Benchmark, Figure } from './harness.js'
 import { Cleanups, quantile } from './node-processes.js'
 
-const FIRST = 2_000
-const SECOND = 20_000
+/** The heights at which the memory is read; the first is the baseline, the last the figure. */
+const CHECKPOINTS = [2_000, 11_000, 20_000] as const
+const FIRST = CHECKPOINTS[0]
+const LAST = CHECKPOINTS[CHECKPOINTS.length - 1]!
 const HOLDERS = 20
 const GAS = 2_000_000
 const GENESIS = testGenesis({ network: 'bench-memory' })
 const TOKEN_SOURCE = readFileSync(new URL('../../docs/examples/token.js', import.meta.url), 'utf8')
-/** A sync of 18,000 blocks takes minutes on two busy cores; this bounds a stuck one. */
+/** A sync of 9,000 blocks takes about a minute on two busy cores; this bounds a stuck one. */
 const SYNC_TIMEOUT_MS = 1_800_000
 /**
  * Idle time after a sync before the memory is read: V8's memory reducer, which collects a heap
@@ -48,16 +51,16 @@ const SAMPLES = 10
 const SAMPLE_INTERVAL_MS = 1_000
 
 /**
- * Builds the chain into `dir/full` (SECOND blocks), leaving a copy of its first FIRST blocks
- * in `dir/prefix`; returns both paths.
+ * Builds the chain in `dir/work`, leaving a copy of it at each checkpoint; returns the copies'
+ * paths, in the order of CHECKPOINTS.
  */
-async function buildChains(dir: string): Promise<{ prefix: string; full: string }> {
-  const full = join(dir, 'full')
-  const prefix = join(dir, 'prefix')
+async function buildChains(dir: string): Promise<string[]> {
+  const work = join(dir, 'work')
   const holders = Array.from({ length: HOLDERS }, (_, i) => benchKey(`memory holder ${i}`))
   const nonces = holders.map(() => 0)
   const vm = new ContractVm()
-  const open = (): Promise<Chain> => Chain.open({ path: full, genesis: GENESIS, consensus: createConsensus(GENESIS), vm, create: true })
+  const open = (): Promise<Chain> => Chain.open({ path: work, genesis: GENESIS, consensus: createConsensus(GENESIS), vm, create: true })
+  const copies: string[] = []
   try {
     let chain = await open()
     const sign = signWith(chain.networkId, GAS)
@@ -67,16 +70,16 @@ async function buildChains(dir: string): Promise<{ prefix: string; full: string 
     await addBlock(chain, holders.map((holder, i) => sign(holder, nonces[i]!++, { kind: 'participant', name: null })))
     await addBlock(chain, [sign(holders[0]!, nonces[0]!++, { kind: 'contract-deploy', code: TOKEN_SOURCE, args: '["Gold","GLD",1000000000]' })])
     await addBlock(chain, holders.slice(1).map((_, i) => transfer(0, i + 1, 1_000_000)))
-    const extendTo = async (height: number): Promise<void> => {
+    for (const height of CHECKPOINTS) {
       for (let h = chain.head.header.height + 1; h <= height; h++) await addBlock(chain, [transfer(h % HOLDERS, (h + 1) % HOLDERS, 1)])
+      await chain.close()
+      const copy = join(dir, `chain-${height}`)
+      await cp(work, copy, { recursive: true })
+      copies.push(copy)
+      chain = await open()
     }
-    await extendTo(FIRST)
     await chain.close()
-    await cp(full, prefix, { recursive: true })
-    chain = await open()
-    await extendTo(SECOND)
-    await chain.close()
-    return { prefix, full }
+    return copies
   } finally {
     vm.close()
   }
@@ -147,6 +150,8 @@ async function memoryOf(node: TestNode): Promise<Memory> {
 
 const mib = (bytes: number): number => bytes / 2 ** 20
 
+const thousands = (height: number): string => height.toLocaleString('en-US')
+
 export const benchmark: Benchmark = {
   name: 'memory',
   async run(): Promise<Figure[]> {
@@ -157,35 +162,48 @@ export const benchmark: Benchmark = {
       const chains = await buildChains(dir)
       const genesisFile = join(dir, 'genesis.json')
       await writeFile(genesisFile, JSON.stringify(genesisToJson(GENESIS)))
-      const first = await peerWith(cleanups, genesisFile, chains.prefix)
+      const first = await peerWith(cleanups, genesisFile, chains[0]!)
       const node = await startNode(cleanups, { genesis: genesisFile, bootstrap: [first.info.multiaddrs[0]!], flags: ['--metrics'] })
-      await syncsFinished(node, 1, FIRST)
-      const atFirst = await memoryOf(node)
-      await peerWith(cleanups, genesisFile, chains.full, [node.info.multiaddrs[0]!])
-      await syncsFinished(node, 2, SECOND)
-      const atSecond = await memoryOf(node)
-      const blocks = `blocks of one token.transfer (20 holders), synced from peers by a real node process; median of ${SAMPLES} readings ${SETTLE_MS / 1000} s after the sync`
+      const readings: Memory[] = []
+      for (const [i, height] of CHECKPOINTS.entries()) {
+        // Each further peer holds the chain grown to the next checkpoint: the node syncs what it lacks.
+        if (i > 0) await peerWith(cleanups, genesisFile, chains[i]!, [node.info.multiaddrs[0]!])
+        await syncsFinished(node, i + 1, height)
+        readings.push(await memoryOf(node))
+      }
+      const [atFirst, atMiddle, atLast] = [readings[0]!, readings[1]!, readings[readings.length - 1]!]
+      const middle = CHECKPOINTS[1]
+      const blocks = `blocks of one token.transfer (20 holders), synced from peers by a real node process; median of ${SAMPLES} readings ${SETTLE_MS / 1000} s after each sync`
+      const after = (height: number): string => `after ${thousands(height)} blocks`
+      const path = (pick: (memory: Memory) => number): string => readings.map((memory, i) => `${thousands(CHECKPOINTS[i]!)}: ${mib(pick(memory)).toFixed(1)}`).join(', ')
       return [
         {
-          name: `resident memory of a node after ${SECOND.toLocaleString('en-US')} imported blocks`,
-          value: mib(atSecond.rssBytes),
+          name: `resident memory of a node ${after(LAST)}`,
+          value: mib(atLast.rssBytes),
           unit: 'MiB',
-          baseline: { name: `after ${FIRST.toLocaleString('en-US')} blocks`, value: mib(atFirst.rssBytes) },
-          note: `${blocks}; target: no more than a small constant above the baseline`,
+          baseline: { name: after(FIRST), value: mib(atFirst.rssBytes) },
+          note: `${blocks}; target: no more than a small constant above the baseline; by height (MiB) ${path((memory) => memory.rssBytes)}`,
         },
         {
-          name: `resident memory of a node after ${SECOND.toLocaleString('en-US')} imported blocks, not backed by files`,
-          value: mib(atSecond.anonymousBytes),
+          name: `resident memory of a node ${after(LAST)}, not backed by files`,
+          value: mib(atLast.anonymousBytes),
           unit: 'MiB',
-          baseline: { name: `after ${FIRST.toLocaleString('en-US')} blocks`, value: mib(atFirst.anonymousBytes) },
-          note: `${blocks}; without the pages of mapped files (the node's binary, LevelDB's tables), which are the page cache's`,
+          baseline: { name: after(FIRST), value: mib(atFirst.anonymousBytes) },
+          note: `${blocks}; without the pages of mapped files (the node's binary, LevelDB's tables), which are the page cache's; by height (MiB) ${path((memory) => memory.anonymousBytes)}`,
         },
         {
-          name: `V8 heap used by a node after ${SECOND.toLocaleString('en-US')} imported blocks`,
-          value: mib(atSecond.heapUsedBytes),
+          name: `resident memory of a node ${after(LAST)}, not backed by files, beside ${after(middle)}`,
+          value: mib(atLast.anonymousBytes),
           unit: 'MiB',
-          baseline: { name: `after ${FIRST.toLocaleString('en-US')} blocks`, value: mib(atFirst.heapUsedBytes) },
-          note: blocks,
+          baseline: { name: after(middle), value: mib(atMiddle.anonymousBytes) },
+          note: `the second half of the chain's growth: caches that fill to their bounds grow the first half, a leak both alike`,
+        },
+        {
+          name: `V8 heap used by a node ${after(LAST)}`,
+          value: mib(atLast.heapUsedBytes),
+          unit: 'MiB',
+          baseline: { name: after(FIRST), value: mib(atFirst.heapUsedBytes) },
+          note: `${blocks}; by height (MiB) ${path((memory) => memory.heapUsedBytes)}`,
         },
       ]
     } finally {
