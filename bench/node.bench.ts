@@ -5,7 +5,8 @@
  *     and gossiped by a raw libp2p host (a burst, in messages as a node sends them), each beside raw Ed25519 verifications per second of the
  *     same signatures on one core of this process, measured right after (a node checks every
  *     signature: one core's rate is the floor the verify pool must beat), and the raw rate of
- *     the verify pool itself (every core) beside the same single-core rate;
+ *     the verify pool itself (every core) beside the same single-core rate, as is that of as
+ *     many plain threads verifying at once (what the machine gives them: the pool's ceiling);
  *   - block propagation across five nodes in a line (one mines): the median and p95 of each
  *     block's first arrival at the four others' validators, beside the same line of raw libp2p
  *     hosts, each in a process of its own as the nodes are, and of its import at each
@@ -15,8 +16,11 @@
  */
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Worker } from 'node:worker_threads'
 import { verify, type SignedMessage } from '../src/crypto/ed25519.js'
+import { packBatch } from '../src/crypto/verify-pool/batch.js'
 import { VerifyPool } from '../src/crypto/verify-pool/pool.js'
+import type { VerifyAnswer, VerifyRequest } from '../src/crypto/verify-pool/worker.js'
 import { fromHex, toHex } from '../src/encoding/bytes.js'
 import { BUILT_IN_NETWORKS } from '../src/ledger/networks.js'
 import { GOSSIP_MAX_TXS_PER_MESSAGE } from '../src/network/constants.js'
@@ -61,15 +65,51 @@ function rawVerifyMs(txs: readonly Transaction[], networkId: Uint8Array): number
   return performance.now() - start
 }
 
+/** Worker threads that verify, each given its whole share in one message: the pool's own worker, without its chunks and dispatch. */
+class PlainVerifyThreads {
+  private readonly workers: Worker[]
+
+  constructor(threads: number) {
+    this.workers = Array.from({ length: threads }, () => new Worker(new URL('../src/crypto/verify-pool/worker.js', import.meta.url)))
+  }
+
+  /** Milliseconds for the threads to verify `items` at once, an equal share each, packed before the clock starts. */
+  async verifyMs(items: readonly SignedMessage[]): Promise<number> {
+    const share = Math.ceil(items.length / this.workers.length)
+    const requests = this.workers.map((_, i) => ({ id: i, ...packBatch(items.slice(i * share, (i + 1) * share)) }) satisfies VerifyRequest)
+    return timeMs(() =>
+      Promise.all(
+        this.workers.map(
+          (worker, i) =>
+            new Promise<void>((resolve, reject) => {
+              worker.once('message', ({ valid }: VerifyAnswer) => (valid.includes(0) ? reject(new Error('bench setup: a signature does not verify')) : resolve()))
+              worker.postMessage(requests[i], [requests[i]!.bytes.buffer, requests[i]!.ends.buffer])
+            }),
+        ),
+      ),
+    )
+  }
+
+  close(): Promise<number[]> {
+    return Promise.all(this.workers.map((worker) => worker.terminate()))
+  }
+}
+
 /**
- * The verify pool's own rate (every core, as the node sizes it) beside one core's, on the same
- * signatures chunk by chunk; the pool's threads are started and warmed first.
+ * The verify pool's own rate (every core, as the node sizes it) beside one core's, and as many
+ * plain threads verifying at once beside it too (what this machine's cores give that many
+ * threads: the ceiling of any pool here), on the same signatures chunk by chunk; the threads
+ * are started and warmed first.
  */
-async function poolBesideVerify(txs: readonly Transaction[], networkId: Uint8Array): Promise<[number, number, number]> {
+async function poolBesideVerify(txs: readonly Transaction[], networkId: Uint8Array): Promise<{ pool: number; plain: number; raw: number; threads: number }> {
   const pool = new VerifyPool()
+  const plain = new PlainVerifyThreads(pool.threads)
   try {
-    await pool.verifyBatch(signedMessages(txs.slice(0, 64), networkId))
+    const warm = signedMessages(txs.slice(0, 64), networkId)
+    await pool.verifyBatch(warm)
+    await plain.verifyMs(warm)
     let poolMs = 0
+    let plainMs = 0
     let verifyMs = 0
     const size = Math.ceil(txs.length / CHUNKS)
     for (let start = 0; start < txs.length; start += size) {
@@ -78,11 +118,13 @@ async function poolBesideVerify(txs: readonly Transaction[], networkId: Uint8Arr
       poolMs += await timeMs(async () => {
         if ((await pool.verifyBatch(items)).includes(false)) throw new Error('bench setup: a signature does not verify')
       })
+      plainMs += await plain.verifyMs(items)
       verifyMs += rawVerifyMs(chunk, networkId)
     }
-    return [(txs.length * 1000) / poolMs, (txs.length * 1000) / verifyMs, pool.threads]
+    const rate = (ms: number): number => (txs.length * 1000) / ms
+    return { pool: rate(poolMs), plain: rate(plainMs), raw: rate(verifyMs), threads: pool.threads }
   } finally {
-    await pool.close()
+    await Promise.all([pool.close(), plain.close()])
   }
 }
 
@@ -147,7 +189,8 @@ async function mempoolFigures(): Promise<Figure[]> {
     const viaRpc = registrations(networkId, WARM_UP_TXS + TXS, 'rpc')
     const viaBulk = registrations(networkId, WARM_UP_TXS + TXS, 'bulk')
     const viaGossip = registrations(networkId, WARM_UP_TXS + TXS, 'gossip')
-    const [poolRate, poolRaw, threads] = await poolBesideVerify(registrations(networkId, TXS, 'pool'), networkId)
+    const verifiers = await poolBesideVerify(registrations(networkId, TXS, 'pool'), networkId)
+    const threads = verifiers.threads
 
     let pooled = await poolSize(node)
     const [rpcRate, rpcRaw] = await admissionBesideVerify(viaRpc, networkId, async (chunk) => {
@@ -175,10 +218,17 @@ async function mempoolFigures(): Promise<Figure[]> {
     return [
       {
         name: 'raw Ed25519 verify in the verify pool',
-        value: poolRate,
+        value: verifiers.pool,
         unit: 'signatures/s',
-        baseline: { name: raw, value: poolRaw },
+        baseline: { name: raw, value: verifiers.raw },
         note: `${TXS} signatures in ${CHUNKS} batches, ${threads} threads (one per core)`,
+      },
+      {
+        name: `raw Ed25519 verify on ${threads} plain threads at once`,
+        value: verifiers.plain,
+        unit: 'signatures/s',
+        baseline: { name: raw, value: verifiers.raw },
+        note: `the same batches, an equal share to each thread in one message: what this machine's cores give ${threads} threads, the ceiling of the pool and of admission with it (the pool: ${(verifiers.pool / verifiers.plain).toFixed(2)} of it)`,
       },
       {
         name: 'transactions admitted to the mempool over RPC, one per request',
