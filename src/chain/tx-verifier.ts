@@ -54,6 +54,9 @@ export class TransactionVerifier {
     const answers = new Array<Answer>(txs.length).fill(undefined)
     const fresh: number[] = []
     const freshKeys: string[] = []
+    /** Where each fresh transaction is in the new round, so that one given twice is sent once. */
+    const freshPlaces = new Map<string, number>()
+    const repeats: [number, number][] = []
     /** Rounds already out that hold some of `txs`: per round, [index in txs, index in the round]. */
     const elsewhere = new Map<Promise<Answer[]>, [number, number][]>()
     for (let index = 0; index < txs.length; index++) {
@@ -61,6 +64,12 @@ export class TransactionVerifier {
       if (this.verified.has(key)) continue
       const out = this.checking.get(key)
       if (out === undefined) {
+        const place = freshPlaces.get(key)
+        if (place !== undefined) {
+          repeats.push([index, place])
+          continue
+        }
+        freshPlaces.set(key, fresh.length)
         fresh.push(index)
         freshKeys.push(key)
       } else {
@@ -69,7 +78,7 @@ export class TransactionVerifier {
         else places.push([index, out.index])
       }
     }
-    if (fresh.length > 0) elsewhere.set(this.startRound(fresh.map((index) => txs[index]!), freshKeys), fresh.map((index, j) => [index, j]))
+    if (fresh.length > 0) elsewhere.set(this.startRound(fresh.map((index) => txs[index]!), freshKeys), [...fresh.map((index, j): [number, number] => [index, j]), ...repeats])
     if (elsewhere.size === 0) return Promise.resolve(answers)
     const copied = [...elsewhere].map(([round, places]) =>
       round.then((roundAnswers) => {

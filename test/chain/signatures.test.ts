@@ -156,6 +156,20 @@ test('a transaction out for checking is not sent again: a second check shares th
   assert.equal(sent(), 21)
 })
 
+test('a transaction given twice in one check is sent once, and both places get its answer', async (t) => {
+  const { verifier, sent } = countingPool(t)
+  const chain = await pooledChain(t, verifier)
+  const [good, other] = registrations(chain, 2, 'twice')
+  const bad = withBadSignature(other!)
+  const txs = [good!, bad, good!, bad, good!]
+  const answers = await chain.signatures.check(txs, txs.map(transactionHash))
+  assert.equal(sent(), 2)
+  assert.deepEqual(
+    answers.map((answer) => answer?.code),
+    [undefined, 'TX_ERROR_BAD_SIGNATURE', undefined, 'TX_ERROR_BAD_SIGNATURE', undefined],
+  )
+})
+
 test('admitAll: one outcome per transaction, in order, whatever refused each', async (t) => {
   const { verifier } = countingPool(t)
   const chain = await pooledChain(t, verifier)
