@@ -82,7 +82,18 @@ class PlainVerifyThreads {
         this.workers.map(
           (worker, i) =>
             new Promise<void>((resolve, reject) => {
-              worker.once('message', ({ valid }: VerifyAnswer) => (valid.includes(0) ? reject(new Error('bench setup: a signature does not verify')) : resolve()))
+              // A thread that fails ends the wait with its error; an answer removes that listener.
+              const failed = (error: Error): void => {
+                worker.off('message', answered)
+                reject(error)
+              }
+              const answered = ({ valid }: VerifyAnswer): void => {
+                worker.off('error', failed)
+                if (valid.includes(0)) reject(new Error('bench setup: a signature does not verify'))
+                else resolve()
+              }
+              worker.once('message', answered)
+              worker.once('error', failed)
               worker.postMessage(requests[i], [requests[i]!.bytes.buffer, requests[i]!.ends.buffer])
             }),
         ),
