@@ -16,6 +16,7 @@
  * pointed to at once (disposing after it would free memory that no longer holds them).
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, VmCallResult } from 'quickjs-emscripten'
+import { dispatchHostCallsDirectly } from './host-dispatch.js'
 import { Halt } from './meter.js'
 import type { MeteredInstance } from './metered/instance.js'
 import { CLEANUP_SOURCE, DESCRIBE_SOURCE, NOT_A_METHOD, SETUP_SOURCE, type API_GLOBALS } from './prelude.js'
@@ -135,6 +136,7 @@ export class ContractInstance {
       runtime.setMemoryLimit(limits.memoryLimitBytes)
       runtime.setMaxStackSize(limits.maxStackBytes)
       const context = runtime.newContext({ intrinsics: INTRINSICS })
+      dispatchHostCallsDirectly(context)
       // quickjs-emscripten makes these on first use: make them now, inside the snapshot (made
       // during a call, they would be undone in memory but not on the host's side).
       void [context.undefined, context.null, context.true, context.false, context.global]
