@@ -40,6 +40,12 @@ export function byteArrayBytes(bytes: Uint8Array): number {
   return bytes.buffer.byteLength + BYTE_ARRAY_OVERHEAD_BYTES
 }
 
+/** What a cache holds, as charged against its bound, and the bound (for metrics). */
+export interface CacheUsage {
+  readonly bytes: number
+  readonly limit: number
+}
+
 export class BoundedCache<V> {
   private readonly entries = new Map<string, { readonly value: V; readonly bytes: number; inserted: number }>()
   private used = 0
@@ -57,6 +63,10 @@ export class BoundedCache<V> {
   /** Bytes the cached entries are charged, overheads included: never above `maxBytes`. */
   get bytes(): number {
     return this.used
+  }
+
+  get usage(): CacheUsage {
+    return { bytes: this.used, limit: this.maxBytes }
   }
 
   get size(): number {

@@ -12,6 +12,7 @@
  * Imports are serialised: one at a time, so execution always sees a state nobody else changes.
  */
 import { EventEmitter } from 'node:events'
+import type { CacheUsage } from '../cache/bounded-cache.js'
 import { ChainError } from '../errors.js'
 import { bytesEqual, toHex } from '../encoding/bytes.js'
 import { blockHash, transactionHashes, validateBlockBody, type Block, type BlockHeader, type ChainParams } from '../ledger/block.js'
@@ -56,6 +57,12 @@ export interface HeadChange {
   /** Blocks that left the canonical chain (newest first) and joined it (oldest first). */
   readonly reverted: readonly Block[]
   readonly applied: readonly Block[]
+}
+
+/** The chain's caches: the state trie's nodes, and the flat state's values. */
+export interface ChainCacheUsage {
+  readonly trieNodes: CacheUsage
+  readonly state: CacheUsage
 }
 
 export interface ChainInit {
@@ -372,6 +379,11 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
     const batch = new StoreBatch().putBlock(hash, block)
     for (const step of steps) batch.putMeta(step.hash, { height: step.block.header.height, totalWork: meta.totalWork, status: 'invalid' })
     await this.store.write(batch)
+  }
+
+  /** What the chain's caches hold, each against its bound in bytes (for metrics). */
+  cacheUsage(): ChainCacheUsage {
+    return { trieNodes: this.trie.cacheUsage, state: this.store.stateCacheUsage }
   }
 
   /** The state after the canonical block at `height` (the head's when omitted). */

@@ -9,7 +9,7 @@
  * every Node exporter names them.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { HeadChange, ImportTiming } from '../chain/chain.js'
+import type { ChainCacheUsage, HeadChange, ImportTiming } from '../chain/chain.js'
 import type { Block } from '../ledger/block.js'
 import type { Receipt } from '../state/receipts.js'
 
@@ -22,6 +22,7 @@ export interface MetricsSources {
   readonly mempool: () => { readonly transactions: number; readonly bytes: number }
   readonly sync: () => { readonly current: number; readonly target: number } | false
   readonly rpc: () => { readonly webSockets: number; readonly subscriptions: number }
+  readonly caches: () => ChainCacheUsage
   /** The receipts of an executed block, to count its contract executions. */
   readonly receipts: (block: Block) => readonly Receipt[] | undefined
 }
@@ -143,6 +144,27 @@ export class NodeMetrics {
       registers,
       collect() {
         this.set(sources.rpc().subscriptions)
+      },
+    })
+    const cacheNames = { trieNodes: 'trie_nodes', state: 'state' } as const satisfies Record<keyof ChainCacheUsage, string>
+    new Gauge({
+      name: 'chain_cache_bytes',
+      help: 'Bytes a cache holds, as charged against its bound (values, keys and the objects around them), by cache.',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        const caches = sources.caches()
+        for (const [key, cache] of Object.entries(cacheNames)) this.set({ cache }, caches[key as keyof ChainCacheUsage].bytes)
+      },
+    })
+    new Gauge({
+      name: 'chain_cache_limit_bytes',
+      help: 'The bound in bytes of each cache, by cache.',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        const caches = sources.caches()
+        for (const [key, cache] of Object.entries(cacheNames)) this.set({ cache }, caches[key as keyof ChainCacheUsage].limit)
       },
     })
     this.imports = new Counter({ name: 'chain_block_imports_total', help: 'Block imports, by result: head, side (stored on a lighter branch), known, failed.', labelNames: ['result'], registers })

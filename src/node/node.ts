@@ -246,6 +246,7 @@ export class Node {
         mempool: () => ({ transactions: mempool.size, bytes: mempool.sizeBytes }),
         sync: () => downloader.progress(),
         rpc: () => ({ webSockets: late.rpc?.webSockets ?? 0, subscriptions: subscriptions.size }),
+        caches: () => chain.cacheUsage(),
         receipts: (block) => chain.store.receipts(blockHash(block.header)),
       })
       late.metrics = metrics

@@ -18,7 +18,7 @@
  * or written recently stay in a cache bounded in bytes (consecutive blocks touch the same upper
  * nodes); a node a block replaces leaves it.
  */
-import { BoundedCache, byteArrayBytes } from '../cache/bounded-cache.js'
+import { BoundedCache, byteArrayBytes, type CacheUsage } from '../cache/bounded-cache.js'
 import { bytesKey, compareBytes } from '../encoding/bytes.js'
 import { sha256 } from '../crypto/hash.js'
 import { TRIE_NODE_CACHE_BYTES } from './constants.js'
@@ -201,9 +201,9 @@ export class StateTrie {
   /** Root of the trie with no keys. */
   readonly emptyRoot = EMPTY_TRIE_ROOT
 
-  /** Bytes the node cache holds (never above the bound it was made with). */
-  get cachedBytes(): number {
-    return this.cache.bytes
+  /** What the node cache holds, against the bound it was made with. */
+  get cacheUsage(): CacheUsage {
+    return this.cache.usage
   }
 
   private readonly load = (hash: Uint8Array): TrieNode => {

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs'
 import { ClassicLevel } from 'classic-level'
 import { ChainError } from '../errors.js'
-import { BoundedCache, BYTE_ARRAY_OVERHEAD_BYTES } from '../cache/bounded-cache.js'
+import { BoundedCache, BYTE_ARRAY_OVERHEAD_BYTES, type CacheUsage } from '../cache/bounded-cache.js'
 import { bytesEqual, bytesKey, copyBytes, toHex } from '../encoding/bytes.js'
 import { decode, encode } from '../encoding/cbor.js'
 import { readArray, readBytes, readList, readText, readUint } from '../encoding/shape.js'
@@ -227,6 +227,11 @@ export class ChainStore {
    * a reorganisation's undo included).
    */
   private readonly stateCache = new BoundedCache<Uint8Array | null>(STATE_CACHE_BYTES, (value) => (value === null ? 0 : value.length + BYTE_ARRAY_OVERHEAD_BYTES))
+
+  /** What the cache of state values holds, against its bound. */
+  get stateCacheUsage(): CacheUsage {
+    return this.stateCache.usage
+  }
 
   private constructor(
     private readonly db: Level,

@@ -17,6 +17,7 @@ function nodeMetrics(): NodeMetrics {
     mempool: () => ({ transactions: 4, bytes: 900 }),
     sync: () => ({ current: 5, target: 9 }),
     rpc: () => ({ webSockets: 2, subscriptions: 3 }),
+    caches: () => ({ trieNodes: { bytes: 1_000, limit: 32_000 }, state: { bytes: 200, limit: 16_000 } }),
     receipts: () => [],
   })
 }
@@ -44,6 +45,8 @@ test('the node’s levels are read when scraped', async () => {
     'chain_mempool_admissions_total{result="MEMPOOL_ERROR_NONCE_TOO_LOW"} 1',
     'chain_peer_penalties_total{reason="invalid-block"} 1',
     'chain_rpc_subscriptions 3',
+    'chain_cache_bytes{cache="trie_nodes"} 1000',
+    'chain_cache_limit_bytes{cache="state"} 16000',
   ]) {
     assert.ok(body.split('\n').includes(line), `${line} in the scrape`)
   }

@@ -197,10 +197,10 @@ test('the node cache stays within its bound in bytes while the roots stay right'
     const changes = Array.from({ length: 50 }, (_, i) => ({ key: utf8(`key ${(block * 37 + i) % 500}`), value: utf8(`value ${block}`) }))
     root = trie.apply(root, changes)
     store.put(trie.takeNodeWrites())
-    assert.ok(trie.cachedBytes <= bound, `block ${block}: ${trie.cachedBytes} bytes cached`)
+    assert.ok(trie.cacheUsage.bytes <= bound, `block ${block}: ${trie.cacheUsage.bytes} bytes cached`)
     assert.deepEqual(toHex(root), toHex(await referenceApply(reference, changes)))
   }
-  assert.ok(trie.cachedBytes > bound / 2, 'the cache is used')
+  assert.ok(trie.cacheUsage.bytes > bound / 2, 'the cache is used')
 })
 
 test('the node cache holds the current state, not the versions blocks replaced: a state of one size keeps it one size', () => {
@@ -213,7 +213,7 @@ test('the node cache holds the current state, not the versions blocks replaced: 
     const changes = Array.from({ length: 100 }, (_, i) => ({ key: utf8(`key ${i}`), value: uint64BE(block * 1000 + i) }))
     root = trie.apply(root, changes)
     store.put(trie.takeNodeWrites())
-    cachedAfter.push(trie.cachedBytes)
+    cachedAfter.push(trie.cacheUsage.bytes)
   }
   // Every block rewrites every node: each version kept would add the whole trie again.
   assert.equal(cachedAfter[199], cachedAfter[9])
@@ -221,7 +221,7 @@ test('the node cache holds the current state, not the versions blocks replaced: 
   trie.apply(root, [{ key: utf8('key 0'), value: utf8('refused') }])
   trie.discardPending()
   assert.deepEqual(trie.takeNodeWrites(), [])
-  assert.equal(trie.cachedBytes, cachedAfter[199])
+  assert.equal(trie.cacheUsage.bytes, cachedAfter[199])
 })
 
 test('a block’s writes are its new nodes only, each once', () => {
