@@ -208,7 +208,7 @@ export const benchmark: Benchmark = {
           value: mib(atLast.anonymousBytes - atLast.cacheBytes),
           unit: 'MiB',
           baseline: { name: after(FIRST), value: mib(atFirst.anonymousBytes - atFirst.cacheBytes) },
-          note: `the caches' part of the growth taken out (chain_cache_bytes: what they hold as charged against their bounds, each entry charged what it keeps resident); the caches held (MiB) ${path((memory) => memory.cacheBytes)}`,
+          note: `the caches' part of the growth taken out (chain_cache_bytes: the trie's and the state's, each entry charged what it keeps resident, and LevelDB's block cache and memtables as it counts them); the caches held (MiB) ${path((memory) => memory.cacheBytes)}`,
         },
         {
           name: `V8 heap used by a node ${after(LAST)}`,

@@ -59,10 +59,11 @@ export interface HeadChange {
   readonly applied: readonly Block[]
 }
 
-/** The chain's caches: the state trie's nodes, and the flat state's values. */
+/** The chain's caches: the state trie's nodes, the flat state's values, and LevelDB's own (its block cache and memtables). */
 export interface ChainCacheUsage {
   readonly trieNodes: CacheUsage
   readonly state: CacheUsage
+  readonly levelDb: CacheUsage
 }
 
 export interface ChainInit {
@@ -383,7 +384,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange]; imported: [ImportT
 
   /** What the chain's caches hold, each against its bound in bytes (for metrics). */
   cacheUsage(): ChainCacheUsage {
-    return { trieNodes: this.trie.cacheUsage, state: this.store.stateCacheUsage }
+    return { trieNodes: this.trie.cacheUsage, state: this.store.stateCacheUsage, levelDb: this.store.levelDbUsage }
   }
 
   /** The state after the canonical block at `height` (the head's when omitted). */

@@ -146,10 +146,10 @@ export class NodeMetrics {
         this.set(sources.rpc().subscriptions)
       },
     })
-    const cacheNames = { trieNodes: 'trie_nodes', state: 'state' } as const satisfies Record<keyof ChainCacheUsage, string>
+    const cacheNames = { trieNodes: 'trie_nodes', state: 'state', levelDb: 'leveldb' } as const satisfies Record<keyof ChainCacheUsage, string>
     new Gauge({
       name: 'chain_cache_bytes',
-      help: 'Bytes a cache holds, as charged against its bound (values, keys and the objects around them), by cache.',
+      help: 'Bytes a cache holds, as charged against its bound (values, keys and the objects around them; LevelDB: its block cache and memtables as it counts them), by cache.',
       labelNames: ['cache'],
       registers,
       collect() {

@@ -214,6 +214,14 @@ export class StoreBatch {
   }
 }
 
+/**
+ * LevelDB's own memory, set rather than left to its defaults (the same values) so that its bound
+ * is known: the block cache of uncompressed table blocks, and the write buffer (the memtable; up
+ * to two are held while one is written out to a table).
+ */
+const LEVELDB_BLOCK_CACHE_BYTES = 8 * 1024 * 1024
+const LEVELDB_WRITE_BUFFER_BYTES = 4 * 1024 * 1024
+
 type Level = ClassicLevel<Uint8Array, Uint8Array>
 
 export class ChainStore {
@@ -231,6 +239,13 @@ export class ChainStore {
   /** What the cache of state values holds, against its bound. */
   get stateCacheUsage(): CacheUsage {
     return this.stateCache.usage
+  }
+
+  /** LevelDB's memory as it counts it (its block cache and memtables), against their bound; nothing once closed. */
+  get levelDbUsage(): CacheUsage {
+    const limit = LEVELDB_BLOCK_CACHE_BYTES + 2 * LEVELDB_WRITE_BUFFER_BYTES
+    if (this.db.status !== 'open') return { bytes: 0, limit }
+    return { bytes: Number(this.db.getProperty('leveldb.approximate-memory-usage')), limit }
   }
 
   private constructor(
@@ -251,6 +266,8 @@ export class ChainStore {
       keyEncoding: 'view',
       valueEncoding: 'view',
       createIfMissing: create,
+      cacheSize: LEVELDB_BLOCK_CACHE_BYTES,
+      writeBufferSize: LEVELDB_WRITE_BUFFER_BYTES,
     })
     try {
       await db.open()

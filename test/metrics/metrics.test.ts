@@ -17,7 +17,7 @@ function nodeMetrics(): NodeMetrics {
     mempool: () => ({ transactions: 4, bytes: 900 }),
     sync: () => ({ current: 5, target: 9 }),
     rpc: () => ({ webSockets: 2, subscriptions: 3 }),
-    caches: () => ({ trieNodes: { bytes: 1_000, limit: 32_000 }, state: { bytes: 200, limit: 16_000 } }),
+    caches: () => ({ trieNodes: { bytes: 1_000, limit: 32_000 }, state: { bytes: 200, limit: 16_000 }, levelDb: { bytes: 5_000, limit: 16_000 } }),
     receipts: () => [],
   })
 }
@@ -47,6 +47,7 @@ test('the node’s levels are read when scraped', async () => {
     'chain_rpc_subscriptions 3',
     'chain_cache_bytes{cache="trie_nodes"} 1000',
     'chain_cache_limit_bytes{cache="state"} 16000',
+    'chain_cache_bytes{cache="leveldb"} 5000',
   ]) {
     assert.ok(body.split('\n').includes(line), `${line} in the scrape`)
   }

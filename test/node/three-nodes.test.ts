@@ -84,7 +84,7 @@ test('three nodes joined by --bootstrap agree on the chain and on a contract dep
     assert.ok(moved(index, 'chain_vm_gas_used_total') > 0)
     assert.ok(moved(index, 'chain_block_gas_used_sum') > 0)
     assert.ok(sample(after[index]!, 'process_cpu_seconds_total') > 0, 'process metrics are there')
-    for (const cache of ['cache="trie_nodes"', 'cache="state"']) {
+    for (const cache of ['cache="trie_nodes"', 'cache="state"', 'cache="leveldb"']) {
       const [held, limit] = [sample(after[index]!, 'chain_cache_bytes', cache), sample(after[index]!, 'chain_cache_limit_bytes', cache)]
       assert.ok(held > 0 && held <= limit, `node ${index}: the ${cache} cache holds ${held} bytes of its ${limit}`)
     }
