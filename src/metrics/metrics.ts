@@ -9,6 +9,7 @@
  * every Node exporter names them.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { CacheUsage } from '../cache/bounded-cache.js'
 import type { ChainCacheUsage, HeadChange, ImportTiming } from '../chain/chain.js'
 import type { Block } from '../ledger/block.js'
 import type { Receipt } from '../state/receipts.js'
@@ -147,26 +148,20 @@ export class NodeMetrics {
       },
     })
     const cacheNames = { trieNodes: 'trie_nodes', state: 'state', levelDb: 'leveldb' } as const satisfies Record<keyof ChainCacheUsage, string>
-    new Gauge({
-      name: 'chain_cache_bytes',
-      help: 'Bytes a cache holds, as charged against its bound (values, keys and the objects around them; LevelDB: its block cache and memtables as it counts them), by cache.',
-      labelNames: ['cache'],
-      registers,
-      collect() {
-        const caches = sources.caches()
-        for (const [key, cache] of Object.entries(cacheNames)) this.set({ cache }, caches[key as keyof ChainCacheUsage].bytes)
-      },
-    })
-    new Gauge({
-      name: 'chain_cache_limit_bytes',
-      help: 'The bound in bytes of each cache, by cache.',
-      labelNames: ['cache'],
-      registers,
-      collect() {
-        const caches = sources.caches()
-        for (const [key, cache] of Object.entries(cacheNames)) this.set({ cache }, caches[key as keyof ChainCacheUsage].limit)
-      },
-    })
+    const cacheGauge = (name: string, help: string, read: (usage: CacheUsage) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['cache'],
+        registers,
+        collect() {
+          const caches = sources.caches()
+          for (const [key, cache] of Object.entries(cacheNames)) this.set({ cache }, read(caches[key as keyof ChainCacheUsage]))
+        },
+      })
+    }
+    cacheGauge('chain_cache_bytes', 'Bytes a cache holds, as charged against its bound (values, keys and the objects around them; LevelDB: its block cache and memtables as it counts them), by cache.', (usage) => usage.bytes)
+    cacheGauge('chain_cache_limit_bytes', 'The bound in bytes of each cache, by cache.', (usage) => usage.limit)
     this.imports = new Counter({ name: 'chain_block_imports_total', help: 'Block imports, by result: head, side (stored on a lighter branch), known, failed.', labelNames: ['result'], registers })
     this.importSeconds = new Histogram({ name: 'chain_block_import_duration_seconds', help: 'Time to import a block: checks, execution, and the write.', buckets: IMPORT_SECONDS_BUCKETS, registers })
     this.blockGas = new Histogram({ name: 'chain_block_gas_used', help: 'Gas used by each block that joined the canonical chain.', buckets: GAS_BUCKETS, registers })
