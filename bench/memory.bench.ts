@@ -3,9 +3,9 @@
  * syncs 2,000 blocks from a peer, then, as peers with the same chain grown to 11,000 and to
  * 20,000 blocks join, the blocks it lacks; its resident set, V8 heap and what its caches hold
  * (`chain_cache_bytes`) are read from its own metrics once each sync has finished and the node
- * is idle, and the part of the resident set not backed by files from the kernel. The figure is the memory after 20,000 blocks beside the
- * memory after 2,000: a node's caches are bounded, so the two should differ by a small
- * constant only (issue 11, point 6). The memory after 11,000 tells a constant from a slope:
+ * is idle, and the part of the resident set not backed by files from the kernel. The figure is
+ * the memory after 20,000 blocks beside the memory after 2,000: a node's caches are bounded, so
+ * the two should differ by a small constant only (issue 11, point 6). The memory after 11,000 tells a constant from a slope:
  * caches filling to their bounds grow the first half, a leak grows both halves alike.
  *
  * The blocks are small and keep the state the same size: after three setup blocks (20

@@ -13,8 +13,8 @@
  * released, an error thrown into QuickJS as an exception, the argument handles ended.
  *
  * It reaches past quickjs-emscripten's public API to the context's dispatch hook, so it checks
- * that hook's shape when installed and fails there, at the sandbox's start, rather than in a
- * call; the dependency's version is pinned exactly (package.json).
+ * that hook's shape when installed (as a contract is set up, before any of its code runs) and
+ * fails there rather than in a call; the dependency's version is pinned exactly (package.json).
  */
 import { Lifetime, WeakLifetime, type EitherFFI, type HostRefId, type JSContextPointer, type JSValueConstPointer, type JSValuePointer, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type VmCallResult } from 'quickjs-emscripten'
 

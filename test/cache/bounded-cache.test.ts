@@ -89,3 +89,10 @@ test('what a cache of byte arrays is charged covers the memory it holds on the h
   assert.ok(cache.bytes >= measured, `charged ${cache.bytes} bytes, holding ${measured}`)
   assert.ok(cache.bytes < 2 * measured, `charged ${cache.bytes} bytes, twice the ${measured} held: the overheads are overstated`)
 })
+
+test('usage is what the cache is charged beside its bound', () => {
+  const cache = new BoundedCache<Uint8Array>(10_000, byteArrayBytes)
+  cache.set('a', new Uint8Array(100))
+  assert.deepEqual(cache.usage, { bytes: cache.bytes, limit: 10_000 })
+  assert.ok(cache.usage.bytes > 100)
+})

@@ -133,3 +133,16 @@ test('the state cache answers what LevelDB holds: after puts, deletes, a failed 
   store = await ChainStore.open(path, networkId)
   assert.deepEqual([store.state.get(a), store.state.get(b)], [undefined, utf8('value b')], 'the same from LevelDB alone')
 })
+
+test('the caches report what they hold against their bounds; LevelDB’s part reads nothing once closed', async (t) => {
+  const { path, networkId } = await storedChain(t)
+  const store = await ChainStore.open(path, networkId)
+  store.state.get(utf8('a key no one wrote'))
+  const state = store.stateCacheUsage
+  assert.ok(state.bytes > 0 && state.bytes <= state.limit, `state cache: ${state.bytes} of ${state.limit}`)
+  const open = store.levelDbUsage
+  assert.equal(open.limit, 16 * 1024 * 1024, 'an 8 MiB block cache and two 4 MiB memtables')
+  assert.ok(open.bytes > 0 && open.bytes <= open.limit, `LevelDB: ${open.bytes} of ${open.limit}`)
+  await store.close()
+  assert.deepEqual(store.levelDbUsage, { bytes: 0, limit: open.limit })
+})
