@@ -64,8 +64,12 @@ interface RememberedDeparture {
   readonly detail: string
 }
 
-/** What a remembered departure holds beyond its encoding and its detail's characters: its record's object and the detail string's header. */
-const DEPARTURE_RECORD_BYTES = 40
+/**
+ * What a remembered departure holds beyond its encoding and its detail's characters: its record's
+ * object and the detail string's header. At 40, 2,000 departures measured 755 to 807 bytes each
+ * against 802 charged (test/chain/mempool.test.ts); 64 keeps the charge above what they hold.
+ */
+const DEPARTURE_RECORD_BYTES = 64
 
 /** What the pool needs to know of the head state: a sender's next nonce, `undefined` if unregistered. */
 export type NonceLookup = (sender: Uint8Array) => number | undefined

@@ -168,11 +168,16 @@ test('what the remembered departures are charged covers the memory they hold', (
     const { heapUsed, arrayBuffers } = process.memoryUsage()
     return heapUsed + arrayBuffers
   }
-  const mempool = pool(chainNonces([[ALICE, 0]]), { maxDepartureBytes: 64 * 1024 * 1024 })
   const replacements = Array.from({ length: 2_001 }, (_, i) => encodeTransaction(tx(ALICE, 0, 50_000 + i)))
+  // The same work on another pool first, so that what is measured is not the code compiled for it.
+  const warm = pool(chainNonces([[ALICE, 0]]), { maxDepartureBytes: 64 * 1024 * 1024 })
+  for (const bytes of replacements.slice(0, 200)) warm.add(decodeTransaction(bytes))
+  const mempool = pool(chainNonces([[ALICE, 0]]), { maxDepartureBytes: 64 * 1024 * 1024 })
+  // The first is pending before the measure starts: what grows is the 2,000 departures alone.
+  mempool.add(decodeTransaction(replacements[0]!))
   const before = held()
   // Each replacement makes the one before it a departure; only the last stays pending.
-  for (const bytes of replacements) mempool.add(decodeTransaction(bytes))
+  for (const bytes of replacements.slice(1)) mempool.add(decodeTransaction(bytes))
   const measured = held() - before
   assert.equal(mempool.size, 1)
   assert.ok(mempool.departureBytes >= measured, `charged ${mempool.departureBytes} bytes, holding ${measured}`)
