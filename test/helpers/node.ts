@@ -62,10 +62,22 @@ export async function waitForLog(node: Pick<TestNode, 'log'>, pattern: RegExp, t
  */
 export type Cleanup = Pick<TestContext, 'after'>
 
+/**
+ * The stop of the node last started in each data dir. A test's `after` hooks run in the order
+ * they were registered, and one that throws skips the rest: a data dir removed while its node
+ * still wrote to it failed with ENOTEMPTY, and the node's own stop never ran (the test file then
+ * waited on it for ever). Removing a data dir stops its node first.
+ */
+const nodeStops = new Map<string, () => Promise<void>>()
+
 /** Creates a data dir with an identity (light kdf) and its password file. */
 export async function makeDatadir(t: Cleanup): Promise<string> {
   const datadir = await mkdtemp(join(tmpdir(), 'chain-node-'))
-  t.after(() => rm(datadir, { recursive: true, force: true }))
+  t.after(async () => {
+    await nodeStops.get(datadir)?.()
+    nodeStops.delete(datadir)
+    await rm(datadir, { recursive: true, force: true })
+  })
   await writeFile(join(datadir, 'password'), `${GOOD_PASSWORD}\n`, { mode: 0o600 })
   const made = await runChain(['init', '--datadir', datadir, '--password-file', join(datadir, 'password'), '--light-kdf', '--json'])
   if (made.code !== 0) throw new Error(`chain init failed: ${made.stderr}`)
@@ -104,6 +116,7 @@ export async function startNode(t: Cleanup, options: NodeStartOptions = {}): Pro
     clearTimeout(timer)
   }
   t.after(stop)
+  nodeStops.set(datadir, stop)
   const info = await waitFor(
     `node in ${datadir} to be ready`,
     async () => {
